@@ -1,0 +1,1 @@
+"""The ``thematica`` command: argument parsing and rendering around the service layer."""

@@ -1,0 +1,135 @@
+"""Terminal output: tables, messages, progress bars; quiet when piped or asked to be."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from thematica.core.errors import InputError
+from thematica.core.tables import Table
+from thematica.exporters.tabular import (
+    cell_text,
+    excerpts_markdown,
+    flat_records,
+    to_csv,
+    to_json,
+    to_markdown,
+)
+from thematica.services._progress import Progress as ProgressFn
+from thematica.services._progress import silent
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    md = "md"
+
+
+class UI:
+    """What every command needs for output: stdout for results, stderr for everything else."""
+
+    def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.out = Console(soft_wrap=False)
+        self.err = Console(stderr=True)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(message, highlight=False, soft_wrap=True)
+
+    def detail(self, message: str) -> None:
+        if self.verbose and not self.quiet:
+            self.err.print(f"[dim]{message}[/dim]", highlight=False)
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[ProgressFn]:
+        """A progress bar on a terminal; nothing at all when piped or ``--quiet``."""
+        if self.quiet or not self.err.is_terminal:
+            yield silent
+            return
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task(label, total=None)
+
+            def update(done: int, total: int, what: str) -> None:
+                bar.update(
+                    task, completed=done, total=total or None, description=f"{label}: {what}"
+                )
+
+            yield update
+
+    def table(self, table: Table[Any], fmt: Format, *, output: Path | None = None) -> None:
+        if fmt is Format.csv:
+            text = to_csv(table)
+        elif fmt is Format.json:
+            text = to_json(table)
+        elif fmt is Format.md:
+            from thematica.services.retrieval import Excerpt
+
+            is_excerpts = bool(table.rows) and isinstance(table.rows[0], Excerpt)
+            text = excerpts_markdown(table) if is_excerpts else to_markdown(table)
+        else:
+            if output is not None:
+                raise InputError("--output needs --format csv, json or md (or docx where offered)")
+            self._rich(table)
+            return
+        if output is not None:
+            from thematica.exporters.atomic import write_atomic
+
+            write_atomic(output, text)
+            self.info(f"wrote {output}")
+        else:
+            self.write(text)
+
+    def _rich(self, table: Table[Any]) -> None:
+        columns, records = flat_records(table)
+        grid = RichTable(title=table.title or None, title_justify="left", header_style="bold")
+        for name in columns:
+            numeric = bool(records) and all(
+                isinstance(r.get(name), (int, float)) for r in records if r.get(name) is not None
+            )
+            prose = name in _PROSE
+            grid.add_column(
+                name,
+                justify="right" if numeric or name == "left" else "left",
+                no_wrap=not prose,
+                overflow="fold" if prose else "ellipsis",
+                min_width=None if prose else min(len(name), 12),
+                style="bold" if name == "match" else None,
+            )
+        for rec in records:
+            grid.add_row(*[_display(rec.get(c)) for c in columns])
+        self.out.print(grid)
+        if not records:
+            self.info("(no rows)")
+
+
+_PROSE = {"text", "definition", "old", "new", "detail", "value", "codes", "path"}
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "[dim]—[/dim]"
+    text = cell_text(value)
+    return text.replace("[", "\\[")

@@ -1,0 +1,29 @@
+"""Errors a user can cause and fix.
+
+Every layer raises these (never bare exceptions) for bad input, so that the CLI and the web app
+can print one clear line and leave the database untouched. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ThematicaError(Exception):
+    """Base class: a problem with the user's input or request, explained in one line."""
+
+    exit_code = 2
+
+
+class InputError(ThematicaError):
+    """A file or value that cannot be read or accepted (encoding, format, size, content)."""
+
+
+class NotFoundError(ThematicaError):
+    """Something named by the user (project, document, code, coder, case) does not exist."""
+
+
+class ConflictError(ThematicaError):
+    """The request clashes with what is already stored (duplicate name, re-import, ...)."""
+
+
+class QuerySyntaxError(ThematicaError):
+    """A code query or attribute filter that cannot be parsed."""

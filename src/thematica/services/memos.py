@@ -1,0 +1,118 @@
+"""Memos: the analyst's notes on the project, a document, a code or a coding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, insert, select
+
+from thematica.core.errors import InputError, NotFoundError
+from thematica.core.tables import Table
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    from thematica.services.project import Project
+
+TARGETS = ("project", "document", "code", "coding")
+
+
+@dataclass(slots=True)
+class MemoRow:
+    id: int
+    target_type: str
+    target: str
+    author: str | None
+    text: str
+    created_at: str
+
+
+class Memos:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def _target_id(self, conn: Connection, target_type: str, target: str | None) -> int | None:
+        if target_type not in TARGETS:
+            raise InputError(f"memos attach to {', '.join(TARGETS)}, not {target_type!r}")
+        if target_type == "project":
+            return None
+        if not target:
+            raise InputError(f"name the {target_type} the memo is about")
+        if target_type == "document":
+            return self.project.documents.id_of(conn, target)
+        if target_type == "code":
+            return self.project.codebook.index(conn).resolve(target)
+        try:
+            coding_id = int(target)
+        except ValueError as exc:
+            raise InputError(f"a coding is named by its id (a number), not {target!r}") from exc
+        found = conn.scalar(
+            select(t.coding.c.id).where(
+                t.coding.c.id == coding_id, t.coding.c.project_id == self.project.id
+            )
+        )
+        if found is None:
+            raise NotFoundError(f"no coding with id {coding_id}")
+        return coding_id
+
+    def add(
+        self, target_type: str, target: str | None, text: str, *, author: str | None = None
+    ) -> int:
+        from thematica.services.project import now
+
+        if not text.strip():
+            raise InputError("the memo is empty")
+        with self.project.db.write() as conn:
+            target_id = self._target_id(conn, target_type, target)
+            stamp = now()
+            memo_id: int = conn.execute(
+                insert(t.memo).values(
+                    project_id=self.project.id,
+                    target_type=target_type,
+                    target_id=target_id,
+                    author=author,
+                    text=text.strip(),
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            self.project.audit(conn, "memo", author, target_type=target_type, target=target)
+        return memo_id
+
+    def list(self, target_type: str | None = None, target: str | None = None) -> Table[MemoRow]:
+        m = t.memo.c
+        with self.project.db.read() as conn:
+            stmt = select(t.memo).where(m.project_id == self.project.id).order_by(m.id)
+            if target_type:
+                stmt = stmt.where(m.target_type == target_type)
+                if target is not None or target_type == "project":
+                    stmt = stmt.where(m.target_id == self._target_id(conn, target_type, target))
+            index = self.project.codebook.index(conn)
+            docs = dict(
+                conn.execute(
+                    select(t.document.c.id, t.document.c.name).where(
+                        t.document.c.project_id == self.project.id
+                    )
+                ).all()
+            )
+            rows = []
+            for r in conn.execute(stmt):
+                if r.target_type == "document":
+                    label = docs.get(r.target_id, "?")
+                elif r.target_type == "code":
+                    label = index.paths.get(r.target_id, "?")
+                elif r.target_type == "coding":
+                    label = str(r.target_id)
+                else:
+                    label = self.project.name
+                rows.append(
+                    MemoRow(
+                        r.id,
+                        r.target_type,
+                        label,
+                        r.author,
+                        r.text,
+                        r.created_at.isoformat(timespec="seconds"),
+                    )
+                )
+        return Table(rows, title="Memos")

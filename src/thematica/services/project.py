@@ -1,0 +1,196 @@
+"""Projects: creating and opening them, and the :class:`Project` facade over every service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.core.models import DEFAULT_SEM_LEVELS
+from thematica.core.tables import Table
+from thematica.store import Database, open_database
+from thematica.store import schema as t
+from thematica.store.engine import resolve_url
+
+DbArg = str | os.PathLike[str] | None
+
+
+@dataclass(slots=True)
+class AuditRow:
+    at: str
+    actor: str | None
+    action: str
+    detail: dict[str, Any]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
+    return {
+        "sem_levels": list(sem_levels or DEFAULT_SEM_LEVELS),
+        "speaker_pattern": None,
+        "case_pattern": None,
+    }
+
+
+class Project:
+    """An open project: the entry point of the public API.
+
+    >>> project = thematica.open_project("study.db")      # doctest: +SKIP
+    >>> project.query("Staffing", coder="alex").to_dataframe()  # doctest: +SKIP
+    """
+
+    def __init__(self, db: Database, project_id: int, name: str, settings: dict[str, Any]) -> None:
+        from thematica.services.cases import Cases
+        from thematica.services.codebook import Codebook
+        from thematica.services.coding import Coding
+        from thematica.services.documents import Documents
+        from thematica.services.memos import Memos
+        from thematica.services.retrieval import Retrieval
+
+        self.db = db
+        self.id = project_id
+        self.name = name
+        self.settings = settings
+        self.documents = Documents(self)
+        self.cases = Cases(self)
+        self.codebook = Codebook(self)
+        self.coding = Coding(self)
+        self.memos = Memos(self)
+        self.retrieval = Retrieval(self)
+        self.query = self.retrieval.query
+        self.search = self.retrieval.search
+
+    def __repr__(self) -> str:
+        return f"<Project {self.name!r} in {self.db.label}>"
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    @property
+    def sem_levels(self) -> list[str]:
+        return list(self.settings.get("sem_levels") or DEFAULT_SEM_LEVELS)
+
+    def audit(self, conn: Connection, action: str, actor: str | None = None, **detail: Any) -> None:
+        """Append to the project's audit log, inside the caller's transaction."""
+        conn.execute(
+            insert(t.audit_log).values(
+                project_id=self.id, at=now(), actor=actor, action=action, detail=detail
+            )
+        )
+
+    def audit_log(self, limit: int = 50) -> Table[AuditRow]:
+        """The newest ``limit`` entries of the audit trail, newest first."""
+        a = t.audit_log.c
+        with self.db.read() as conn:
+            rows = [
+                AuditRow(r.at.isoformat(timespec="seconds"), r.actor, r.action, r.detail)
+                for r in conn.execute(
+                    select(t.audit_log)
+                    .where(a.project_id == self.id)
+                    .order_by(a.id.desc())
+                    .limit(max(1, limit))
+                )
+            ]
+        return Table(rows, title="Audit log")
+
+    def update_settings(self, **changes: Any) -> None:
+        settings = {**self.settings, **changes}
+        with self.db.write() as conn:
+            conn.execute(
+                t.project.update().where(t.project.c.id == self.id).values(settings=settings)
+            )
+            self.audit(conn, "settings", changes=changes)
+        self.settings = settings
+
+
+def _default_name(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database:
+        return Path(parsed.database).stem
+    return "default"
+
+
+def init_project(
+    db: DbArg = None, name: str | None = None, *, sem_levels: Sequence[str] | None = None
+) -> Project:
+    """Create a project (and, for a SQLite path, the database file itself)."""
+    url = resolve_url(db)
+    database = open_database(url, create=True)
+    name = (name or _default_name(url)).strip()
+    if not name:
+        raise InputError("a project needs a name")
+    levels = [lvl.strip().lower() for lvl in (sem_levels or DEFAULT_SEM_LEVELS) if lvl.strip()]
+    if len(set(levels)) != len(levels):
+        raise InputError("SEM levels must be distinct")
+    settings = default_settings(levels)
+    try:
+        with database.write() as conn:
+            pid = conn.execute(
+                insert(t.project).values(name=name, created_at=now(), settings=settings)
+            ).inserted_primary_key[0]  # type: ignore[index]
+            conn.execute(
+                insert(t.audit_log).values(
+                    project_id=pid, at=now(), actor=None, action="init", detail={"name": name}
+                )
+            )
+    except IntegrityError as exc:
+        database.dispose()
+        raise ConflictError(f"{database.label} already has a project named {name!r}") from exc
+    return Project(database, pid, name, settings)
+
+
+def list_projects(db: DbArg = None) -> list[str]:
+    database = open_database(db)
+    try:
+        with database.read() as conn:
+            return list(conn.scalars(select(t.project.c.name).order_by(t.project.c.id)))
+    finally:
+        database.dispose()
+
+
+def open_project(db: DbArg = None, project: str | None = None) -> Project:
+    """Open a project; ``project`` may be left out when the database holds only one."""
+    database = open_database(db)
+    try:
+        with database.read() as conn:
+            rows = conn.execute(
+                select(t.project.c.id, t.project.c.name, t.project.c.settings).order_by(
+                    t.project.c.id
+                )
+            ).all()
+    except Exception:
+        database.dispose()
+        raise
+    if project is not None:
+        rows = [r for r in rows if r.name == project]
+        if not rows:
+            database.dispose()
+            raise NotFoundError(f"no project named {project!r} in {database.label}")
+    if not rows:
+        database.dispose()
+        raise NotFoundError(f"{database.label} has no project yet; run 'thematica init'")
+    if len(rows) > 1:
+        names = ", ".join(r.name for r in rows)
+        database.dispose()
+        raise InputError(
+            f"{database.label} holds {len(rows)} projects ({names}); choose one with --project"
+        )
+    row = rows[0]
+    return Project(database, row.id, row.name, dict(row.settings))

@@ -1,0 +1,350 @@
+"""Retrieval: coded excerpts by code query and attribute filter, and full-text search (KWIC)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select, text
+
+from thematica.core.errors import InputError, NotFoundError
+from thematica.core.filters import matches, parse_filter
+from thematica.core.models import Span, Turn
+from thematica.core.query import evaluate, parse, terms
+from thematica.core.tables import Table
+from thematica.core.text import speaker_at
+from thematica.services.attribution import attribution
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    from thematica.services.project import Project
+
+_CHUNK = 2000
+
+
+@dataclass(slots=True)
+class Excerpt:
+    document: str
+    case: str | None
+    speaker: str | None
+    start: int
+    end: int
+    text: str
+    codes: list[str]
+    coders: list[str]
+    attribution: str
+
+
+@dataclass(slots=True)
+class Hit:
+    document: str
+    case: str | None
+    speaker: str | None
+    start: int
+    end: int
+    left: str
+    match: str
+    right: str
+
+
+@dataclass(slots=True)
+class _Doc:
+    id: int
+    name: str
+    case: str | None
+
+
+class Retrieval:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    # -- shared -------------------------------------------------------------------------
+    def _documents(
+        self, conn: Connection, where: Sequence[str], documents: Sequence[str] | None
+    ) -> dict[int, _Doc]:
+        """The documents a request may look at, after attribute filters and a document list."""
+        d, c = t.document.c, t.case.c
+        docs = {
+            r.id: _Doc(r.id, r.name, r.case)
+            for r in conn.execute(
+                select(d.id, d.name, c.name.label("case"))
+                .outerjoin(t.case, t.case.c.id == d.case_id)
+                .where(d.project_id == self.project.id)
+            )
+        }
+        if documents:
+            names = {doc.name: doc for doc in docs.values()}
+            missing = [n for n in documents if n not in names]
+            if missing:
+                raise NotFoundError(f"no document named {', '.join(map(repr, missing))}")
+            docs = {names[n].id: names[n] for n in documents}
+        if where:
+            conditions = [parse_filter(w) for w in where]
+            infos = {a.name: a for a in self.project.cases.attribute_info(conn)}
+            for cond in conditions:
+                if cond.attribute not in infos:
+                    known = ", ".join(infos) or "none yet"
+                    raise NotFoundError(
+                        f"no attribute named {cond.attribute!r} (attributes: {known})"
+                    )
+            values = self.project.cases.values(conn)
+            keep = {
+                case
+                for case, attrs in values.items()
+                if all(
+                    matches(cond, infos[cond.attribute], attrs.get(cond.attribute))
+                    for cond in conditions
+                )
+            }
+            docs = {i: doc for i, doc in docs.items() if doc.case in keep}
+        return docs
+
+    # -- coded excerpts -----------------------------------------------------------------
+    def query(
+        self,
+        expression: str,
+        *,
+        coder: str | Sequence[str] | None = None,
+        where: Sequence[str] = (),
+        documents: Sequence[str] | None = None,
+        include_subcodes: bool = True,
+        limit: int | None = None,
+    ) -> Table[Excerpt]:
+        """Coded excerpts matching a code expression such as ``"Staffing OR Compensation"``.
+
+        Codes include their subcodes unless ``include_subcodes`` is false. ``where`` filters
+        by case attributes (``"lived_experience = yes"``); all conditions must hold.
+        """
+        node = parse(expression)
+        with self.project.db.read() as conn:
+            coders = self.project.coding.coder_ids(conn, coder)
+            index = self.project.codebook.index(conn)
+            term_codes = {
+                term: (
+                    index.subtree(index.resolve(term))
+                    if include_subcodes
+                    else [index.resolve(term)]
+                )
+                for term in terms(node)
+            }
+            docs = self._documents(conn, where, documents)
+            all_codes = sorted({cid for ids in term_codes.values() for cid in ids})
+            c = t.coding.c
+            stmt = select(c.document_id, c.code_id, c.coder_id, c.start, c.end).where(
+                c.project_id == self.project.id,
+                c.code_id.in_(all_codes),
+                c.coder_id.in_(list(coders)),
+            )
+            if documents or where:
+                if not docs:
+                    return self._excerpts(conn, [], docs, index.paths, coders)
+                if len(docs) < 5000:
+                    stmt = stmt.where(c.document_id.in_(list(docs)))
+            code_to_terms: dict[int, list[str]] = {}
+            for term, ids in term_codes.items():
+                for cid in ids:
+                    code_to_terms.setdefault(cid, []).append(term)
+            spans: dict[str, list[Span]] = {term: [] for term in term_codes}
+            for doc_id, code_id, coder_id, start, end in conn.execute(stmt):
+                if doc_id not in docs:
+                    continue
+                span = Span(doc_id, start, end, frozenset((code_id,)), frozenset((coder_id,)))
+                for term in code_to_terms[code_id]:
+                    spans[term].append(span)
+            result = evaluate(node, spans)
+            if limit is not None:
+                result = result[:limit]
+            return self._excerpts(conn, result, docs, index.paths, coders)
+
+    def _excerpts(
+        self,
+        conn: Connection,
+        spans: list[Span],
+        docs: dict[int, _Doc],
+        paths: dict[int, str],
+        coders: dict[int, str],
+    ) -> Table[Excerpt]:
+        rows: list[Excerpt] = []
+        for chunk_start in range(0, len(spans), _CHUNK):
+            chunk = spans[chunk_start : chunk_start + _CHUNK]
+            texts = self._span_texts(conn, chunk)
+            for n, span in enumerate(chunk):
+                doc = docs[span.document_id]
+                excerpt_text, speaker = texts[n]
+                rows.append(
+                    Excerpt(
+                        document=doc.name,
+                        case=doc.case,
+                        speaker=speaker,
+                        start=span.start,
+                        end=span.end,
+                        text=excerpt_text,
+                        codes=sorted(paths[c] for c in span.codes),
+                        coders=sorted(coders[c] for c in span.coders),
+                        attribution=attribution(doc.case, doc.name),
+                    )
+                )
+        return Table(rows, title="Excerpts")
+
+    def _span_texts(self, conn: Connection, spans: list[Span]) -> list[tuple[str, str | None]]:
+        """Text and speaker of many spans in one round trip (SQL substr counts code points)."""
+        if not spans:
+            return []
+        rows = ", ".join(f"(:n{i}, :d{i}, :s{i}, :e{i})" for i in range(len(spans)))
+        params: dict[str, int] = {}
+        for i, span in enumerate(spans):
+            params.update(
+                {f"n{i}": i, f"d{i}": span.document_id, f"s{i}": span.start, f"e{i}": span.end}
+            )
+        # A CTE of literal rows works the same on SQLite and PostgreSQL; substr counts
+        # characters on both, and the turn lookup uses the (document_id, start) index.
+        stmt = text(
+            f"WITH wanted(n, doc, s, e) AS (VALUES {rows}) "
+            "SELECT wanted.n, substr(document.text, wanted.s + 1, wanted.e - wanted.s), "
+            "(SELECT turn.speaker FROM turn WHERE turn.document_id = wanted.doc "
+            "AND turn.start <= wanted.s ORDER BY turn.start DESC LIMIT 1) "
+            "FROM wanted JOIN document ON document.id = wanted.doc"
+        )
+        out: list[tuple[str, str | None]] = [("", None)] * len(spans)
+        for n, excerpt_text, who in conn.execute(stmt, params):
+            out[n] = (excerpt_text, who)
+        return out
+
+    # -- full-text search ---------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        where: Sequence[str] = (),
+        documents: Sequence[str] | None = None,
+        limit: int = 100,
+        width: int = 40,
+    ) -> Table[Hit]:
+        """Keyword in context: every occurrence of the query's words in matching documents.
+
+        Words must all occur in a document (AND); ``"quoted words"`` match as a phrase and a
+        trailing ``*`` matches a prefix (``stigma*``). Case is ignored.
+        """
+        parsed = parse_search(query)
+        if limit < 1:
+            raise InputError("--limit must be at least 1")
+        with self.project.db.read() as conn:
+            docs = self._documents(conn, where, documents)
+            candidates = [i for i in self._fulltext(conn, parsed) if i in docs]
+            patterns = [term.regex() for term in parsed]
+            hits: list[Hit] = []
+            for doc_ids in _chunks(sorted(candidates, key=lambda i: docs[i].name), 50):
+                rows = conn.execute(
+                    select(t.document.c.id, t.document.c.text).where(t.document.c.id.in_(doc_ids))
+                ).all()
+                texts = dict(rows)
+                for doc_id in doc_ids:
+                    body = texts[doc_id]
+                    found = sorted(
+                        {m.span() for pattern in patterns for m in pattern.finditer(body)}
+                    )
+                    if not found:
+                        continue
+                    turns = self._turns(conn, doc_id)
+                    for start, end in found:
+                        hits.append(
+                            Hit(
+                                document=docs[doc_id].name,
+                                case=docs[doc_id].case,
+                                speaker=speaker_at(turns, start),
+                                start=start,
+                                end=end,
+                                left=_flat(body[max(0, start - width) : start]),
+                                match=body[start:end],
+                                right=_flat(body[end : end + width]),
+                            )
+                        )
+                        if len(hits) >= limit:
+                            return Table(hits, title=f"Search: {query}")
+        return Table(hits, title=f"Search: {query}")
+
+    def _turns(self, conn: Connection, doc_id: int) -> list[Turn]:
+        return [
+            Turn(r.start, r.end, r.speaker)
+            for r in conn.execute(
+                select(t.turn.c.start, t.turn.c.end, t.turn.c.speaker)
+                .where(t.turn.c.document_id == doc_id)
+                .order_by(t.turn.c.start)
+            )
+        ]
+
+    def _fulltext(self, conn: Connection, parsed: list[SearchTerm]) -> list[int]:
+        if self.project.db.dialect == "sqlite":
+            match = " ".join(term.fts5() for term in parsed)
+            return list(
+                conn.scalars(
+                    text(
+                        "SELECT d.id FROM document_fts f JOIN document d ON d.id = f.rowid "
+                        "WHERE document_fts MATCH :q AND d.project_id = :p"
+                    ),
+                    {"q": match, "p": self.project.id},
+                )
+            )
+        tsquery = " & ".join(term.tsquery() for term in parsed)
+        return list(
+            conn.scalars(
+                text(
+                    "SELECT id FROM document WHERE project_id = :p "
+                    "AND to_tsvector('simple', text) @@ to_tsquery('simple', :q)"
+                ),
+                {"q": tsquery, "p": self.project.id},
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerm:
+    """A word, phrase or prefix; ``tokens`` are lower-case runs of letters and digits."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+
+    def fts5(self) -> str:
+        phrase = '"' + " ".join(self.tokens) + '"'
+        return phrase + " *" if self.prefix else phrase
+
+    def tsquery(self) -> str:
+        parts = [f"'{tok}'" for tok in self.tokens]
+        if self.prefix:
+            parts[-1] += ":*"
+        return "(" + " <-> ".join(parts) + ")"
+
+    def regex(self) -> re.Pattern[str]:
+        body = r"\W+".join(re.escape(tok) for tok in self.tokens)
+        tail = r"\w*" if self.prefix else ""
+        return re.compile(rf"(?<!\w){body}{tail}(?!\w)", re.IGNORECASE)
+
+
+_SEARCH_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def parse_search(query: str) -> list[SearchTerm]:
+    """Split a search box string into terms; raises InputError when nothing searchable is left."""
+    if query.count('"') % 2:
+        raise InputError("unbalanced quotation mark in the search")
+    out: list[SearchTerm] = []
+    for match in _SEARCH_TOKEN.finditer(query):
+        raw = match.group(1) if match.group(1) is not None else match.group(2)
+        prefix = raw.endswith("*")
+        tokens = tuple(tok.lower() for tok in re.findall(r"\w+", raw))
+        if tokens:
+            out.append(SearchTerm(tokens, prefix))
+    if not out:
+        raise InputError(f"nothing to search for in {query!r}: give at least one word")
+    return out
+
+
+def _flat(s: str) -> str:
+    return " ".join(s.split()) if "\n" in s else s
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,215 @@
+"""The relational schema, as SQLAlchemy Core tables.
+
+Core rather than ORM objects because the heavy paths (imports, bulk coding, retrieval) move
+tens of thousands of rows at a time. Every table hangs off ``project`` so one database can hold
+several studies. Migrations in ``store/migrations`` must be kept in step with this file.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+
+def _pk() -> Column[int]:
+    return Column("id", Integer, primary_key=True)
+
+
+def _project_fk() -> Column[int]:
+    return Column(
+        "project_id", Integer, ForeignKey("project.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+project = Table(
+    "project",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("settings", JSON, nullable=False),
+)
+
+coder = Table(
+    "coder",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False, default="human"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_coder_name"),
+)
+
+case = Table(
+    "case",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_case_name"),
+)
+
+attribute = Table(
+    "attribute",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("value_order", JSON, nullable=True),
+    Column("position", Integer, nullable=False, default=0),
+    UniqueConstraint("project_id", "name", name="uq_attribute_name"),
+)
+
+attribute_value = Table(
+    "attribute_value",
+    metadata,
+    Column("case_id", Integer, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "attribute_id", Integer, ForeignKey("attribute.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("value", Text, nullable=True),
+)
+
+document = Table(
+    "document",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(500), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("length", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source_path", Text, nullable=True),
+    Column("source_format", String(20), nullable=False),
+    Column("encoding", String(40), nullable=True),
+    Column("case_id", Integer, ForeignKey("case.id", ondelete="SET NULL"), nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("meta", JSON, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_document_name"),
+    Index("ix_document_sha", "project_id", "sha256"),
+    Index("ix_document_case", "case_id"),
+)
+
+turn = Table(
+    "turn",
+    metadata,
+    _pk(),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("speaker", String(200), nullable=True),
+    Column("time_start", Float, nullable=True),
+    Column("time_end", Float, nullable=True),
+    Index("ix_turn_document", "document_id", "start"),
+)
+
+code = Table(
+    "code",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("parent_id", Integer, ForeignKey("code.id", ondelete="CASCADE"), nullable=True),
+    Column("name", String(300), nullable=False),
+    Column("definition", Text, nullable=False, default=""),
+    Column("inclusion", Text, nullable=False, default=""),
+    Column("exclusion", Text, nullable=False, default=""),
+    Column("example", Text, nullable=False, default=""),
+    Column("origin", String(20), nullable=True),
+    Column("sem_level", String(50), nullable=True),
+    Column("colour", String(20), nullable=True),
+    Column("memo", Text, nullable=False, default=""),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_code_parent", "project_id", "parent_id"),
+)
+
+codebook_change = Table(
+    "codebook_change",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("code_id", Integer, nullable=True),
+    Column("code_path", Text, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("field", String(50), nullable=True),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("actor", String(200), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+codebook_version = Table(
+    "codebook_version",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("snapshot", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_codebook_version_name"),
+)
+
+coding = Table(
+    "coding",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", Integer, ForeignKey("code.id", ondelete="CASCADE"), nullable=False),
+    Column("coder_id", Integer, ForeignKey("coder.id", ondelete="CASCADE"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("memo", Text, nullable=True),
+    Column("starred", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("document_id", "code_id", "coder_id", "start", "end", name="uq_coding_span"),
+    Index("ix_coding_code", "project_id", "code_id", "coder_id"),
+    Index("ix_coding_document", "document_id", "start"),
+)
+
+memo = Table(
+    "memo",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("target_type", String(20), nullable=False),
+    Column("target_id", Integer, nullable=True),
+    Column("author", String(200), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_memo_target", "project_id", "target_type", "target_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=True),
+    Column("action", String(50), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_project", "project_id", "at"),
+)

@@ -1,0 +1,91 @@
+"""Fixtures shared by the whole suite: databases on both backends, the demo, shared data.
+
+PostgreSQL is a real server (127.0.0.1:5432, trust auth on this machine kind); each test gets
+a fresh database that is dropped afterwards. Under CI=true nothing here may be skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get(
+    "THEMATICA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _skip_or_fail(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this must not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[object]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # server down or not installed
+        engine.dispose()
+        _skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin: object) -> Iterator[str]:
+    """A URL to a brand-new, empty PostgreSQL database."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"thematica_test_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on embedded SQLite and on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "study.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def project(db_url: str) -> Iterator[object]:
+    import thematica
+
+    p = thematica.init_project(db_url, "study")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def demo(db_url: str) -> Iterator[object]:
+    """The demo project, built on each backend."""
+    import thematica
+
+    p, _summary = thematica.build_demo(db_url)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        _skip_or_fail(f"shared test data not found at {SHARED_DATA}")
+    return SHARED_DATA
