@@ -426,7 +426,15 @@ def codebook_list(
 ) -> None:
     """The code tree with SEM level, origin and number of codings."""
     with _open(db, project) as p:
-        UI(quiet, verbose).table(p.codebook.tree(), fmt)
+        tree = p.codebook.tree()
+    if fmt is Format.table:
+        from thematica.core.tables import Table
+        from thematica.services.codebook import CodeTreeLine
+
+        view = Table([CodeTreeLine.of(row) for row in tree.rows], title=tree.title)
+        UI(quiet, verbose).table(view, fmt)
+    else:
+        UI(quiet, verbose).table(tree, fmt)
 
 
 @codebook_app.command("show")
@@ -849,6 +857,12 @@ def search(
     """Full-text search with keyword in context."""
     with _open(db, project) as p:
         table = p.search(text, where=where or (), documents=document, limit=limit, width=width)
+    if fmt is Format.table and output is None:
+        from thematica.core.tables import Table
+
+        table = Table(
+            table.rows, columns=("document", "speaker", "left", "match", "right"), title=table.title
+        )
     UI(quiet, verbose).table(table, fmt, output=output)
 
 

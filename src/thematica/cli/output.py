@@ -41,6 +41,8 @@ class UI:
         self.quiet = quiet
         self.verbose = verbose
         self.out = Console(soft_wrap=False)
+        if not self.out.is_terminal:
+            self.out.width = 160  # piped tables: wide enough to stay readable
         self.err = Console(stderr=True)
 
     def info(self, message: str) -> None:
@@ -109,13 +111,12 @@ class UI:
             numeric = bool(records) and all(
                 isinstance(r.get(name), (int, float)) for r in records if r.get(name) is not None
             )
-            prose = name in _PROSE
             grid.add_column(
                 name,
                 justify="right" if numeric or name == "left" else "left",
-                no_wrap=not prose,
-                overflow="fold" if prose else "ellipsis",
-                min_width=None if prose else min(len(name), 12),
+                no_wrap=numeric,
+                overflow="fold",
+                min_width=min(len(name), 10),
                 style="bold" if name == "match" else None,
             )
         for rec in records:
@@ -123,9 +124,6 @@ class UI:
         self.out.print(grid)
         if not records:
             self.info("(no rows)")
-
-
-_PROSE = {"text", "definition", "old", "new", "detail", "value", "codes", "path"}
 
 
 def _display(value: Any) -> str:

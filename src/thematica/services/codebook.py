@@ -51,6 +51,20 @@ class CodeRow:
 
 
 @dataclass(slots=True)
+class CodeTreeLine:
+    """A code as one line of an indented tree, for terminal display."""
+
+    code: str
+    sem_level: str | None
+    origin: str | None
+    codings: int
+
+    @staticmethod
+    def of(row: CodeRow) -> CodeTreeLine:
+        return CodeTreeLine("    " * row.depth + row.name, row.sem_level, row.origin, row.codings)
+
+
+@dataclass(slots=True)
 class ChangeRow:
     at: str
     action: str

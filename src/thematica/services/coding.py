@@ -248,7 +248,8 @@ class Coding:
             touched = sorted({r[0] for r in rows})
             for i in range(0, len(touched), 500):
                 existing.update(
-                    conn.execute(
+                    tuple(row)
+                    for row in conn.execute(
                         select(
                             t.coding.c.document_id,
                             t.coding.c.code_id,
@@ -258,7 +259,7 @@ class Coding:
                             t.coding.c.coder_id == coder_id,
                             t.coding.c.document_id.in_(touched[i : i + 500]),
                         )
-                    ).tuples()
+                    )
                 )
             report = CodingReport(coder=coder)
             stamp = now()

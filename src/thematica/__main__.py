@@ -1,0 +1,5 @@
+"""``python -m thematica`` runs the command line."""
+
+from thematica.cli.main import main
+
+main()
