@@ -99,6 +99,39 @@ def demo(
     project.close()
 
 
+@app.command()
+def settings(
+    db: Db = None,
+    project: ProjectName = None,
+    speaker_pattern: Annotated[
+        str | None,
+        typer.Option("--speaker-pattern", help="Regex with a (?P<speaker>…) group; '' resets."),
+    ] = None,
+    case_pattern: Annotated[
+        str | None,
+        typer.Option("--case-pattern", help="Regex on file names giving the case; '' clears."),
+    ] = None,
+    sem_levels: Annotated[
+        str | None,
+        typer.Option("--sem-levels", help="Comma-separated SEM levels, innermost first."),
+    ] = None,
+    fmt: Fmt = Format.table,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Show the project's settings, or change them (used by later imports)."""
+    from thematica.core.tables import Table
+    from thematica.services.project import SettingRow
+
+    levels = sem_levels.split(",") if sem_levels is not None else None
+    with _open(db, project) as p:
+        current = p.configure(
+            speaker_pattern=speaker_pattern, case_pattern=case_pattern, sem_levels=levels
+        )
+    rows = [SettingRow(k, ", ".join(v) if isinstance(v, list) else v) for k, v in current.items()]
+    UI(quiet, verbose).table(Table(rows, title="Settings"), fmt)
+
+
 @app.command("log")
 def audit_log(
     db: Db = None,
@@ -656,13 +689,15 @@ def codebook_freeze(
 
 @codebook_app.command("versions")
 def codebook_versions(
-    db: Db = None, project: ProjectName = None, quiet: Quiet = False, verbose: Verbose = False
+    db: Db = None,
+    project: ProjectName = None,
+    fmt: Fmt = Format.table,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """List frozen codebook versions."""
     with _open(db, project) as p:
-        UI(quiet, verbose).write(
-            "".join(f"{n}\t{at}\t{k} codes\n" for n, at, k in p.codebook.versions())
-        )
+        UI(quiet, verbose).table(p.codebook.versions(), fmt)
 
 
 @codebook_app.command("compare")

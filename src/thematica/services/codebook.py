@@ -35,6 +35,19 @@ if TYPE_CHECKING:
     from thematica.services.project import Project
 
 CSV_COLUMNS = ("path", *FIELDS)
+MAX_CODEBOOK_CHARS = 5_000_000
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases, which a codebook never needs and which let a
+    small hostile file expand into an enormous tree (the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise InputError("YAML aliases (*name) are not allowed in a codebook file")
+        return super().compose_node(parent, index)
+
+
 FORMAT_VERSION = 1
 
 
@@ -48,6 +61,14 @@ class CodeRow:
     colour: str | None
     definition: str
     codings: int
+
+
+@dataclass(slots=True)
+class VersionRow:
+    version: str
+    created_at: str
+    codes: int
+    note: str
 
 
 @dataclass(slots=True)
@@ -399,8 +420,12 @@ class Codebook:
         raise InputError(f"{path.name}: expected a .yaml, .yml or .csv codebook")
 
     def parse_yaml(self, text: str, name: str = "codebook") -> list[CodeSpec]:
+        if len(text) > MAX_CODEBOOK_CHARS:
+            raise InputError(f"{name}: a codebook file over {MAX_CODEBOOK_CHARS:,} characters")
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_PlainLoader)  # a SafeLoader subclass
+        except InputError as exc:
+            raise InputError(f"{name}: {exc}") from exc
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             line = f" at line {where.line + 1}" if where is not None else ""
@@ -575,15 +600,18 @@ class Codebook:
             self.project.audit(conn, "freeze_codebook", version=name, codes=len(snapshot))
         return len(snapshot)
 
-    def versions(self) -> list[tuple[str, str, int]]:
+    def versions(self) -> Table[VersionRow]:
         v = t.codebook_version.c
         with self.project.db.read() as conn:
-            return [
-                (r.name, r.created_at.isoformat(timespec="seconds"), len(r.snapshot))
+            rows = [
+                VersionRow(
+                    r.name, r.created_at.isoformat(timespec="seconds"), len(r.snapshot), r.note
+                )
                 for r in conn.execute(
                     select(t.codebook_version).where(v.project_id == self.project.id).order_by(v.id)
                 )
             ]
+        return Table(rows, title="Codebook versions")
 
     def _snapshot(self, conn: Connection, name: str) -> list[dict[str, Any]]:
         if name == "current":

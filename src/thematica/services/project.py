@@ -24,6 +24,12 @@ DbArg = str | os.PathLike[str] | None
 
 
 @dataclass(slots=True)
+class SettingRow:
+    setting: str
+    value: str | None
+
+
+@dataclass(slots=True)
 class AuditRow:
     at: str
     actor: str | None
@@ -109,6 +115,50 @@ class Project:
                 )
             ]
         return Table(rows, title="Audit log")
+
+    def configure(
+        self,
+        *,
+        speaker_pattern: str | None = None,
+        case_pattern: str | None = None,
+        sem_levels: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Change project settings after checking them; ``""`` clears a pattern."""
+        import re
+
+        from thematica.core.text import detect_turns
+
+        changes: dict[str, Any] = {}
+        if speaker_pattern is not None:
+            if speaker_pattern:
+                detect_turns("x", speaker_pattern)  # raises InputError for a bad pattern
+            changes["speaker_pattern"] = speaker_pattern or None
+        if case_pattern is not None:
+            if case_pattern:
+                try:
+                    re.compile(case_pattern)
+                except re.error as exc:
+                    raise InputError(f"case pattern {case_pattern!r} is not valid: {exc}") from exc
+            changes["case_pattern"] = case_pattern or None
+        if sem_levels is not None:
+            levels = [lvl.strip().lower() for lvl in sem_levels if lvl.strip()]
+            if not levels or len(set(levels)) != len(levels):
+                raise InputError("SEM levels must be a non-empty list of distinct names")
+            with self.db.read() as conn:
+                used = set(
+                    conn.scalars(
+                        select(t.code.c.sem_level).where(
+                            t.code.c.project_id == self.id, t.code.c.sem_level.is_not(None)
+                        )
+                    )
+                )
+            dropped = sorted(used - set(levels))
+            if dropped:
+                raise InputError(f"codes still use the SEM level(s) {', '.join(dropped)}")
+            changes["sem_levels"] = levels
+        if changes:
+            self.update_settings(**changes)
+        return dict(self.settings)
 
     def update_settings(self, **changes: Any) -> None:
         settings = {**self.settings, **changes}
