@@ -944,6 +944,11 @@ def memo_list(
         UI(quiet, verbose).table(p.memos.list(target_type, target), fmt)
 
 
+from thematica.cli.stats_cmd import stats as _stats  # noqa: E402  (agreement calculator)
+
+app.command("stats")(_stats)
+
+
 # -- entry point --------------------------------------------------------------------------
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI: user errors become one line on stderr and exit code 2, never a traceback."""
@@ -967,7 +972,14 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # usage errors from the parser
-            exc.show()
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: show its help
+                exc.show()
+                return 2
+            # one line, like every other user error: "error: <what>; see 'thematica X --help'"
+            message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"error: {message}{hint}\n")
             return 2
         if debug:
             raise

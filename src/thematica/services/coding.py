@@ -216,7 +216,7 @@ class Coding:
             rows: list[tuple[int, int, int, int, str | None]] = []
             for n, item in enumerate(items, 1):
                 where = (
-                    f"{source}: row {n}: "
+                    f"{source}: row {n + 1}: "  # row 1 of a source file is its header
                     if source
                     else (f"coding {n}: " if len(items) > 1 else "")
                 )

@@ -14,7 +14,7 @@ from thematica.core.filters import matches, parse_filter
 from thematica.core.models import Span, Turn
 from thematica.core.query import evaluate, parse, terms
 from thematica.core.tables import Table
-from thematica.core.text import speaker_at
+from thematica.core.text import normalise, speaker_at
 from thematica.services.attribution import attribution
 from thematica.store import schema as t
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from thematica.services.project import Project
 
 _CHUNK = 2000
+#: The indexed expression of migration 0002: words split at punctuation, as FTS5 splits them.
+PG_TSVECTOR = "to_tsvector('simple', regexp_replace(text, '[[:punct:]]+', ' ', 'g'))"
 
 
 @dataclass(slots=True)
@@ -66,12 +68,20 @@ class Retrieval:
     ) -> dict[int, _Doc]:
         """The documents a request may look at, after attribute filters and a document list."""
         d, c = t.document.c, t.case.c
+        # Two reads the indexes answer alone. Selecting document.case_id directly makes SQLite
+        # walk every document's text overflow pages (case_id is stored after the text).
+        case_of: dict[int, str] = dict(
+            conn.execute(
+                select(d.id, c.name)
+                .select_from(t.case)
+                .join(t.document, d.case_id == c.id)
+                .where(c.project_id == self.project.id)
+            ).all()
+        )
         docs = {
-            r.id: _Doc(r.id, r.name, r.case)
-            for r in conn.execute(
-                select(d.id, d.name, c.name.label("case"))
-                .outerjoin(t.case, t.case.c.id == d.case_id)
-                .where(d.project_id == self.project.id)
+            doc_id: _Doc(doc_id, name, case_of.get(doc_id))
+            for doc_id, name in conn.execute(
+                select(d.id, d.name).where(d.project_id == self.project.id)
             )
         }
         if documents:
@@ -147,10 +157,14 @@ class Retrieval:
                 for cid in ids:
                     code_to_terms.setdefault(cid, []).append(term)
             spans: dict[str, list[Span]] = {term: [] for term in term_codes}
+            # One shared frozenset per code and per coder rather than two new ones per row:
+            # fewer objects for the garbage collector to promote and scan.
+            code_set = {cid: frozenset((cid,)) for cid in all_codes}
+            coder_set = {cid: frozenset((cid,)) for cid in coders}
             for doc_id, code_id, coder_id, start, end in conn.execute(stmt):
                 if doc_id not in docs:
                     continue
-                span = Span(doc_id, start, end, frozenset((code_id,)), frozenset((coder_id,)))
+                span = Span(doc_id, start, end, code_set[code_id], coder_set[coder_id])
                 for term in code_to_terms[code_id]:
                     spans[term].append(span)
             result = evaluate(node, spans)
@@ -189,27 +203,38 @@ class Retrieval:
         return Table(rows, title="Excerpts")
 
     def _span_texts(self, conn: Connection, spans: list[Span]) -> list[tuple[str, str | None]]:
-        """Text and speaker of many spans in one round trip (SQL substr counts code points)."""
+        """Text and speaker of many spans: one query for the speakers, one read per document."""
         if not spans:
             return []
-        rows = ", ".join(f"(:n{i}, :d{i}, :s{i}, :e{i})" for i in range(len(spans)))
-        params: dict[str, int] = {}
+        # Speakers: a CTE of literal rows works the same on SQLite and PostgreSQL, and the turn
+        # lookup uses the (document_id, start) index. Positional driver parameters, because a
+        # text() with thousands of named binds costs more to build than the query to run.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(spans))
+        params: list[int] = []
         for i, span in enumerate(spans):
-            params.update(
-                {f"n{i}": i, f"d{i}": span.document_id, f"s{i}": span.start, f"e{i}": span.end}
-            )
-        # A CTE of literal rows works the same on SQLite and PostgreSQL; substr counts
-        # characters on both, and the turn lookup uses the (document_id, start) index.
-        stmt = text(
-            f"WITH wanted(n, doc, s, e) AS (VALUES {rows}) "
-            "SELECT wanted.n, substr(document.text, wanted.s + 1, wanted.e - wanted.s), "
-            "(SELECT turn.speaker FROM turn WHERE turn.document_id = wanted.doc "
-            "AND turn.start <= wanted.s ORDER BY turn.start DESC LIMIT 1) "
-            "FROM wanted JOIN document ON document.id = wanted.doc"
-        )
+            params += (i, span.document_id, span.start)
         out: list[tuple[str, str | None]] = [("", None)] * len(spans)
-        for n, excerpt_text, who in conn.execute(stmt, params):
-            out[n] = (excerpt_text, who)
+        speakers = conn.exec_driver_sql(
+            f"WITH wanted(n, doc, s) AS (VALUES {rows}) "
+            "SELECT wanted.n, (SELECT turn.speaker FROM turn WHERE turn.document_id = wanted.doc "
+            "AND turn.start <= wanted.s ORDER BY turn.start DESC LIMIT 1) FROM wanted",
+            tuple(params),
+        )
+        for n, who in speakers:
+            out[n] = ("", who)
+        # Texts: each document's text is read once and sliced here (Python str indices are the
+        # code-point offsets spans use), not once per span by SQL substr.
+        by_doc: dict[int, list[int]] = {}
+        for i, span in enumerate(spans):
+            by_doc.setdefault(span.document_id, []).append(i)
+        for doc_ids in _chunks(sorted(by_doc), 100):
+            texts = conn.execute(
+                select(t.document.c.id, t.document.c.text).where(t.document.c.id.in_(doc_ids))
+            )
+            for doc_id, body in texts:
+                for i in by_doc[doc_id]:
+                    out[i] = (body[spans[i].start : spans[i].end], out[i][1])
         return out
 
     # -- full-text search ---------------------------------------------------------------
@@ -234,6 +259,7 @@ class Retrieval:
             docs = self._documents(conn, where, documents)
             candidates = [i for i in self._fulltext(conn, parsed) if i in docs]
             patterns = [term.regex() for term in parsed]
+            exact = self.project.db.dialect == "sqlite"  # PostgreSQL gives a superset
             hits: list[Hit] = []
             for doc_ids in _chunks(sorted(candidates, key=lambda i: docs[i].name), 50):
                 rows = conn.execute(
@@ -242,6 +268,8 @@ class Retrieval:
                 texts = dict(rows)
                 for doc_id in doc_ids:
                     body = texts[doc_id]
+                    if not exact and not all(pattern.search(body) for pattern in patterns):
+                        continue
                     found = sorted(
                         {m.span() for pattern in patterns for m in pattern.finditer(body)}
                     )
@@ -280,21 +308,35 @@ class Retrieval:
             match = " ".join(term.fts5() for term in parsed)
             return list(
                 conn.scalars(
+                    # IN (subquery) runs the MATCH once; as a join, SQLite's planner walks the
+                    # project's documents and runs the full-text query once per document.
                     text(
-                        "SELECT d.id FROM document_fts f JOIN document d ON d.id = f.rowid "
-                        "WHERE document_fts MATCH :q AND d.project_id = :p"
+                        "SELECT d.id FROM document d WHERE d.project_id = :p AND d.id IN "
+                        "(SELECT rowid FROM document_fts WHERE document_fts MATCH :q)"
                     ),
                     {"q": match, "p": self.project.id},
                 )
             )
-        tsquery = " & ".join(term.tsquery() for term in parsed)
+        # Candidates only: every word of every term (phrases unchained), which the GIN index
+        # answers without recomputing to_tsvector. A phrase (<->) makes PostgreSQL recheck each
+        # candidate by re-parsing its whole text, and the planner, costing to_tsvector as cheap,
+        # picks a sequential scan that does the same for every document (seconds per search).
+        # search() keeps only documents where every term's pattern matches. Sequential scans
+        # are off for this transaction and "project_id + 0" keeps the planner off the project
+        # index, so the GIN index is the only way in.
+        words = " & ".join(
+            f"'{tok}'" + (":*" if term.prefix and n == len(term.tokens) - 1 else "")
+            for term in parsed
+            for n, tok in enumerate(term.tokens)
+        )
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         return list(
             conn.scalars(
                 text(
-                    "SELECT id FROM document WHERE project_id = :p "
-                    "AND to_tsvector('simple', text) @@ to_tsquery('simple', :q)"
+                    "SELECT id FROM document WHERE project_id + 0 = :p "
+                    f"AND {PG_TSVECTOR} @@ to_tsquery('simple', :q)"
                 ),
-                {"q": tsquery, "p": self.project.id},
+                {"q": words, "p": self.project.id},
             )
         )
 
@@ -327,6 +369,7 @@ _SEARCH_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
 def parse_search(query: str) -> list[SearchTerm]:
     """Split a search box string into terms; raises InputError when nothing searchable is left."""
+    query = normalise(query)  # the stored text is NFC; a decomposed "café" must match it
     if query.count('"') % 2:
         raise InputError("unbalanced quotation mark in the search")
     out: list[SearchTerm] = []
@@ -342,7 +385,8 @@ def parse_search(query: str) -> list[SearchTerm]:
 
 
 def _flat(s: str) -> str:
-    return " ".join(s.split()) if "\n" in s else s
+    # one space per white-space run, keeping the space that separates context from the match
+    return re.sub(r"\s+", " ", s) if "\n" in s else s
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
