@@ -1,0 +1,134 @@
+"""Commands about whole projects: init, demo, settings, the audit log."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from thematica.cli.app import app, open_project
+from thematica.cli.options import Db, Fmt, ProjectName, Quiet, Verbose
+from thematica.cli.output import UI, Format
+from thematica.core.errors import InputError
+
+
+@app.command()
+def init(
+    path: Annotated[
+        str | None, typer.Argument(help="Database file to create (same as --db).")
+    ] = None,
+    db: Db = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Project name (default: file name).")
+    ] = None,
+    sem_levels: Annotated[
+        str | None,
+        typer.Option("--sem-levels", help="Comma-separated SEM levels, innermost first."),
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Create a project (and its database file)."""
+    from thematica.services.project import init_project
+
+    ui = UI(quiet, verbose)
+    if path and db and path != db:
+        raise InputError("give the database once: as PATH or as --db")
+    levels = [s for s in sem_levels.split(",")] if sem_levels else None
+    project = init_project(path or db, name, sem_levels=levels)
+    ui.info(f"Created project [bold]{project.name}[/bold] in {project.db.label}")
+    ui.info("Next: thematica import --db … FILES, thematica codebook template --db …")
+
+
+@app.command()
+def projects(db: Db = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """List the projects in a database."""
+    from thematica.services.project import list_projects
+
+    UI(quiet, verbose).write("".join(f"{name}\n" for name in list_projects(db)))
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Where to build the demo (default: ./thematica-demo.db)."),
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Build the demo project: fictional harm-reduction staff interviews coded by two coders."""
+    from thematica.services.demo import build_demo
+
+    ui = UI(quiet, verbose)
+    with ui.progress("Building the demo") as progress:
+        project, summary = build_demo(db, progress=progress)
+    db_arg = summary.database
+    coded = ", ".join(f"{n} by {coder}" for coder, n in summary.codings.items())
+    ui.info(
+        f"[bold green]Demo project ready[/bold green] in {db_arg}: "
+        f"{summary.documents} transcripts, "
+        f"{summary.cases} participants, {summary.codes} codes, codings {coded}."
+    )
+    ui.info("Where to look next:")
+    for line in (
+        f"thematica cases describe --db {db_arg}",
+        f"thematica codebook list --db {db_arg}",
+        f'thematica query --db {db_arg} --coder alex "Staffing" --where "lived_experience = yes"',
+        f'thematica search --db {db_arg} "supervisor*"',
+    ):
+        ui.info(f"  {line}")
+    if shutil.which("thematica") is None:
+        activate = Path(sys.prefix) / "bin" / "activate"
+        ui.info(f"(thematica is not on your PATH yet: run 'source {activate}' first)")
+    project.close()
+
+
+@app.command()
+def settings(
+    db: Db = None,
+    project: ProjectName = None,
+    speaker_pattern: Annotated[
+        str | None,
+        typer.Option("--speaker-pattern", help="Regex with a (?P<speaker>…) group; '' resets."),
+    ] = None,
+    case_pattern: Annotated[
+        str | None,
+        typer.Option("--case-pattern", help="Regex on file names giving the case; '' clears."),
+    ] = None,
+    sem_levels: Annotated[
+        str | None,
+        typer.Option("--sem-levels", help="Comma-separated SEM levels, innermost first."),
+    ] = None,
+    fmt: Fmt = Format.table,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Show the project's settings, or change them (used by later imports)."""
+    from thematica.core.tables import Table
+    from thematica.services.project import SettingRow
+
+    levels = sem_levels.split(",") if sem_levels is not None else None
+    with open_project(db, project) as p:
+        current = p.configure(
+            speaker_pattern=speaker_pattern, case_pattern=case_pattern, sem_levels=levels
+        )
+    rows = [SettingRow(k, ", ".join(v) if isinstance(v, list) else v) for k, v in current.items()]
+    UI(quiet, verbose).table(Table(rows, title="Settings"), fmt)
+
+
+@app.command("log")
+def audit_log(
+    db: Db = None,
+    project: ProjectName = None,
+    fmt: Fmt = Format.table,
+    limit: Annotated[int, typer.Option("--limit", help="Newest entries to show.")] = 50,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Show the audit trail: every change made to the project, newest first."""
+    with open_project(db, project) as p:
+        UI(quiet, verbose).table(p.audit_log(limit=limit), fmt)
