@@ -213,3 +213,39 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
     Index("ix_audit_project", "project_id", "at"),
 )
+
+consensus_decision = Table(
+    "consensus_decision",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), nullable=False),
+    #: The disagreement as it was shown: coders compared, unit, code(s), spans and texts.
+    Column("disagreement", JSON, nullable=False),
+    #: keep_a | keep_b | keep_both | merge | edit | drop | agreed (automatic)
+    Column("action", String(20), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    #: The original codings the decision was about: ids plus coder, code path, start, end.
+    Column("source_codings", JSON, nullable=False),
+    #: The consensus-layer codings the decision wrote (same shape; empty for "drop").
+    Column("result_codings", JSON, nullable=False),
+    Index("ix_consensus_decision_project", "project_id", "document_id"),
+)
+
+agreement_run = Table(
+    "agreement_run",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    #: coders, unit, documents, codes and thresholds the run used
+    Column("parameters", JSON, nullable=False),
+    #: the codebook as it was (flat snapshot), so a later run can say what changed
+    Column("codebook", JSON, nullable=False),
+    #: overall and per-code results
+    Column("results", JSON, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_agreement_run_name"),
+)
