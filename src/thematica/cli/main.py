@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "coding_cmd",
     "retrieval_cmd",
     "memos_cmd",
+    "agreement_cmd",
+    "consensus_cmd",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"thematica.cli.{_module}")

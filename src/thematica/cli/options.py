@@ -32,7 +32,8 @@ Coder = Annotated[
     str | None,
     typer.Option(
         "--coder",
-        help="Coder layer(s) to read: NAME, A,B or 'all'. Needed when several coders exist.",
+        help="Coder layer(s) to read: NAME, A,B or 'all'. Default: the only coder, or the "
+        "consensus layer; needed when several coders exist and there is none.",
     ),
 ]
 Where = Annotated[

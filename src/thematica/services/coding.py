@@ -116,11 +116,18 @@ class Coding:
         from thematica.services.project import now
 
         name = check_coder_name(name)
-        cid = conn.scalar(
-            select(t.coder.c.id).where(
+        row = conn.execute(
+            select(t.coder.c.id, t.coder.c.kind).where(
                 t.coder.c.project_id == self.project.id, t.coder.c.name == name
             )
-        )
+        ).first()
+        if row is not None and row.kind != kind:
+            # The consensus layer changes only through logged decisions.
+            raise InputError(
+                f"{name!r} is a {row.kind} layer, not a coder; change it with "
+                "'thematica consensus decide'"
+            )
+        cid = row.id if row is not None else None
         if cid is None:
             cid = conn.execute(
                 insert(t.coder).values(
@@ -132,24 +139,37 @@ class Coding:
     def coder_ids(self, conn: Connection, names: str | Sequence[str] | None) -> dict[int, str]:
         """Resolve a coder selection: a name, several (list or 'a,b'), or 'all'.
 
-        With no selection the project's only coder is used; with several coders a choice is
+        With no selection the project's only coder is used, or else its consensus layer (see
+        ``services/consensus.py``); with several coders and no consensus layer a choice is
         required, so nobody sees another coder's work by accident.
         """
-        rows = {
-            r.name: r.id
-            for r in conn.execute(
-                select(t.coder.c.id, t.coder.c.name).where(t.coder.c.project_id == self.project.id)
+        kinds: dict[str, str] = {}
+        rows: dict[str, int] = {}
+        for r in conn.execute(
+            select(t.coder.c.id, t.coder.c.name, t.coder.c.kind).where(
+                t.coder.c.project_id == self.project.id
             )
-        }
+        ):
+            rows[r.name] = r.id
+            kinds[r.name] = r.kind
         if not rows:
             raise NotFoundError("no codings yet: nobody has coded in this project")
         if names is None:
-            if len(rows) > 1:
+            consensus = [n for n, k in kinds.items() if k == "consensus"]
+            if len(rows) > 1 and len(consensus) == 1:
+                names = consensus
+            elif len(rows) > 1:
                 raise InputError(
-                    f"this project has {len(rows)} coders ({', '.join(rows)}); "
-                    "choose with --coder NAME, several as A,B, or --coder all"
+                    f"this project has {len(rows)} coders ({', '.join(rows)})"
+                    + (
+                        f", {len(consensus)} of them consensus layers"
+                        if consensus
+                        else " and no consensus layer"
+                    )
+                    + "; choose with --coder NAME, several as A,B, or --coder all"
                 )
-            names = list(rows)
+            else:
+                names = list(rows)
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",") if n.strip()]
         if [n.lower() for n in names] == ["all"]:

@@ -57,9 +57,11 @@ class Project:
     """
 
     def __init__(self, db: Database, project_id: int, name: str, settings: dict[str, Any]) -> None:
+        from thematica.services.agreement import Agreement
         from thematica.services.cases import Cases
         from thematica.services.codebook import Codebook
         from thematica.services.coding import Coding
+        from thematica.services.consensus import Consensus
         from thematica.services.documents import Documents
         from thematica.services.memos import Memos
         from thematica.services.retrieval import Retrieval
@@ -73,6 +75,8 @@ class Project:
         self.codebook = Codebook(self)
         self.coding = Coding(self)
         self.memos = Memos(self)
+        self.agreement = Agreement(self)
+        self.consensus = Consensus(self)
         self.retrieval = Retrieval(self)
         self.query = self.retrieval.query
         self.search = self.retrieval.search
