@@ -79,6 +79,8 @@ def demo(
         f"thematica codebook list --db {db_arg}",
         f'thematica query --db {db_arg} --coder alex "Staffing" --where "lived_experience = yes"',
         f'thematica search --db {db_arg} "supervisor*"',
+        f"thematica agreement --db {db_arg} --coders alex,sam --unit sentence",
+        f"thematica consensus walk --db {db_arg} --coders alex,sam",
     ):
         ui.info(f"  {line}")
     if shutil.which("thematica") is None:
