@@ -249,3 +249,89 @@ agreement_run = Table(
     Column("results", JSON, nullable=False),
     UniqueConstraint("project_id", "name", name="uq_agreement_run_name"),
 )
+
+theme = Table(
+    "theme",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("parent_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), nullable=True),
+    Column("name", String(300), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("sem_level", String(50), nullable=True),
+    Column("memo", Text, nullable=False, default=""),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_theme_parent", "project_id", "parent_id"),
+)
+
+theme_code = Table(
+    "theme_code",
+    metadata,
+    Column("theme_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_id", Integer, ForeignKey("code.id", ondelete="CASCADE"), primary_key=True),
+)
+
+matrix = Table(
+    "matrix",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(200), nullable=False),
+    #: what rows and columns are: {"rows": "cases" | "attribute:NAME", "columns": "themes" |
+    #: "codes", "coder": layer name or null, ...}
+    Column("definition", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_matrix_name"),
+)
+
+matrix_cell = Table(
+    "matrix_cell",
+    metadata,
+    _pk(),
+    Column("matrix_id", Integer, ForeignKey("matrix.id", ondelete="CASCADE"), nullable=False),
+    Column("row_key", String(300), nullable=False),
+    Column("column_key", String(300), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    #: coding ids the analyst linked to the cell, in their order
+    Column("links", JSON, nullable=False),
+    Column("author", String(200), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("matrix_id", "row_key", "column_key", name="uq_matrix_cell"),
+)
+
+external_id = Table(
+    "external_id",
+    metadata,
+    Column(
+        "project_id",
+        Integer,
+        ForeignKey("project.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    #: project | document | code | coder | case | attribute | coding | memo | set
+    Column("entity_type", String(20), primary_key=True),
+    Column("entity_id", Integer, primary_key=True),
+    Column("guid", String(64), nullable=False),
+    Index("ix_external_id_guid", "project_id", "guid"),
+)
+
+doc_set = Table(
+    "doc_set",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(300), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    #: documents | codes | cases
+    Column("member_type", String(20), nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_doc_set_name"),
+)
+
+doc_set_member = Table(
+    "doc_set_member",
+    metadata,
+    Column("set_id", Integer, ForeignKey("doc_set.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+)
