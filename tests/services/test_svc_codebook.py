@@ -190,7 +190,9 @@ BAD_CODEBOOKS = [
     ("colour.csv", "path,colour\nNew,#12345\n", "row 2: colour must look like"),
     ("cols.csv", "path,shade\nNew,#123456\n", "unknown columns shade"),
     ("slash.yaml", "codes:\n  - name: A/B\n", "may not contain '/'"),
-    ("book.qdc", "<xml/>", "not supported yet"),
+    ("book.qdc", "<xml/>", "not a REFI-QDA codebook"),
+    ("evil.qdc", '<!DOCTYPE x [<!ENTITY a "b">]><x/>', "DOCTYPE or entity"),
+    ("notes.txt", "codes: []", "expected a .yaml, .yml, .csv or .qdc codebook"),
 ]
 
 

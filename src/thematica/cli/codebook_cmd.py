@@ -81,7 +81,7 @@ def codebook_import(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Merge a codebook file (.yaml or .csv) into the project's codebook."""
+    """Merge a codebook file (.yaml, .csv or REFI-QDA .qdc) into the project's codebook."""
     with open_project(db, project) as p:
         report = p.codebook.import_file(file)
     UI(quiet, verbose).info(
@@ -92,13 +92,13 @@ def codebook_import(
 @codebook_app.command("export")
 def codebook_export(
     file: Annotated[
-        str, typer.Argument(help="Output file (.yaml or .csv), or - for standard output.")
+        str, typer.Argument(help="Output file (.yaml, .csv or .qdc), or - for standard output.")
     ],
     db: Db = None,
     project: ProjectName = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="yaml or csv (default: from the file name)."),
+        typer.Option("--format", "-f", help="yaml or csv (default: from the file name; .qdc too)."),
     ] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,

@@ -27,6 +27,13 @@ COMMAND_MODULES = (
     "memos_cmd",
     "agreement_cmd",
     "consensus_cmd",
+    "themes_cmd",
+    "analysis_cmd",
+    "saturation_cmd",
+    "matrix_cmd",
+    "qdpx_cmd",
+    "export_cmd",
+    "report_cmd",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"thematica.cli.{_module}")

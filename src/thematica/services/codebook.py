@@ -416,8 +416,8 @@ class Codebook:
             header, rows = read_table(path)
             return self.parse_csv(header, rows, path.name)
         if suffix == ".qdc":
-            raise InputError(f"{path.name}: REFI-QDA codebooks (.qdc) are not supported yet")
-        raise InputError(f"{path.name}: expected a .yaml, .yml or .csv codebook")
+            return self.project.refi.codebook_specs(path)
+        raise InputError(f"{path.name}: expected a .yaml, .yml, .csv or .qdc codebook")
 
     def parse_yaml(self, text: str, name: str = "codebook") -> list[CodeSpec]:
         if len(text) > MAX_CODEBOOK_CHARS:
@@ -534,9 +534,13 @@ class Codebook:
         from thematica.exporters.atomic import write_atomic
 
         path = Path(path)
-        fmt = fmt or {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}.get(path.suffix.lower())
+        fmt = fmt or {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".qdc": "qdc"}.get(
+            path.suffix.lower()
+        )
+        if fmt == "qdc":
+            return self.project.refi.export_codebook(path)
         if fmt is None:
-            raise InputError(f"{path.name}: choose a .yaml or .csv file name (or --format)")
+            raise InputError(f"{path.name}: choose a .yaml, .csv or .qdc file name (or --format)")
         return write_atomic(path, self.export_text(fmt))
 
     # -- templates ----------------------------------------------------------------------

@@ -56,6 +56,7 @@ class CodingRow:
     end: int
     text: str
     memo: str | None
+    starred: bool = False
 
 
 def check_coder_name(name: str) -> str:
@@ -414,6 +415,20 @@ class Coding:
                 raise NotFoundError(f"no coding with id {coding_id}")
             self.project.audit(conn, "coding_memo", coding=coding_id)
 
+    def star(self, coding_id: int, starred: bool = True, *, actor: str | None = None) -> None:
+        """Mark a coding as an exemplar quote for reports (``starred=False`` clears it)."""
+        with self.project.db.write() as conn:
+            result = conn.execute(
+                t.coding.update()
+                .where(t.coding.c.id == coding_id, t.coding.c.project_id == self.project.id)
+                .values(starred=bool(starred))
+            )
+            if not result.rowcount:
+                raise NotFoundError(f"no coding with id {coding_id}")
+            self.project.audit(
+                conn, "coding_star" if starred else "coding_unstar", actor, coding=coding_id
+            )
+
     # -- reading ------------------------------------------------------------------------
     def list(
         self,
@@ -436,6 +451,7 @@ class Coding:
                     c.end,
                     func.substr(d.text, c.start + 1, c.end - c.start),
                     c.memo,
+                    c.starred,
                 )
                 .join(t.document, t.document.c.id == c.document_id)
                 .where(c.project_id == self.project.id, c.coder_id.in_(list(coders)))
@@ -446,7 +462,9 @@ class Coding:
             if code:
                 stmt = stmt.where(c.code_id.in_(index.subtree(index.resolve(code))))
             rows = [
-                CodingRow(r[0], r[1], index.paths[r[2]], coders[r[3]], r[4], r[5], r[6], r[7])
+                CodingRow(
+                    r[0], r[1], index.paths[r[2]], coders[r[3]], r[4], r[5], r[6], r[7], bool(r[8])
+                )
                 for r in conn.execute(stmt)
             ]
         return Table(rows, title="Codings")

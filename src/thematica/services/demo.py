@@ -93,6 +93,8 @@ def build_demo(db: DbArg = None, *, progress: Progress = silent) -> tuple[Projec
         "(alex and sam) with the SEM starter codebook.",
         author="demo",
     )
+    # the demo's themes: one per theme-level code, its subcodes as subthemes
+    project.themes.from_codebook(1, actor="demo")
     progress(5, 5, "done")
     summary = DemoSummary(
         database=project.db.label,

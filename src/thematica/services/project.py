@@ -62,9 +62,17 @@ class Project:
         from thematica.services.codebook import Codebook
         from thematica.services.coding import Coding
         from thematica.services.consensus import Consensus
+        from thematica.services.cooccurrence import Cooccurrence
         from thematica.services.documents import Documents
+        from thematica.services.exports import Exports
+        from thematica.services.interop import Refi
+        from thematica.services.matrix import Matrices
         from thematica.services.memos import Memos
+        from thematica.services.prevalence import Prevalence
+        from thematica.services.reports import Reports
         from thematica.services.retrieval import Retrieval
+        from thematica.services.saturation import Saturation
+        from thematica.services.themes import Themes
 
         self.db = db
         self.id = project_id
@@ -78,6 +86,14 @@ class Project:
         self.agreement = Agreement(self)
         self.consensus = Consensus(self)
         self.retrieval = Retrieval(self)
+        self.refi = Refi(self)
+        self.exports = Exports(self)
+        self.themes = Themes(self)
+        self.prevalence = Prevalence(self)
+        self.cooccurrence = Cooccurrence(self)
+        self.saturation = Saturation(self)
+        self.matrices = Matrices(self)
+        self.reports = Reports(self)
         self.query = self.retrieval.query
         self.search = self.retrieval.search
 

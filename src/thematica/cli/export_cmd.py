@@ -1,0 +1,80 @@
+"""``thematica export codings|codebook|cases``: tables for spreadsheets and statistics tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from thematica.cli.app import app, open_project
+from thematica.cli.options import Coder, Db, ProjectName, Quiet, Verbose
+from thematica.cli.output import UI
+
+export_app = typer.Typer(
+    help="Export codings, the codebook or case attributes as CSV or XLSX.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+OutFile = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="The file to write: FILE.csv or FILE.xlsx.", show_default=False
+    ),
+]
+
+
+def _export(
+    db: str | None, project: str | None, kind: str, output: Path, coder: str | None = None
+) -> int:
+    from thematica.services.exports import check_target
+
+    check_target(kind, output)  # a bad name or folder fails before any work
+    with open_project(db, project) as p:
+        frame = p.exports.frame(kind, coder=coder)
+        p.exports.write_frame(kind, frame, output)
+    return len(frame)
+
+
+@export_app.command("codings")
+def export_codings(
+    output: OutFile,
+    db: Db = None,
+    project: ProjectName = None,
+    coder: Coder = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """One row per coding: document, case, case attributes, code path, coder, offsets, text."""
+    ui = UI(quiet, verbose)
+    rows = _export(db, project, "codings", output, coder)
+    ui.info(f"wrote {output}: {rows} coding(s)")
+
+
+@export_app.command("codebook")
+def export_codebook(
+    output: OutFile,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """One row per code: path, parent, depth, every field and its number of codings."""
+    ui = UI(quiet, verbose)
+    rows = _export(db, project, "codebook", output)
+    ui.info(f"wrote {output}: {rows} code(s)")
+
+
+@export_app.command("cases")
+def export_cases(
+    output: OutFile,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Cases x attributes (an XLSX adds an 'attributes' sheet with types and value orders)."""
+    ui = UI(quiet, verbose)
+    rows = _export(db, project, "cases", output)
+    ui.info(f"wrote {output}: {rows} case(s)")

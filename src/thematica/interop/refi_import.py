@@ -1,0 +1,694 @@
+"""Reading REFI-QDA files (``.qdpx`` projects, ``.qdc`` codebooks) into plain dataclasses.
+
+Tolerant of what real tools write (NOTES.md §8: any single ``*.qde``, ``sources/`` in any case,
+namespace variants, bare paths, missing optional parts) and strict about what makes a file
+unsafe or meaningless: DTDs and entities, unsafe zip entries, oversize data, duplicate GUIDs,
+references to GUIDs that do not exist, and text positions outside the text. Nothing here
+touches the database.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from lxml import etree
+
+from thematica.core.errors import InputError
+from thematica.interop import guids, positions, safexml
+from thematica.interop.safezip import DEFAULT_ZIP_LIMITS, SafeZip, ZipLimits, check_name
+
+PROJECT_NS_PREFIX = "urn:QDA-XML:project:"
+CODEBOOK_NS_PREFIX = "urn:QDA-XML:codebook:"
+#: Processing instructions carrying Thematica-only fields; other tools ignore them.
+PI_TARGET = "thematica"
+_HEX3 = re.compile(r"^#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])$")
+_HEX6 = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(slots=True)
+class RefiUser:
+    guid: str
+    name: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RefiCode:
+    guid: str
+    name: str
+    codable: bool = True
+    colour: str | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    note_refs: list[str] = field(default_factory=list)
+    children: list[RefiCode] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RefiVariable:
+    guid: str
+    name: str
+    kind: str  # Text | Boolean | Integer | Float | Date | DateTime
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RefiCoding:
+    guid: str
+    code: str  # code GUID (normalised key)
+    user: str | None  # user GUID key
+    note_refs: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RefiSelection:
+    guid: str
+    start: int  # stored-text offsets (code points into the normalised text)
+    end: int
+    description: str = ""
+    codings: list[RefiCoding] = field(default_factory=list)
+    note_refs: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RefiSource:
+    guid: str
+    name: str
+    kind: str
+    text: str  # normalised (core.text.normalise)
+    reading: str = ""
+    description: str = ""
+    selections: list[RefiSelection] = field(default_factory=list)
+    whole: list[RefiCoding] = field(default_factory=list)
+    note_refs: list[str] = field(default_factory=list)
+    values: list[tuple[str, str | None]] = field(default_factory=list)  # (variable key, raw)
+
+
+@dataclass(slots=True)
+class RefiCase:
+    guid: str
+    name: str | None
+    description: str = ""
+    values: list[tuple[str, str | None]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RefiNote:
+    guid: str
+    name: str
+    text: str
+    user: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RefiSet:
+    guid: str
+    name: str
+    description: str = ""
+    codes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RefiProject:
+    name: str
+    origin: str = ""
+    guid: str | None = None
+    creating_user: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    users: list[RefiUser] = field(default_factory=list)
+    codes: list[RefiCode] = field(default_factory=list)
+    variables: list[RefiVariable] = field(default_factory=list)
+    cases: list[RefiCase] = field(default_factory=list)
+    sources: list[RefiSource] = field(default_factory=list)
+    notes: list[RefiNote] = field(default_factory=list)
+    sets: list[RefiSet] = field(default_factory=list)
+    project_note_refs: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (note key, target key)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- small helpers ------------------------------------------------------------------------
+def local(elem: Any) -> str:
+    tag = elem.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def kids(elem: Any, name: str) -> list[Any]:
+    return list(elem.iterchildren("{*}" + name))
+
+
+def kid(elem: Any, name: str) -> Any | None:
+    return next(elem.iterchildren("{*}" + name), None)
+
+
+def text_of(elem: Any | None) -> str:
+    return "" if elem is None else "".join(elem.itertext())
+
+
+def pi_data(elem: Any) -> dict[str, Any]:
+    """The JSON object in a ``<?thematica …?>`` child of ``elem`` (empty when absent or bad)."""
+    for c in elem:
+        if isinstance(c, etree._ProcessingInstruction) and c.target == PI_TARGET:
+            try:
+                data = json.loads(c.text or "{}")
+            except ValueError:
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def colour_of(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    raw = raw.strip()
+    m = _HEX3.match(raw)
+    if m:
+        return "#" + "".join(ch * 2 for ch in m.groups()).lower()
+    return raw.lower() if _HEX6.match(raw) else None
+
+
+def _int(raw: str | None, what: str) -> int:
+    try:
+        return int((raw or "").strip())
+    except ValueError as exc:
+        raise InputError(f"{what}: position {raw!r} is not a whole number") from exc
+
+
+class _Guids:
+    """Every ``guid`` attribute in a document, checked for form and uniqueness.
+
+    Built from a whole tree (``root``) or element by element while streaming (:meth:`add`);
+    references to GUIDs not seen yet are checked by :meth:`finish` once the file is read.
+    """
+
+    def __init__(self, root: Any, label: str) -> None:
+        self.label = label
+        self.kinds: dict[str, str] = {}
+        self.pending: list[tuple[str | None, tuple[str, ...], str]] = []
+        self._names: dict[str, str] = {}
+        if root is not None:
+            for elem in root.iter():
+                if isinstance(elem.tag, str):
+                    self.add(elem)
+
+    def add(self, elem: Any) -> None:
+        raw = elem.get("guid")
+        if raw is None:
+            return
+        name = self._names.get(elem.tag)
+        if name is None:
+            name = self._names.setdefault(elem.tag, local(elem))
+        if not guids.is_guid(raw):
+            raise InputError(f"{self.label}: {name} has a malformed GUID {raw!r}")
+        key = guids.norm(raw)
+        if key in self.kinds:
+            raise InputError(f"{self.label}: GUID {raw} is used twice")
+        self.kinds[key] = name
+
+    def _fail(self, raw: str | None, allowed: tuple[str, ...], where: str) -> InputError:
+        return InputError(
+            f"{self.label}: {where} refers to {raw!r}, which is not a "
+            f"{' or '.join(allowed)} in the file"
+        )
+
+    def ref(self, raw: str | None, allowed: tuple[str, ...], where: str) -> str:
+        key = guids.norm(raw)
+        if not key or self.kinds.get(key) not in allowed:
+            raise self._fail(raw, allowed, where)
+        return key
+
+    def later(self, raw: str | None, allowed: tuple[str, ...], where: str) -> str:
+        """Like :meth:`ref`, but a GUID not seen yet is checked by :meth:`finish`."""
+        key = guids.norm(raw)
+        kind = self.kinds.get(key)
+        if kind is None and key:
+            self.pending.append((raw, allowed, where))
+        elif kind not in allowed:
+            raise self._fail(raw, allowed, where)
+        return key
+
+    def finish(self) -> None:
+        for raw, allowed, where in self.pending:
+            self.ref(raw, allowed, where)
+        self.pending = []
+
+
+# -- codebooks ----------------------------------------------------------------------------
+def _codes(parent: Any, extras: bool) -> list[RefiCode]:
+    out = []
+    for c in kids(parent, "Code"):
+        code = RefiCode(
+            guid=guids.bare(c.get("guid", "")),
+            name=c.get("name") or "",
+            codable=(c.get("isCodable", "true").strip().lower() != "false"),
+            colour=colour_of(c.get("color")),
+            description=text_of(kid(c, "Description")),
+            extra=pi_data(c) if extras else {},
+            note_refs=[guids.norm(r.get("targetGUID")) for r in kids(c, "NoteRef")],
+            children=_codes(c, extras),
+        )
+        if c.get("color") and code.colour is None:
+            code.extra.setdefault("_warn", f"colour {c.get('color')!r} is not #RRGGBB")
+        out.append(code)
+    return out
+
+
+def parse_qdc(data: bytes, label: str) -> tuple[list[RefiCode], list[RefiSet], str]:
+    """A ``.qdc`` codebook: (code tree, code sets, origin). Accepts Taguette's empty <Sets/>."""
+    root = safexml.parse(data, label)
+    ns = etree.QName(root).namespace or ""
+    if local(root) != "CodeBook" or not ns.startswith(CODEBOOK_NS_PREFIX):
+        raise InputError(f"{label}: not a REFI-QDA codebook (root is {local(root) or '?'})")
+    g = _Guids(root, label)
+    codes_el = kid(root, "Codes")
+    codes = _codes(codes_el, True) if codes_el is not None else []
+    sets = []
+    sets_el = kid(root, "Sets")
+    for s in kids(sets_el, "Set") if sets_el is not None else []:
+        members = [
+            g.ref(m.get("guid"), ("Code",), "a code set member") for m in kids(s, "MemberCode")
+        ]
+        sets.append(
+            RefiSet(
+                guids.bare(s.get("guid", "")),
+                s.get("name") or "",
+                text_of(kid(s, "Description")),
+                codes=members,
+            )
+        )
+    return codes, sets, root.get("origin") or ""
+
+
+def read_qdc(path: str | Path) -> tuple[list[RefiCode], list[RefiSet], str]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.stat().st_size > safexml.DEFAULT_XML_LIMITS.max_bytes:
+        raise InputError(f"{path.name}: codebook file too large")
+    return parse_qdc(path.read_bytes(), path.name)
+
+
+# -- projects -----------------------------------------------------------------------------
+class _ProjectReader:
+    """Reads ``project.qde`` as a stream: each part of the project is turned into dataclasses
+    as soon as its element ends, and the element is then dropped, so the XML tree never holds
+    more than one source (or one small top-level part) at a time."""
+
+    def __init__(self, archive: SafeZip, label: str) -> None:
+        self.zip = archive
+        self.label = label
+        self.g = _Guids(None, label)
+        self.p = RefiProject(name="")
+        self.done: set[str] = set()
+        self.sources_el: Any = None
+        self.raw_links: list[tuple[str | None, str | None, str | None, str | None]] = []
+        self.graphs = False
+        self.all_note_refs: list[str | None] = []
+        self.ref_keys: dict[str | None, str] = {}
+        self.user_keys: dict[str | None, str] = {}
+
+    def user(self, raw: str | None, where: str) -> str | None:
+        if not raw:
+            return None
+        return self.g.later(raw, ("User",), where)
+
+    def run(self, events: Any) -> RefiProject:
+        p, g = self.p, self.g
+        root: Any = None
+        parts = {
+            "Users": self._users,
+            "CodeBook": self._codebook,
+            "Variables": self._variables,
+            "Cases": self._cases,
+            "Notes": self._notes,
+            "Links": self._links,
+            "Sets": self._sets,
+        }
+        for event, elem, depth in events:
+            if event == "start":
+                if depth == 1:
+                    root = elem
+                    ns = etree.QName(root).namespace or ""
+                    if local(root) != "Project" or not ns.startswith(PROJECT_NS_PREFIX):
+                        raise InputError(
+                            f"{self.label}: not a REFI-QDA project (root is {local(root) or '?'})"
+                        )
+                    p.name = (root.get("name") or "").strip()
+                    p.origin = root.get("origin") or ""
+                g.add(elem)
+                if depth == 2 and self.sources_el is None and local(elem) == "Sources":
+                    self.sources_el = elem
+                tag = elem.tag
+                if isinstance(tag, str) and tag.endswith("NoteRef") and local(elem) == "NoteRef":
+                    self.all_note_refs.append(elem.get("targetGUID"))
+                continue
+            if depth == 3 and self.sources_el is not None and elem.getparent() is self.sources_el:
+                if isinstance(elem.tag, str):
+                    self._source(elem)
+                elem.clear()
+                self.sources_el.remove(elem)
+            elif depth == 2:
+                name = local(elem)
+                if name == "NoteRef":
+                    p.project_note_refs.append(
+                        g.later(elem.get("targetGUID"), ("Note",), "the project's NoteRef")
+                    )
+                    continue
+                if name == "Graphs":
+                    self.graphs = True
+                elif name in parts and name not in self.done:
+                    parts[name](elem)
+                self.done.add(name)
+                if elem is not self.sources_el:
+                    elem.clear()
+                    root.remove(elem)
+        p.extra = pi_data(root)
+        g.finish()
+        self._finish_links()
+        if self.graphs:
+            p.skipped.append(("graphs", "network diagrams are not supported"))
+        for ref in self.all_note_refs:
+            g.ref(ref, ("Note",), "a NoteRef")
+        creating = root.get("creatingUserGUID")
+        if creating and guids.norm(creating) in g.kinds:
+            p.creating_user = guids.norm(creating)
+        return p
+
+    def _users(self, users: Any) -> None:
+        for u in kids(users, "User"):
+            self.p.users.append(
+                RefiUser(
+                    guids.bare(u.get("guid")),
+                    (u.get("name") or u.get("id") or "").strip(),
+                    pi_data(u),
+                )
+            )
+
+    def _codebook(self, book: Any) -> None:
+        codes_el = kid(book, "Codes")
+        self.p.codes = _codes(codes_el, True) if codes_el is not None else []
+        self._check_code_notes(self.p.codes)
+
+    def _variables(self, variables: Any) -> None:
+        for v in kids(variables, "Variable"):
+            self.p.variables.append(
+                RefiVariable(
+                    guids.bare(v.get("guid")),
+                    (v.get("name") or "").strip(),
+                    v.get("typeOfVariable") or "Text",
+                    text_of(kid(v, "Description")),
+                    pi_data(v),
+                )
+            )
+
+    def _cases(self, cases: Any) -> None:
+        p = self.p
+        for c in kids(cases, "Case"):
+            case = RefiCase(
+                guids.bare(c.get("guid")),
+                (c.get("name") or "").strip() or None,
+                text_of(kid(c, "Description")),
+                self._values(c, "a case"),
+            )
+            case.sources = [
+                self.g.later(s.get("targetGUID"), SOURCE_KINDS, "a case's SourceRef")
+                for s in kids(c, "SourceRef")
+            ]
+            if kids(c, "SelectionRef") or kids(c, "CodeRef"):
+                p.skipped.append(
+                    (
+                        f"case {case.name or case.guid}",
+                        "SelectionRef/CodeRef members are not supported; only whole sources",
+                    )
+                )
+            p.cases.append(case)
+
+    def _notes(self, notes: Any) -> None:
+        for n in kids(notes, "Note"):
+            self.p.notes.append(
+                RefiNote(
+                    guids.bare(n.get("guid")),
+                    n.get("name") or "",
+                    self._text(n, f"note {n.get('name') or n.get('guid')}"),
+                    self.user(n.get("creatingUser"), "a note's creatingUser"),
+                    pi_data(n),
+                )
+            )
+
+    def _links(self, links: Any) -> None:
+        self.raw_links = [
+            (
+                link.get("originGUID"),
+                link.get("targetGUID"),
+                link.get("name"),
+                link.get("guid"),
+            )
+            for link in kids(links, "Link")
+        ]
+
+    def _finish_links(self) -> None:
+        p, kinds = self.p, self.g.kinds
+        for origin, target, name, guid in self.raw_links:
+            o, t = guids.norm(origin), guids.norm(target)
+            if kinds.get(o) == "Note" and t in kinds:
+                p.links.append((o, t))
+            elif kinds.get(t) == "Note" and o in kinds:
+                p.links.append((t, o))
+            else:
+                p.skipped.append(
+                    (
+                        f"link {name or guid}",
+                        "links between objects other than notes are not supported",
+                    )
+                )
+
+    def _sets(self, sets: Any) -> None:
+        g = self.g
+        for s in kids(sets, "Set"):
+            self.p.sets.append(
+                RefiSet(
+                    guids.bare(s.get("guid")),
+                    (s.get("name") or "").strip(),
+                    text_of(kid(s, "Description")),
+                    codes=[
+                        g.later(m.get("targetGUID"), ("Code",), "a set's MemberCode")
+                        for m in kids(s, "MemberCode")
+                    ],
+                    sources=[
+                        g.later(m.get("targetGUID"), SOURCE_KINDS, "a set's MemberSource")
+                        for m in kids(s, "MemberSource")
+                    ],
+                    notes=[
+                        g.later(m.get("targetGUID"), ("Note",), "a set's MemberNote")
+                        for m in kids(s, "MemberNote")
+                    ],
+                )
+            )
+
+    def _check_code_notes(self, codes: list[RefiCode]) -> None:
+        for c in codes:
+            self._check_code_notes(c.children)
+
+    def _values(self, elem: Any, where: str) -> list[tuple[str, str | None]]:
+        out = []
+        for vv in kids(elem, "VariableValue"):
+            ref = kid(vv, "VariableRef")
+            key = self.g.later(
+                ref.get("targetGUID") if ref is not None else None,
+                ("Variable",),
+                f"a VariableValue in {where}",
+            )
+            value = None
+            for c in vv:
+                if isinstance(c.tag, str) and local(c).endswith("Value"):
+                    value = text_of(c).strip()
+            out.append((key, value))
+        return out
+
+    def _read_internal(self, path: str, what: str) -> bytes | None:
+        """Bytes of a source file named by ``path``, or None (recorded as skipped)."""
+        if path.startswith("internal://"):
+            rel = path[len("internal://") :].lstrip("/")
+        elif "://" in path:
+            self.p.skipped.append((what, f"its file {path} is outside the archive; not read"))
+            return None
+        else:
+            rel = path  # qc writes a bare file name
+        check_name(rel, self.label)
+        name = PurePosixPath(rel).name
+        for candidate in (f"sources/{rel}", f"sources/{name}", rel):
+            stored = self.zip.find(candidate)
+            if stored:
+                return self.zip.read(stored)
+        self.p.skipped.append((what, f"its file {path} is missing from the archive"))
+        return None
+
+    def _text(self, elem: Any, what: str) -> str:
+        """The raw (un-normalised) plain text of a TextSource-like element, '' if none."""
+        content = kid(elem, "PlainTextContent")
+        if content is not None:
+            return text_of(content)
+        path = elem.get("plainTextPath")
+        if not path:
+            return ""
+        data = self._read_internal(path, what)
+        if data is None:
+            return ""
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            from thematica.importers.decode import decode_bytes
+
+            text, _enc = decode_bytes(data, path)
+            return text
+
+    def _coding(self, c: Any, where: str) -> RefiCoding:
+        ref = kid(c, "CodeRef")
+        raw = ref.get("targetGUID") if ref is not None else None
+        # the same few code and user GUIDs recur in every coding: one checked key each
+        code = self.ref_keys.get(raw)
+        if code is None:
+            code = self.g.later(raw, ("Code",), f"a Coding in {where}")
+            self.ref_keys[raw] = code
+        raw_user = c.get("creatingUser")
+        user = self.user_keys.get(raw_user)
+        if user is None:
+            user = self.user(raw_user, f"a Coding in {where}")
+            if user is not None:
+                self.user_keys[raw_user] = user
+        return RefiCoding(
+            guids.bare(c.get("guid")),
+            code,
+            user,
+            [guids.norm(n.get("targetGUID")) for n in kids(c, "NoteRef")],
+            pi_data(c),
+        )
+
+    def _source(self, s: Any) -> None:
+        kind = local(s)
+        name = (s.get("name") or "").strip()
+        what = f"{kind} {name or s.get('guid')}"
+        text_el: Any = None
+        if kind == "TextSource":
+            text_el = s
+        elif kind == "PDFSource":
+            text_el = kid(s, "Representation")
+            if kids(s, "PDFSelection"):
+                self.p.skipped.append(
+                    (what, f"{len(kids(s, 'PDFSelection'))} PDF region selection(s) not supported")
+                )
+        elif kind in ("AudioSource", "VideoSource"):
+            text_el = kid(s, "Transcript")
+            n_media = len(kids(s, "AudioSelection")) + len(kids(s, "VideoSelection"))
+            if n_media:
+                self.p.skipped.append((what, f"{n_media} media selection(s) not supported"))
+        elif kind == "PictureSource":
+            text_el = kid(s, "TextDescription")
+            if kids(s, "PictureSelection"):
+                self.p.skipped.append(
+                    (
+                        what,
+                        f"{len(kids(s, 'PictureSelection'))} picture region(s) not supported",
+                    )
+                )
+        else:
+            self.p.skipped.append((what, "unknown source type"))
+            return
+        if text_el is None or (
+            kid(text_el, "PlainTextContent") is None and not text_el.get("plainTextPath")
+        ):
+            self.p.skipped.append(
+                (what, f"{kind} without a plain-text representation; not imported")
+            )
+            return
+        raw = self._text(text_el, what)
+        if text_el.get("plainTextPath") and raw == "" and any(w == what for w, _ in self.p.skipped):
+            return  # file missing or outside: already reported
+        sels = kids(text_el, "PlainTextSelection")
+        triples = [
+            (
+                _int(x.get("startPosition"), what),
+                _int(x.get("endPosition"), what),
+                x.get("name") or "",
+            )
+            for x in sels
+        ]
+        view = positions.choose(raw, triples, self.p.origin)
+        src = RefiSource(
+            guids.bare(s.get("guid")),
+            name or (text_el.get("name") or "").strip(),
+            kind,
+            view.stored,
+            view.reading.label,
+            text_of(kid(s, "Description")),
+        )
+        for x, (start, end, _n) in zip(sels, triples, strict=True):
+            span = view.span(start, end)
+            if span is None:
+                raise InputError(
+                    f"{self.label}: selection {x.get('guid')} in {what} has positions "
+                    f"{start}-{end} outside its text ({view.length} characters)"
+                )
+            sel = RefiSelection(
+                guids.bare(x.get("guid")), span[0], span[1], text_of(kid(x, "Description")).strip()
+            )
+            sel.codings = [self._coding(c, what) for c in kids(x, "Coding")]
+            sel.note_refs = [guids.norm(n.get("targetGUID")) for n in kids(x, "NoteRef")]
+            src.selections.append(sel)
+        holders = [s] if text_el is s else [s, text_el]
+        for h in holders:
+            src.whole += [self._coding(c, what) for c in kids(h, "Coding")]
+            src.note_refs += [guids.norm(n.get("targetGUID")) for n in kids(h, "NoteRef")]
+            src.values += self._values(h, what)
+        self.p.sources.append(src)
+
+
+SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk load creates (acyclic) objects.
+
+    Reading a large project creates about a million small objects; with the collector on, the
+    full collections they trigger cost about a quarter of the parse. Restores the previous
+    state (so it nests).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def read_qdpx(path: str | Path, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> RefiProject:
+    """Parse a ``.qdpx`` archive; raises InputError with a one-line reason."""
+    with SafeZip(path, limits) as archive, no_gc():
+        qdes = [n for n in archive.names() if "/" not in n and n.lower().endswith(".qde")]
+        if not qdes:
+            raise InputError(f"{archive.label}: no project.qde at the root of the archive")
+        if len(qdes) > 1:
+            qdes = [n for n in qdes if n.lower() == "project.qde"] or qdes
+            if len(qdes) > 1:
+                raise InputError(
+                    f"{archive.label}: several .qde files at the root ({', '.join(qdes)})"
+                )
+        label = f"{archive.label}:{qdes[0]}"
+        with archive.open(qdes[0]) as raw:
+            return _ProjectReader(archive, label).run(safexml.iterparse(raw, label))

@@ -1,0 +1,344 @@
+"""``project.exports``: codings, the codebook and case attributes as typed pandas DataFrames,
+and written as CSV or XLSX.
+
+Attribute columns are typed by the attribute's type: numeric as ``Int64``/``Float64``, dates as
+``datetime64``, ordinal as an ordered ``Categorical`` (in the attribute's value order), boolean
+as ``boolean``, categorical as ``string``; a missing value is ``NA`` (``NaT`` for dates), never
+the text ``"None"``. Files are written atomically (a temporary file beside the target, renamed
+into place). A CSV holds one table; an XLSX adds a second sheet with each attribute's type and
+value order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from thematica.core.codebook import FIELDS
+from thematica.core.errors import InputError
+from thematica.core.filters import AttributeInfo
+from thematica.core.models import AttributeType
+from thematica.exporters.atomic import write_atomic
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from thematica.services.project import Project
+
+#: What ``write`` and ``thematica export`` can write.
+KINDS = ("codings", "codebook", "cases")
+FORMATS = ("csv", "xlsx")
+CODING_COLUMNS = ("id", "document", "case", "code", "coder", "start", "end", "text", "memo")
+#: Excel refuses control characters and cells longer than this.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_CELL_LIMIT = 32_767
+
+
+def typed_column(info: AttributeInfo, values: Sequence[str | None]) -> Any:
+    """Stored (canonical text) attribute values as a typed pandas array; missing -> NA."""
+    import pandas as pd
+
+    kind = info.type
+    if kind is AttributeType.NUMERIC:
+        numbers = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce")
+        present = numbers.dropna()
+        if len(present) and (present == present.round()).all() and present.abs().max() < 2**53:
+            return numbers.astype("Int64").array
+        return numbers.astype("Float64").array
+    if kind is AttributeType.DATE:
+        return pd.to_datetime(pd.Series(list(values), dtype="object"), errors="coerce").array
+    if kind is AttributeType.BOOLEAN:
+        return pd.array(
+            [None if v is None else v == "yes" for v in values],
+            dtype="boolean",
+        )
+    if kind is AttributeType.ORDINAL and info.order:
+        return pd.Categorical(list(values), categories=list(info.order), ordered=True)
+    return pd.array(list(values), dtype="string")
+
+
+def _unique_columns(names: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
+    """Attribute name -> column name, renamed where it would clash with a fixed column."""
+    used = {n.casefold() for n in taken}
+    out: dict[str, str] = {}
+    for name in names:
+        column, n = name, 1
+        while column.casefold() in used:
+            column = f"{name} (attribute)" if n == 1 else f"{name} (attribute {n})"
+            n += 1
+        used.add(column.casefold())
+        out[name] = column
+    return out
+
+
+class Exports:
+    """Tables for other tools: ``codings_frame``, ``codebook_frame``, ``cases_frame``, ``write``."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    # -- frames -------------------------------------------------------------------------
+    def attributes_frame(self) -> pd.DataFrame:
+        """Each attribute's name, type and (ordinal) value order, in the project's order."""
+        import pandas as pd
+
+        infos = self.project.cases.attribute_info()
+        return pd.DataFrame(
+            {
+                "attribute": pd.array([a.name for a in infos], dtype="string"),
+                "type": pd.array([a.type.value for a in infos], dtype="string"),
+                "order": pd.array(
+                    ["; ".join(a.order) if a.order else None for a in infos], dtype="string"
+                ),
+            }
+        )
+
+    def cases_frame(self) -> pd.DataFrame:
+        """One row per case: ``case``, ``documents`` (how many), then every attribute, typed."""
+        import pandas as pd
+        from sqlalchemy import func
+
+        with self.project.db.read() as conn:
+            infos = self.project.cases.attribute_info(conn)
+            values = self.project.cases.values(conn)
+            docs: dict[str, int] = dict(
+                conn.execute(
+                    select(t.case.c.name, func.count(t.document.c.id))
+                    .outerjoin(t.document, t.document.c.case_id == t.case.c.id)
+                    .where(t.case.c.project_id == self.project.id)
+                    .group_by(t.case.c.name)
+                ).all()
+            )
+        names = list(values)
+        columns = _unique_columns([a.name for a in infos], ("case", "documents"))
+        data: dict[str, Any] = {
+            "case": pd.array(names, dtype="string"),
+            "documents": pd.array([int(docs.get(n, 0)) for n in names], dtype="Int64"),
+        }
+        for info in infos:
+            data[columns[info.name]] = typed_column(info, [values[n][info.name] for n in names])
+        return pd.DataFrame(data)
+
+    def codebook_frame(self) -> pd.DataFrame:
+        """One row per code, depth first: path, name, parent, depth, every field, codings."""
+        import pandas as pd
+        from sqlalchemy import func
+
+        with self.project.db.read() as conn:
+            index = self.project.codebook.index(conn)
+            counts: dict[int, int] = dict(
+                conn.execute(
+                    select(t.coding.c.code_id, func.count())
+                    .where(t.coding.c.project_id == self.project.id)
+                    .group_by(t.coding.c.code_id)
+                ).all()
+            )
+        order = index.depth_first()
+        rows = [index.rows[cid] for cid in order]
+
+        def text(values: Iterable[Any]) -> Any:
+            return pd.array([v if v not in (None, "") else None for v in values], dtype="string")
+
+        data: dict[str, Any] = {
+            "path": text(index.paths[cid] for cid in order),
+            "name": text(r.name for r in rows),
+            "parent": text(index.paths.get(r.parent_id) if r.parent_id else None for r in rows),
+            "depth": pd.array([index.depth(cid) for cid in order], dtype="Int64"),
+        }
+        for f in FIELDS:
+            data[f] = text(getattr(r, f) for r in rows)
+        data["codings"] = pd.array([int(counts.get(cid, 0)) for cid in order], dtype="Int64")
+        return pd.DataFrame(data)
+
+    def codings_frame(self, coder: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per coding of the chosen layer(s), ordered by document and position.
+
+        ``coder``: a name, several (list or ``"a,b"``) or ``"all"``; by default the only
+        coder or the consensus layer (as everywhere else). Columns: ``id``, ``document``,
+        ``case``, every case attribute (typed), ``code`` (its path), ``coder``, ``start``,
+        ``end`` (code-point offsets, end exclusive), ``text`` (the coded passage), ``memo``.
+        """
+        import pandas as pd
+
+        pid = self.project.id
+        c, d = t.coding.c, t.document.c
+        with self.project.db.read() as conn:
+            has_coders = conn.scalar(select(t.coder.c.id).where(t.coder.c.project_id == pid))
+            coders = self.project.coding.coder_ids(conn, coder) if has_coders else {}
+            index = self.project.codebook.index(conn)
+            case_names = dict(
+                conn.execute(
+                    select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == pid)
+                ).all()
+            )
+            docs = {
+                r.id: (r.name, case_names.get(r.case_id))
+                for r in conn.execute(select(d.id, d.name, d.case_id).where(d.project_id == pid))
+            }
+            codings = (
+                conn.execute(
+                    select(c.id, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo)
+                    .where(c.project_id == pid, c.coder_id.in_(list(coders)))
+                    .order_by(c.document_id, c.start, c.end, c.id)
+                ).all()
+                if coders
+                else []
+            )
+            # each document's text is read once and sliced in Python (code-point offsets)
+            texts: list[str] = []
+            current, text = None, ""
+            for r in codings:
+                if r.document_id != current:
+                    current = r.document_id
+                    text = conn.scalar(select(d.text).where(d.id == current)) or ""
+                texts.append(text[r.start : r.end])
+            del text
+        frame = pd.DataFrame(
+            {
+                "id": pd.array([r.id for r in codings], dtype="Int64"),
+                "document": pd.array([docs[r.document_id][0] for r in codings], dtype="string"),
+                "case": pd.array([docs[r.document_id][1] for r in codings], dtype="string"),
+                "code": pd.array([index.paths[r.code_id] for r in codings], dtype="string"),
+                "coder": pd.array([coders[r.coder_id] for r in codings], dtype="string"),
+                "start": pd.array([r.start for r in codings], dtype="Int64"),
+                "end": pd.array([r.end for r in codings], dtype="Int64"),
+                "text": pd.array(texts, dtype="string"),
+                "memo": pd.array([r.memo or None for r in codings], dtype="string"),
+            }
+        )
+        cases = self.cases_frame().drop(columns=["documents"])
+        attrs = _unique_columns(
+            [str(col) for col in cases.columns[1:]], CODING_COLUMNS
+        )  # cases_frame already avoided 'case' and 'documents'
+        cases = cases.rename(columns=attrs)
+        if len(cases.columns) > 1:
+            frame = frame.merge(cases, on="case", how="left", sort=False)
+        ordered = [*CODING_COLUMNS[:3], *attrs.values(), *CODING_COLUMNS[3:]]
+        # document then position order, as the rows came from the database
+        frame = frame.sort_values(["document", "start", "end", "id"], kind="stable")
+        return frame[ordered].reset_index(drop=True)
+
+    def frame(self, kind: str, *, coder: str | Sequence[str] | None = None) -> pd.DataFrame:
+        if kind == "codings":
+            return self.codings_frame(coder=coder)
+        if kind == "codebook":
+            return self.codebook_frame()
+        if kind == "cases":
+            return self.cases_frame()
+        raise InputError(f"unknown export {kind!r}; choose {', '.join(KINDS)}")
+
+    # -- files --------------------------------------------------------------------------
+    def write(
+        self,
+        kind: str,
+        path: str | Path,
+        format: str | None = None,
+        *,
+        coder: str | Sequence[str] | None = None,
+    ) -> Path:
+        """Write one table as CSV or XLSX (from the suffix unless ``format`` is given)."""
+        check_target(kind, path, format)
+        return self.write_frame(kind, self.frame(kind, coder=coder), path, format)
+
+    def write_frame(
+        self,
+        kind: str,
+        frame: pd.DataFrame,
+        path: str | Path,
+        format: str | None = None,
+    ) -> Path:
+        """Write a frame made by :meth:`frame` (an XLSX of codings or cases adds the
+        ``attributes`` sheet: each attribute's type and value order)."""
+        fmt = check_target(kind, path, format)
+        if fmt == "csv":
+            return write_atomic(path, frame_to_csv(frame))
+        sheets = {kind: frame}
+        if kind in ("codings", "cases"):
+            sheets["attributes"] = self.attributes_frame()
+        return write_atomic(path, frames_to_xlsx(sheets))
+
+
+def check_target(kind: str, path: str | Path, format: str | None = None) -> str:
+    """The format to write ``path`` in; one-line errors for a bad kind, format or folder."""
+    path = Path(path)
+    if kind not in KINDS:
+        raise InputError(f"unknown export {kind!r}; choose {', '.join(KINDS)}")
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise InputError(f"{path.name}: choose a .csv or .xlsx file name")
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder")
+    return fmt
+
+
+# -- writers ---------------------------------------------------------------------------------
+def frame_to_csv(frame: pd.DataFrame) -> str:
+    """RFC 4180 CSV, UTF-8, LF line ends; missing values are empty, dates ``YYYY-MM-DD``."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)[:XLSX_CELL_LIMIT]
+    return value
+
+
+def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook, one sheet per frame, streamed row by row (openpyxl's write-only mode).
+
+    A bold header row, frozen; dates as Excel dates; text longer than Excel's cell limit
+    (32,767 characters) is cut there.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for name, frame in sheets.items():
+        sheet = workbook.create_sheet(name[:31])
+        sheet.freeze_panes = "A2"
+        header = []
+        for col in frame.columns:
+            cell = WriteOnlyCell(sheet, value=_xlsx_cell(str(col)))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        date_columns = {
+            i for i, dtype in enumerate(frame.dtypes) if str(dtype).startswith("datetime64")
+        }
+        for row in frame.itertuples(index=False, name=None):
+            cells = []
+            for i, value in enumerate(row):
+                v = _xlsx_cell(value)
+                if i in date_columns and v is not None:
+                    cell = WriteOnlyCell(sheet, value=v)
+                    cell.number_format = "yyyy-mm-dd"
+                    cells.append(cell)
+                else:
+                    cells.append(v)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
