@@ -25,6 +25,12 @@ class Table(Generic[R]):
         if not self.columns and self.rows:
             self.columns = tuple(f.name for f in dataclasses.fields(self.rows[0]))  # type: ignore[arg-type]
 
+    @classmethod
+    def of(cls, row_type: type[R], rows: list[R], title: str = "") -> Table[R]:
+        """A table whose columns come from the row dataclass, so an empty result keeps them."""
+        columns = tuple(f.name for f in dataclasses.fields(row_type))  # type: ignore[arg-type]
+        return cls(rows, columns=columns, title=title)
+
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -467,7 +467,7 @@ class Coding:
                 )
                 for r in conn.execute(stmt)
             ]
-        return Table(rows, title="Codings")
+        return Table.of(CodingRow, rows, title="Codings")
 
     def count(self) -> int:
         with self.project.db.read() as conn:

@@ -263,7 +263,7 @@ class Documents:
                 DocumentRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6].isoformat(timespec="seconds"))
                 for r in conn.execute(stmt)
             ]
-        return Table(rows, title="Documents")
+        return Table.of(DocumentRow, rows, title="Documents")
 
     def id_of(self, conn: Connection, name: str) -> int:
         doc_id = conn.scalar(

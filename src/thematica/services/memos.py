@@ -115,4 +115,4 @@ class Memos:
                         r.created_at.isoformat(timespec="seconds"),
                     )
                 )
-        return Table(rows, title="Memos")
+        return Table.of(MemoRow, rows, title="Memos")

@@ -200,7 +200,7 @@ class Retrieval:
                         attribution=attribution(doc.case, doc.name),
                     )
                 )
-        return Table(rows, title="Excerpts")
+        return Table.of(Excerpt, rows, title="Excerpts")
 
     def _span_texts(self, conn: Connection, spans: list[Span]) -> list[tuple[str, str | None]]:
         """Text and speaker of many spans: one query for the speakers, one read per document."""
@@ -290,8 +290,8 @@ class Retrieval:
                             )
                         )
                         if len(hits) >= limit:
-                            return Table(hits, title=f"Search: {query}")
-        return Table(hits, title=f"Search: {query}")
+                            return Table.of(Hit, hits, title=f"Search: {query}")
+        return Table.of(Hit, hits, title=f"Search: {query}")
 
     def _turns(self, conn: Connection, doc_id: int) -> list[Turn]:
         return [
