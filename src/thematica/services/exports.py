@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from thematica.core.errors import InputError
 from thematica.core.filters import AttributeInfo
 from thematica.core.models import AttributeType
 from thematica.exporters.atomic import write_atomic
+from thematica.exporters.xlsx_tables import frames_to_xlsx
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -37,8 +37,6 @@ KINDS = ("codings", "codebook", "cases")
 FORMATS = ("csv", "xlsx")
 CODING_COLUMNS = ("id", "document", "case", "code", "coder", "start", "end", "text", "memo")
 #: Excel refuses control characters and cells longer than this.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-XLSX_CELL_LIMIT = 32_767
 
 
 def typed_column(info: AttributeInfo, values: Sequence[str | None]) -> Any:
@@ -285,60 +283,4 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
     """RFC 4180 CSV, UTF-8, LF line ends; missing values are empty, dates ``YYYY-MM-DD``."""
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(value: Any) -> Any:
-    import pandas as pd
-
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return value.item()
-    if isinstance(value, str):
-        return _ILLEGAL.sub("", value)[:XLSX_CELL_LIMIT]
-    return value
-
-
-def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook, one sheet per frame, streamed row by row (openpyxl's write-only mode).
-
-    A bold header row, frozen; dates as Excel dates; text longer than Excel's cell limit
-    (32,767 characters) is cut there.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for name, frame in sheets.items():
-        sheet = workbook.create_sheet(name[:31])
-        sheet.freeze_panes = "A2"
-        header = []
-        for col in frame.columns:
-            cell = WriteOnlyCell(sheet, value=_xlsx_cell(str(col)))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        date_columns = {
-            i for i, dtype in enumerate(frame.dtypes) if str(dtype).startswith("datetime64")
-        }
-        for row in frame.itertuples(index=False, name=None):
-            cells = []
-            for i, value in enumerate(row):
-                v = _xlsx_cell(value)
-                if i in date_columns and v is not None:
-                    cell = WriteOnlyCell(sheet, value=v)
-                    cell.number_format = "yyyy-mm-dd"
-                    cells.append(cell)
-                else:
-                    cells.append(v)
-            sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     return buffer.getvalue()
