@@ -275,6 +275,23 @@ class Documents:
             raise NotFoundError(f"no document named {name!r} in project {self.project.name!r}")
         return int(doc_id)
 
+    def case_names(self, conn: Connection) -> dict[int, str]:
+        """document id -> case name, for every document linked to a case.
+
+        Read from the case side through ``ix_document_case``: selecting ``document.case_id``
+        row by row makes SQLite walk every document's text pages (it is stored after the text).
+        """
+        d, c = t.document.c, t.case.c
+        return {
+            doc_id: name
+            for doc_id, name in conn.execute(
+                select(d.id, c.name)
+                .select_from(t.case)
+                .join(t.document, d.case_id == c.id)
+                .where(c.project_id == self.project.id)
+            )
+        }
+
     def get(self, name: str) -> DocumentRecord:
         with self.project.db.read() as conn:
             doc_id = self.id_of(conn, name)

@@ -58,18 +58,12 @@ class Coded:
 
 
 def load_coded(project: Project, conn: Connection, coder: str | Sequence[str] | None) -> Coded:
-    d, c = t.document.c, t.case.c
+    d = t.document.c
     docs = conn.execute(select(d.id, d.name).where(d.project_id == project.id)).all()
     if not docs:
         raise InputError("the project has no documents yet; import transcripts first")
-    case_of: dict[int, str | None] = dict.fromkeys((r.id for r in docs), None)
-    for doc_id, case in conn.execute(
-        select(d.id, c.name)
-        .select_from(t.case)
-        .join(t.document, d.case_id == c.id)
-        .where(c.project_id == project.id)
-    ):
-        case_of[doc_id] = case
+    names = project.documents.case_names(conn)
+    case_of: dict[int, str | None] = {r.id: names.get(r.id) for r in docs}
     unit_of = {r.id: case_of[r.id] or f"document:{r.name}" for r in docs}
     coder_ids = project.coding.coder_ids(conn, coder)
     k = t.coding.c

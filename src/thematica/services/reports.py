@@ -337,14 +337,7 @@ class Reports:
         ).all()
         if not docs:
             raise InputError("the project has no documents yet; import transcripts first")
-        case_of: dict[int, str] = dict(
-            conn.execute(
-                select(d.id, cs.name)
-                .select_from(t.case)
-                .join(t.document, d.case_id == cs.id)
-                .where(cs.project_id == pid)
-            ).all()
-        )
+        case_of = self.project.documents.case_names(conn)
         layer = self.project.coding.coder_ids(conn, coder)
         coders = self._coders(conn)
         humans = [cid for cid, (_n, kind) in coders.items() if kind == "human"]
@@ -529,15 +522,8 @@ class Reports:
     def _candidates(self, conn: Connection, layer: dict[int, str]) -> dict[int, list[_Candidate]]:
         """code id -> the layer's codings of it, with their excerpt text."""
         pid = self.project.id
-        d, cs, k = t.document.c, t.case.c, t.coding.c
-        case_of: dict[int, str] = dict(
-            conn.execute(
-                select(d.id, cs.name)
-                .select_from(t.case)
-                .join(t.document, d.case_id == cs.id)
-                .where(cs.project_id == pid)
-            ).all()
-        )
+        d, k = t.document.c, t.coding.c
+        case_of = self.project.documents.case_names(conn)
         rows = conn.execute(
             select(k.id, k.document_id, k.code_id, k.start, k.end, k.starred)
             .where(k.project_id == pid, k.coder_id.in_(list(layer)))

@@ -67,17 +67,8 @@ class Retrieval:
         self, conn: Connection, where: Sequence[str], documents: Sequence[str] | None
     ) -> dict[int, _Doc]:
         """The documents a request may look at, after attribute filters and a document list."""
-        d, c = t.document.c, t.case.c
-        # Two reads the indexes answer alone. Selecting document.case_id directly makes SQLite
-        # walk every document's text overflow pages (case_id is stored after the text).
-        case_of: dict[int, str] = dict(
-            conn.execute(
-                select(d.id, c.name)
-                .select_from(t.case)
-                .join(t.document, d.case_id == c.id)
-                .where(c.project_id == self.project.id)
-            ).all()
-        )
+        d = t.document.c
+        case_of = self.project.documents.case_names(conn)
         docs = {
             doc_id: _Doc(doc_id, name, case_of.get(doc_id))
             for doc_id, name in conn.execute(

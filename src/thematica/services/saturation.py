@@ -77,20 +77,13 @@ class Saturation:
         if unit not in UNITS:
             raise InputError(f"unit must be 'document' or 'case', not {unit!r}")
         pid = self.project.id
-        d, c = t.document.c, t.case.c
+        d = t.document.c
         with self.project.db.read() as conn:
             infos = {a.name: a for a in self.project.cases.attribute_info(conn)}
             if order_by is not None and order_by not in infos:
                 known = ", ".join(infos) or "none yet"
                 raise NotFoundError(f"no attribute named {order_by!r} (attributes: {known})")
-            case_of: dict[int, str] = dict(
-                conn.execute(
-                    select(d.id, c.name)
-                    .select_from(t.case)
-                    .join(t.document, d.case_id == c.id)
-                    .where(c.project_id == pid)
-                ).all()
-            )
+            case_of = self.project.documents.case_names(conn)
             docs: dict[int, str] = dict(
                 conn.execute(select(d.id, d.name).where(d.project_id == pid)).all()
             )
