@@ -140,6 +140,9 @@ code = Table(
     Column("position", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    #: the code's direct subcodes are mutually exclusive alternatives (a code-group property):
+    #: coder A's X against coder B's Y under such a parent is one "different code" disagreement
+    Column("exclusive", Boolean, nullable=False, default=False),
     Index("ix_code_parent", "project_id", "parent_id"),
 )
 
@@ -183,9 +186,30 @@ coding = Table(
     Column("memo", Text, nullable=True),
     Column("starred", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: the bulk operation that added this coding (``coding_batch.id``), null for single codings
+    Column("batch_id", Integer, nullable=True),
     UniqueConstraint("document_id", "code_id", "coder_id", "start", "end", name="uq_coding_span"),
     Index("ix_coding_code", "project_id", "code_id", "coder_id"),
     Index("ix_coding_document", "document_id", "start"),
+    Index("ix_coding_batch", "batch_id"),
+)
+
+coding_batch = Table(
+    "coding_batch",
+    metadata,
+    _pk(),
+    _project_fk(),
+    #: table | autocode | csv | consensus_apply | ...
+    Column("operation", String(40), nullable=False),
+    Column("coder", String(200), nullable=True),
+    Column("actor", String(200), nullable=True),
+    #: what was asked for (file, unit, speaker pattern, ...), for the listing and the log
+    Column("parameters", JSON, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    Column("undone_by", String(200), nullable=True),
+    Index("ix_coding_batch_project", "project_id", "id"),
 )
 
 memo = Table(
@@ -231,6 +255,8 @@ consensus_decision = Table(
     Column("source_codings", JSON, nullable=False),
     #: The consensus-layer codings the decision wrote (same shape; empty for "drop").
     Column("result_codings", JSON, nullable=False),
+    #: the bulk operation (``consensus apply``) that recorded this decision, if any
+    Column("batch_id", Integer, nullable=True),
     Index("ix_consensus_decision_project", "project_id", "document_id"),
 )
 
@@ -334,4 +360,14 @@ doc_set_member = Table(
     metadata,
     Column("set_id", Integer, ForeignKey("doc_set.id", ondelete="CASCADE"), primary_key=True),
     Column("member_id", Integer, primary_key=True),
+)
+
+speaker_case = Table(
+    "speaker_case",
+    metadata,
+    #: which case a speaker label stands for in one document (focus groups); a null case_id
+    #: marks a speaker (moderator, interviewer) who is no case
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True),
+    Column("speaker", String(200), primary_key=True),
+    Column("case_id", Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=True),
 )
