@@ -57,6 +57,14 @@ def demo(
         str | None,
         typer.Option("--db", help="Where to build the demo (default: ./thematica-demo.db)."),
     ] = None,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            help="Instead, write example study files (transcripts, participants, codings) "
+            "into this new or empty folder, to try the 'your own study' steps.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -64,6 +72,11 @@ def demo(
     from thematica.services.demo import build_demo
 
     ui = UI(quiet, verbose)
+    if files is not None:
+        if db is not None:
+            raise InputError("--files writes example files and builds no database; drop --db")
+        _write_example_files(files, ui)
+        return
     with ui.progress("Building the demo") as progress:
         project, summary = build_demo(db, progress=progress)
     db_arg = summary.database
@@ -87,6 +100,24 @@ def demo(
         activate = Path(sys.prefix) / "bin" / "activate"
         ui.info(f"(thematica is not on your PATH yet: run 'source {activate}' first)")
     project.close()
+
+
+def _write_example_files(folder: Path, ui: UI) -> None:
+    from thematica.services.demo import example_files
+
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InputError(f"{folder} exists and is not an empty folder; choose a new one")
+    written = example_files()
+    try:
+        for rel, data in written.items():
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write example files to {folder}: {exc.strerror}") from exc
+    ui.info(f"Wrote {len(written)} example files to {folder}:")
+    for rel in written:
+        ui.info(f"  {rel}")
 
 
 @app.command()

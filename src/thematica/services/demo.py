@@ -104,3 +104,24 @@ def build_demo(db: DbArg = None, *, progress: Progress = silent) -> tuple[Projec
         codings=codings,
     )
     return project, summary
+
+
+def example_files() -> dict[str, bytes]:
+    """The files a new user needs to try the "your own study" steps: the demo's transcripts,
+    its participants sheet and one coder's codings, keyed by relative path.
+
+    Returned as data so that each face decides where (and whether) to write them.
+    """
+    root = resources.files("thematica") / "data" / "demo"
+    files: dict[str, bytes] = {}
+    for item in sorted(root.iterdir(), key=lambda i: i.name):
+        if item.name.endswith("-interview.txt"):
+            files[f"transcripts/{item.name}"] = item.read_bytes()
+    files["participants.csv"] = (root / "participants.csv").read_bytes()
+    files["alex-codings.csv"] = (root / "coder-alex.csv").read_bytes()
+    extra = root / "examples"
+    if extra.is_dir():
+        for item in sorted(extra.iterdir(), key=lambda i: i.name):
+            if item.is_file() and not item.name.startswith("."):
+                files[item.name] = item.read_bytes()
+    return files
