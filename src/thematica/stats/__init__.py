@@ -21,10 +21,13 @@ from thematica.stats.kappa import (
     scott_pi,
 )
 from thematica.stats.result import (
+    LABEL_SCALES,
     AgreementResult,
     bootstrap_ci,
     krippendorff_label,
+    label_scale,
     landis_koch_label,
+    reliability_label,
 )
 from thematica.stats.unitizing import (
     UAlphaFamily,
@@ -37,6 +40,7 @@ from thematica.stats.weights import agreement_weights
 
 __all__ = [
     "COEFFICIENTS",
+    "LABEL_SCALES",
     "LEVELS",
     "AgreementResult",
     "AlphaDetail",
@@ -56,8 +60,10 @@ __all__ = [
     "gwet_ac1",
     "krippendorff_alpha",
     "krippendorff_label",
+    "label_scale",
     "landis_koch_label",
     "percent_agreement",
+    "reliability_label",
     "scott_pi",
     "u_alpha_family",
     "unitized_alpha",

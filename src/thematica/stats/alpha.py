@@ -11,6 +11,7 @@ import numpy as np
 from thematica.core.errors import InputError
 from thematica.stats._estimator import Estimator
 from thematica.stats._input import FloatArray, Ratings
+from thematica.stats.weights import check_symmetric
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
@@ -38,9 +39,13 @@ def _distances(level: str | FloatArray, ratings: Ratings, marginals: FloatArray)
     """
     q = ratings.n_categories
     if not isinstance(level, str):
-        matrix = np.asarray(level, dtype=np.float64)
+        try:
+            matrix = np.asarray(level, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("a distance matrix must hold numbers only") from None
         if matrix.shape != (q, q):
             raise InputError(f"a distance matrix must be {q} × {q} for {q} categories")
+        check_symmetric(matrix, ratings.categories, "distance")
         return np.asarray(matrix, dtype=np.float64)
     if level == "nominal":
         return 1.0 - np.eye(q)

@@ -9,12 +9,7 @@ from thematica.core.errors import InputError
 from thematica.stats._estimator import Estimator
 from thematica.stats.alpha import LEVELS, alpha_estimator
 from thematica.stats.kappa import _pair_estimator, multi_estimator
-from thematica.stats.result import (
-    AgreementResult,
-    bootstrap_ci,
-    krippendorff_label,
-    landis_koch_label,
-)
+from thematica.stats.result import AgreementResult, bootstrap_ci, reliability_label
 from thematica.stats.weights import Weights
 
 __all__ = ["COEFFICIENTS", "agreement", "estimator"]
@@ -70,8 +65,8 @@ def agreement(
     """Compute ``coefficient`` on ``data`` (units × coders) with an optional bootstrap CI.
 
     ``bootstrap`` is the number of resamples over units (0 = no interval); the same ``seed``
-    reproduces the interval. The label is Landis & Koch's band for the kappa family and
-    Krippendorff's standard for alpha; percent agreement gets none.
+    reproduces the interval. The label is :func:`reliability_label`'s: Landis & Koch's band
+    for the kappa family, Krippendorff's standard for alpha, none for percent agreement.
     """
     est = estimator(coefficient, data, level=level, weights=weights, categories=categories)
     value = est.value()
@@ -79,12 +74,7 @@ def agreement(
     valid = 0
     if bootstrap:
         low, high, valid = bootstrap_ci(est, resamples=bootstrap, seed=seed, confidence=confidence)
-    if coefficient == "alpha":
-        label: str | None = krippendorff_label(value)
-    elif coefficient == "percent":
-        label = None
-    else:
-        label = landis_koch_label(value)
+    label = reliability_label(coefficient, value)
     name = est.name
     if isinstance(weights, str):
         name = f"{name} ({weights} weights)"

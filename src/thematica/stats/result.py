@@ -11,10 +11,13 @@ from thematica.core.errors import InputError
 from thematica.stats._estimator import Estimator
 
 __all__ = [
+    "LABEL_SCALES",
     "AgreementResult",
     "bootstrap_ci",
     "krippendorff_label",
+    "label_scale",
     "landis_koch_label",
+    "reliability_label",
 ]
 
 DEFAULT_RESAMPLES = 1000
@@ -69,6 +72,54 @@ def krippendorff_label(value: float) -> str:
     if value >= 0.667:
         return "tentative"
     return "unreliable"
+
+
+LANDIS_KOCH = "Landis & Koch (1977)"
+KRIPPENDORFF = "Krippendorff (2004)"
+
+# Coefficient -> the one scale its values are labelled on, overall and per code alike.
+# Kappa-type coefficients (chance-corrected agreement of Cohen, Scott, Fleiss, Brennan &
+# Prediger, Gwet) are read on Landis & Koch's bands, as their authors and irrCAC do; every
+# member of the alpha family (coded units, unitised αU, uα, |uα, cuα, Cu-α) on Krippendorff's
+# standard. Percent agreement is not chance-corrected and gets no label.
+LABEL_SCALES: dict[str, str | None] = {
+    "percent": None,
+    "kappa": LANDIS_KOCH,
+    "cohen": LANDIS_KOCH,
+    "scott": LANDIS_KOCH,
+    "fleiss": LANDIS_KOCH,
+    "bp": LANDIS_KOCH,
+    "ac1": LANDIS_KOCH,
+    "alpha": KRIPPENDORFF,
+    "unitized_alpha": KRIPPENDORFF,
+    "u_alpha": KRIPPENDORFF,
+    "binary_u_alpha": KRIPPENDORFF,
+    "cu_alpha": KRIPPENDORFF,
+}
+
+
+def label_scale(coefficient: str) -> str | None:
+    """The scale ``coefficient`` is labelled on (a :data:`LABEL_SCALES` key), None for none."""
+    try:
+        return LABEL_SCALES[coefficient]
+    except KeyError:
+        raise InputError(
+            f"no reliability scale for {coefficient!r}; one of {', '.join(LABEL_SCALES)}"
+        ) from None
+
+
+def reliability_label(coefficient: str, value: float | None) -> str | None:
+    """The one label for ``value`` of ``coefficient``, wherever the value is shown.
+
+    Overall rows, per-code rows, document and pair rows and :func:`agreement` all call this,
+    so equal values of one coefficient always carry the same word. The value is rounded to 9
+    decimals first, so that 0.6000000000000001 is still "moderate".
+    """
+    scale = label_scale(coefficient)
+    if scale is None or value is None:
+        return None
+    v = round(float(value), 9)
+    return landis_koch_label(v) if scale == LANDIS_KOCH else krippendorff_label(v)
 
 
 def bootstrap_ci(

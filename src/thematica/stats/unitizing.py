@@ -301,6 +301,38 @@ class UAlphaFamily:
     length: float
 
 
+def _self_pairing(
+    val_at: IntArray,
+    seg_idx: IntArray,
+    widths: FloatArray,
+    tilings: list[tuple[FloatArray, FloatArray, IntArray]],
+    m: int,
+    v: int,
+) -> FloatArray:
+    """Per value, Σ over valued segments of the square of the segment's mass in the cu matrix.
+
+    In the coincidences among coded stretches (Krippendorff et al. 2016, the l_ck of eq. 32
+    without the gap row and column) a stretch of coder i where k other coders also coded adds
+    width · k/(m − 1) to its value's margin. Expected coincidences must not pair a segment
+    with itself, so each segment's mass (not its bare length, and not the length merely
+    touched by some other coder) is squared and taken off, as n_c(n_c − 1) does in α. For two
+    coders mass = shared length; with more, a stretch coded by only some of the others counts
+    in proportion, which makes cuα on pre-segmented units equal nominal α whenever every unit
+    is coded by the same number of coders (see docs/statistics.md).
+    """
+    valued = val_at > 0
+    others = valued.sum(axis=1, keepdims=True) - valued
+    out = np.zeros(v, dtype=np.float64)
+    for i, (_s, _e, t_vals) in enumerate(tilings):
+        mass = np.bincount(
+            seg_idx[:, i],
+            weights=widths * np.where(valued[:, i], others[:, i], 0) / (m - 1),
+            minlength=t_vals.size,
+        )
+        np.add.at(out, t_vals, mass**2)
+    return out
+
+
 def _ratio(d_o: float, d_e: float) -> float | None:
     if d_e > 0:
         return 1.0 - d_o / d_e
@@ -323,6 +355,9 @@ def u_alpha_family(
     Cu-α (the semantic domains themselves as values): pass ``domains`` (code -> domain) to
     compute the latter. Values of one coder may not overlap (codes of a domain are exclusive);
     a value is ``None`` where the coefficient is undefined (e.g. no coded stretch is shared).
+    Coincidences are divided by m − 1 for every stretch, as published, so a stretch coded by
+    only some coders weighs less than in α with missing values: the two agree when every
+    stretch is coded by the same number of coders, not otherwise (docs/statistics.md).
     """
     coders = _checked(spans, begin, length)
     if domains is not None:
@@ -396,15 +431,7 @@ def u_alpha_family(
     coverage: dict[Hashable, float] = {}
     cu: float | None = None
     if star_total > 0:
-        valued = val_at > 0
-        others = valued.sum(axis=1, keepdims=True) - valued > 0
-        pair_corr = np.zeros(v, dtype=np.float64)
-        for i, (_s, _e, t_vals) in enumerate(tilings):
-            shared = np.bincount(
-                seg_idx[:, i], weights=widths * (valued[:, i] & others[:, i]), minlength=t_vals.size
-            )
-            np.add.at(pair_corr, t_vals, shared**2)
-        pair_corr = pair_corr[1:]
+        pair_corr = _self_pairing(val_at, seg_idx, widths, tilings, m, v)[1:]
         denom_star = star_total - pair_corr.sum() / star_total
         eps_star = (np.outer(star_margin, star_margin) - np.diag(pair_corr)) / denom_star
         off_s = ~np.eye(v - 1, dtype=bool)

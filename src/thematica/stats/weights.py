@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -43,7 +44,34 @@ def resolve_weights(ratings: Ratings, weights: Weights) -> FloatArray:
                 f"{weights} weights need ordered categories: give the order (categories=…)"
             )
         return agreement_weights(q, weights)
-    matrix = np.asarray(weights, dtype=np.float64)
+    try:
+        matrix = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("a weight matrix must hold numbers only") from None
     if matrix.shape != (q, q):
         raise InputError(f"a weight matrix must be {q} × {q} for {q} categories")
+    check_symmetric(matrix, ratings.categories, "weight")
     return matrix
+
+
+def check_symmetric(matrix: FloatArray, categories: Sequence[Any], what: str) -> None:
+    """Refuse a custom q × q matrix that is not finite and symmetric.
+
+    Agreement between two coders does not depend on which of them is called first: Fleiss, AC1
+    and alpha average over both orders (silently symmetrising a one-sided matrix), while Cohen's
+    kappa would use it as given. Rather than two meanings, an asymmetric matrix is an error.
+    """
+    bad = ~np.isfinite(matrix)
+    if bad.any():
+        i, j = (int(x) for x in np.argwhere(bad)[0])
+        raise InputError(
+            f"the {what} matrix has no finite number at [{categories[i]!r}, {categories[j]!r}]"
+        )
+    diff = np.abs(matrix - matrix.T) > 1e-12 * np.maximum(1.0, np.abs(matrix))
+    if diff.any():
+        i, j = (int(x) for x in np.argwhere(diff)[0])
+        a, b = categories[i], categories[j]
+        raise InputError(
+            f"the {what} matrix must be symmetric: [{a!r}, {b!r}] is {matrix[i, j]:g} "
+            f"but [{b!r}, {a!r}] is {matrix[j, i]:g}"
+        )

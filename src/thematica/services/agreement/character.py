@@ -229,7 +229,7 @@ def character_report(data: Data, parameters: dict[str, Any]) -> AgreementReport:
                 alpha=u,
                 ci_low=None,
                 ci_high=None,
-                label=label(u, kap_c),
+                label=label(u),
                 cu_alpha=cu,
                 note=join_notes(why_c, family_note.get(cid)),
                 code_id=cid,
@@ -292,7 +292,7 @@ def character_report(data: Data, parameters: dict[str, Any]) -> AgreementReport:
                 alpha_d,
                 None,
                 None,
-                label(alpha_d, kap_d),
+                label(alpha_d),
                 note_d,
             )
         )
@@ -308,7 +308,7 @@ def character_report(data: Data, parameters: dict[str, Any]) -> AgreementReport:
                     pct,
                     kap,
                     overall[2].value,
-                    label(overall[2].value, kap),
+                    label(overall[2].value),
                     overall[2].note,
                 )
             )
@@ -337,7 +337,7 @@ def character_report(data: Data, parameters: dict[str, Any]) -> AgreementReport:
                 pct_ij,
                 kap_ij,
                 alpha_ij.value,
-                label(alpha_ij.value, kap_ij),
+                label(alpha_ij.value),
                 join_notes(why_ij, alpha_ij.note),
             )
         )

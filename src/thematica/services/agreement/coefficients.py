@@ -18,7 +18,7 @@ from thematica.services.agreement.rows import (
     DocumentAgreementRow,
     OverallRow,
 )
-from thematica.stats import bootstrap_ci, estimator, krippendorff_label, landis_koch_label
+from thematica.stats import bootstrap_ci, estimator, reliability_label
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -68,12 +68,16 @@ def join_notes(*notes: str | None) -> str | None:
     return "; ".join(dict.fromkeys(kept)) or None
 
 
-def label(alpha: float | None, kappa: float | None) -> str | None:
-    if alpha is not None:
-        return krippendorff_label(alpha)
-    if kappa is not None:
-        return landis_koch_label(kappa)
-    return None
+def label(alpha: float | None) -> str | None:
+    """The label of a code, document or pair row: its alpha's, on Krippendorff's scale.
+
+    A row shows kappa and alpha but has one label, which belongs to alpha (whose interval the
+    row shows too). It never falls back to kappa's label: that would put Landis & Koch's words
+    in a column of Krippendorff's, and a code's kappa of 0.65 would read "substantial" in one
+    row and its neighbour's alpha of 0.65 "unreliable". Overall rows label each coefficient
+    with the same :func:`~thematica.stats.reliability_label`.
+    """
+    return reliability_label("alpha", alpha)
 
 
 def binary_from_histogram(hist: FloatArray, m: int) -> tuple[float | None, float | None, str]:
@@ -115,18 +119,19 @@ def percent_overall(measure: str, value: float | None, n: int, note: str | None)
 
 def kappa_overall(measure: str, value: float | None, n: int, note: str | None) -> OverallRow:
     """An overall kappa row, labelled on the Landis & Koch scale (no interval)."""
-    label_ = landis_koch_label(value) if value is not None else None
+    label_ = reliability_label("kappa", value)
     return OverallRow(measure, value, None, None, n, label_, note)
 
 
 def alpha_overall(measure: str, alpha: Coef, n: int) -> OverallRow:
     """An overall alpha row with its interval, labelled on Krippendorff's scale."""
-    label_ = krippendorff_label(alpha.value) if alpha.value is not None else None
+    label_ = reliability_label("alpha", alpha.value)
     return OverallRow(measure, alpha.value, alpha.ci_low, alpha.ci_high, n, label_, alpha.note)
 
 
 def row_value(measure: str, value: float | None, n: int, why: str) -> OverallRow:
-    label_ = krippendorff_label(value) if value is not None else None
+    """An overall row of the unitised alpha family (αU, uα, |uα, cuα), Krippendorff's scale."""
+    label_ = reliability_label("alpha", value)
     return OverallRow(measure, value, None, None, n, label_, None if value is not None else why)
 
 
@@ -160,7 +165,7 @@ def code_row(
         alpha=alpha.value,
         ci_low=alpha.ci_low,
         ci_high=alpha.ci_high,
-        label=label(alpha.value, kappa.value),
+        label=label(alpha.value),
         note=join_notes(kappa.note, alpha.note),
         code_id=code_id,
     )
@@ -184,6 +189,6 @@ def document_row(
         alpha.value,
         alpha.ci_low,
         alpha.ci_high,
-        label(alpha.value, kappa.value),
+        label(alpha.value),
         join_notes(kappa.note, alpha.note),
     )

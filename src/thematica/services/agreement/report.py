@@ -29,14 +29,16 @@ def finish(
 ) -> AgreementReport:
     unit = parameters["unit"]
     who = " vs ".join(data.coders)
+    # These rows show kappa and alpha but label alpha only (coefficients.label): say so.
+    labelled = f"{unit}; label: alpha, Krippendorff 2004"
     return AgreementReport(
         coders=list(data.coders),
         unit=unit,
         parameters=parameters,
         overall=Table(overall, title=f"Agreement by {unit}, {who}"),
-        codes=Table(codes, columns=CODE_COLUMNS, title=f"Agreement per code ({unit})"),
-        documents=Table(documents, title=f"Agreement per document ({unit})"),
-        pairs=Table(pairs, title=f"Agreement per coder pair ({unit})"),
+        codes=Table(codes, columns=CODE_COLUMNS, title=f"Agreement per code ({labelled})"),
+        documents=Table(documents, title=f"Agreement per document ({labelled})"),
+        pairs=Table(pairs, title=f"Agreement per coder pair ({labelled})"),
         disagreements=Table(disagreements, title=f"Disagreements ({unit})"),
         notes=notes,
     )

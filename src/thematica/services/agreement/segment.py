@@ -208,7 +208,7 @@ def segment_report(
                 s.percent,
                 s.kappa.value,
                 alpha_v,
-                label(alpha_v, s.kappa.value),
+                label(alpha_v),
                 s.kappa.note,
             )
         )

@@ -207,7 +207,7 @@ def units_report(
                 p_p.value,
                 k_p.value,
                 a_p.value,
-                label(a_p.value, k_p.value),
+                label(a_p.value),
                 join_notes(k_p.note, a_p.note),
             )
         )
