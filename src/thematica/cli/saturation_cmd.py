@@ -34,6 +34,10 @@ def saturation(
     by_case: Annotated[
         bool, typer.Option("--by-case", help="One unit per case (its documents together).")
     ] = False,
+    by_group: Annotated[
+        bool,
+        typer.Option("--by-group", help="One unit per focus group (each document's own case)."),
+    ] = False,
     frequency: Annotated[
         bool,
         typer.Option(
@@ -53,7 +57,7 @@ def saturation(
 ) -> None:
     """Saturation: new and cumulative codes per interview, and where saturation was reached."""
     ui = UI(quiet, verbose)
-    unit = "case" if by_case else "document"
+    unit = "group" if by_group else "case" if by_case else "document"
     with open_project(db, project) as p:
         if frequency:
             ui.table(p.saturation.frequency(order_by, coder=coder, unit=unit), fmt, output=output)

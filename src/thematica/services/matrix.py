@@ -4,7 +4,10 @@ Each cell holds a summary the analyst writes and links to the coded segments beh
 come from one coder layer (the consensus layer by default, fixed when the matrix is created):
 
 * a **row** is one case (``rows="cases"``) or one value of a case attribute
-  (``rows="attribute:NAME"``; cases without a value form the row ``(missing)``);
+  (``rows="attribute:NAME"``; cases without a value form the row ``(missing)``). Rows are
+  participants: in focus groups with speaker maps a coding belongs to the case of the speaker
+  who said it (:mod:`thematica.services.speakers`), and a case that is only a focus group's own
+  case is a group, not a row;
 * a **column** is one theme (``columns="themes"``: the codes grouped under it or under its
   subthemes) or one code (``columns="codes"``: the code and its subcodes);
 * ``coded`` counts the layer's codings in the row's cases with the column's codes; ``linked``
@@ -29,6 +32,7 @@ from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import Turn
 from thematica.core.tables import Table
 from thematica.core.text import speaker_at
+from thematica.services.speakers import Attributor, load_attributor
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -144,6 +148,8 @@ class _Layout:
     columns: list[Column]
     layer: dict[int, str]  # coder id -> name (empty before anyone codes)
     notes: list[str]
+    attributor: Attributor  # who each coding belongs to
+    case_ids: dict[str, int]  # case name -> id
 
 
 def _parse_rows(spec: str) -> str | None:
@@ -248,6 +254,10 @@ class Matrices:
         cases = dict(
             conn.execute(select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == pid)).all()
         )
+        attributor = load_attributor(self.project, conn)
+        groups = attributor.group_cases()
+        case_ids = {name: cid for cid, name in cases.items()}
+        cases = {cid: name for cid, name in cases.items() if name not in groups}
         rows: dict[str, set[int]] = {}
         if attribute is None:
             for cid, cname in sorted(cases.items(), key=lambda kv: kv[1]):
@@ -285,7 +295,7 @@ class Matrices:
         ).first()
         if coder is not None or has_coders is not None:
             layer = self.project.coding.coder_ids(conn, coder)
-        return _Layout(rows, columns, layer, notes)
+        return _Layout(rows, columns, layer, notes, attributor, case_ids)
 
     def _theme_columns(self, conn: Connection) -> builtins.list[Column]:
         pid = self.project.id
@@ -346,29 +356,28 @@ class Matrices:
                 (r, c.key): Cell(r, c.key) for r in layout.rows for c in layout.columns
             }
             case_rows: dict[int, list[str]] = {}
-            for key, case_ids in layout.rows.items():
-                for cid in case_ids:
+            for key, in_row in layout.rows.items():
+                for cid in in_row:
                     case_rows.setdefault(cid, []).append(key)
             code_cols: dict[int, list[str]] = {}
             for col in layout.columns:
                 for code in col.codes:
                     code_cols.setdefault(code, []).append(col.key)
-            doc_case = dict(
-                conn.execute(
-                    select(t.document.c.id, t.document.c.case_id).where(
-                        t.document.c.project_id == self.project.id,
-                        t.document.c.case_id.is_not(None),
-                    )
-                ).all()
-            )
+            attr, case_ids = layout.attributor, layout.case_ids
             k = t.coding.c
             if layout.layer:
-                for doc_id, code_id in conn.execute(
-                    select(k.document_id, k.code_id).where(
+                for doc_id, code_id, start, end in conn.execute(
+                    select(k.document_id, k.code_id, k.start, k.end).where(
                         k.project_id == self.project.id, k.coder_id.in_(list(layout.layer))
                     )
                 ):
-                    for r in case_rows.get(doc_case.get(doc_id, -1), []):
+                    in_rows = {
+                        r
+                        for owner in attr.owners(doc_id, start, end)
+                        if owner.case is not None
+                        for r in case_rows.get(case_ids.get(owner.case, -1), [])
+                    }
+                    for r in in_rows:
                         for c in code_cols.get(code_id, []):
                             cells[(r, c)].coded += 1
             notes = list(layout.notes)
@@ -387,7 +396,7 @@ class Matrices:
                     f"{stale} stored cell(s) no longer match a row or column and are not shown"
                 )
             linked = sorted({i for cell in cells.values() for i in cell.links})
-            excerpts = self._excerpts(conn, linked)
+            excerpts = self._excerpts(conn, linked, attr)
             gone = 0
             for cell in cells.values():
                 cell.excerpts = [excerpts[i] for i in cell.links if i in excerpts]
@@ -405,7 +414,9 @@ class Matrices:
             notes,
         )
 
-    def _excerpts(self, conn: Connection, ids: Sequence[int]) -> dict[int, LinkedExcerpt]:
+    def _excerpts(
+        self, conn: Connection, ids: Sequence[int], attr: Attributor
+    ) -> dict[int, LinkedExcerpt]:
         if not ids:
             return {}
         k, d = t.coding.c, t.document.c
@@ -438,7 +449,7 @@ class Matrices:
             out[int(r.id)] = LinkedExcerpt(
                 int(r.id),
                 doc.name,
-                doc.case,
+                attr.case_of(r.document_id, r.start, r.end),
                 speaker_at(turns.get(r.document_id, []), r.start),
                 paths.get(r.code_id, "?"),
                 r.start,
@@ -531,11 +542,12 @@ class Matrices:
         found = {
             r.id: r
             for r in conn.execute(
-                select(k.id, k.coder_id, k.code_id, d.case_id)
+                select(k.id, k.coder_id, k.code_id, k.document_id, k.start, k.end)
                 .join(t.document, d.id == k.document_id)
                 .where(k.project_id == self.project.id, k.id.in_(ids))
             )
         }
+        attr, case_ids = layout.attributor, layout.case_ids
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFoundError(f"no coding with id {', '.join(map(str, missing))}")
@@ -544,7 +556,8 @@ class Matrices:
             rec = found[i]
             if rec.coder_id not in layout.layer:
                 raise InputError(f"coding {i} is not in this matrix's coder layer ({layer})")
-            if rec.case_id not in layout.rows[row]:
+            owners = attr.owners(rec.document_id, rec.start, rec.end)
+            if not any(case_ids.get(o.case or "") in layout.rows[row] for o in owners):
                 raise InputError(f"coding {i} is not in a case of row {row!r}")
             if rec.code_id not in col.codes:
                 raise InputError(f"coding {i} does not have a code of column {col.key!r}")

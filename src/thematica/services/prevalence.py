@@ -1,12 +1,20 @@
 """Prevalence: how many cases (participants) raised each theme and code, in numbers and words.
 
-The unit is the **case**: a case counts for a code when at least one of its documents holds a
-segment coded with it. A document linked to no case counts as a unit of its own (named
-``document:NAME``), so an unlinked transcript is never silently dropped. The denominator is
-every unit that has at least one document (cases without documents cannot be coded and are
-left out). A code counts with its subcodes (``include_subcodes=False`` for the code alone); a
-theme counts the codes linked to it and to its subthemes. Segments are coding rows: with
-several coder layers selected, each layer's coding is a segment.
+The unit is the **participant** (``unit="participants"``, the default): a case counts for a
+code when at least one segment coded with it belongs to it. A segment belongs to its document's
+case, or, in a focus group with a speaker map, to the case of the speaker who said it (the rule
+is spelled out in :mod:`thematica.services.speakers`; the moderator belongs to no one). A
+document linked to no case counts as a unit of its own (named ``document:NAME``), as does an
+unmapped speaker of a focus group (``DOCUMENT / SPEAKER``), so nothing is silently dropped. The
+denominator is every unit that could have been coded (cases without documents cannot be and are
+left out). ``unit="groups"`` counts groups instead: each document's own case (the focus group;
+an individual interview is a group of one), a group counting when anyone but the moderator
+said it. Every row says which unit it counts (``unit``).
+
+A code counts with its subcodes (``include_subcodes=False`` for the code alone); a theme counts
+the codes linked to it and to its subthemes. Segments are the coding rows that count for some
+unit (not the moderator's): with several coder layers selected, each layer's coding is a
+segment.
 
 The coder layer is the consensus layer by default (see ``Coding.coder_ids``); any layer on
 request. The quantifier word comes from :mod:`thematica.core.quantifiers`: the project's
@@ -24,6 +32,7 @@ from sqlalchemy import Connection, select
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.quantifiers import QuantifierScale, scale_from_settings
 from thematica.core.tables import Table
+from thematica.services.speakers import Attributor, load_attributor
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -31,6 +40,8 @@ if TYPE_CHECKING:
 
 MISSING_GROUP = "(missing)"
 NO_CASE_GROUP = "(no case)"
+#: what prevalence counts: participants (speakers' or documents' cases) or groups (documents')
+UNITS = ("participants", "groups")
 
 
 @dataclass(slots=True)
@@ -45,6 +56,7 @@ class PrevalenceRow:
     percent: float
     segments: int
     quantifier: str
+    unit: str = "participants"  # what ``cases`` and ``total`` count: participants | groups
 
 
 @dataclass(slots=True)
@@ -55,6 +67,22 @@ class Coded:
     unit_of: dict[int, str]  # document id -> unit (case name or document:NAME)
     case_of: dict[int, str | None]  # document id -> case name
     coders: list[str]
+    attributor: Attributor  # who each coding belongs to (speaker maps of focus groups)
+
+    def units(self, unit: str) -> tuple[dict[str, str | None], dict[int, list[str]]]:
+        """(every unit -> its case, coding id -> the units it counts for) for ``unit``."""
+        attr = self.attributor
+        if unit == "groups":
+            every = attr.group_units_all()
+            return every, {i: attr.group_units(d, s, e) for i, d, _c, s, e in self.codings}
+        every = attr.participant_units()
+        owned: dict[int, list[str]] = {}
+        for i, d, _c, s, e in self.codings:
+            owners = attr.owners(d, s, e)
+            owned[i] = [o.unit for o in owners]
+            for o in owners:  # text outside every turn of a focus group
+                every.setdefault(o.unit, o.case)
+        return every, owned
 
 
 def load_coded(project: Project, conn: Connection, coder: str | Sequence[str] | None) -> Coded:
@@ -75,7 +103,8 @@ def load_coded(project: Project, conn: Connection, coder: str | Sequence[str] | 
             .order_by(k.document_id, k.start, k.end, k.id)
         )
     ]
-    return Coded(codings, unit_of, case_of, list(coder_ids.values()))
+    attributor = load_attributor(project, conn, unit_of)
+    return Coded(codings, unit_of, case_of, list(coder_ids.values()), attributor)
 
 
 class Prevalence:
@@ -99,17 +128,24 @@ class Prevalence:
         by: str | None = None,
         scale: QuantifierScale | None = None,
         include_subcodes: bool = True,
+        unit: str = "participants",
     ) -> Table[PrevalenceRow]:
         """Prevalence of every theme (``of="themes"``) or code (``of="codes"``), optionally
-        broken down by a case attribute (``by``): one row per item, or per item and group."""
+        broken down by a case attribute (``by``): one row per item, or per item and group.
+
+        ``unit`` says what is counted: participants (the default) or groups (focus groups:
+        each document's own case); see the module docstring."""
         if of not in ("themes", "codes"):
             raise InputError(f"prevalence is of themes or codes, not {of!r}")
+        if unit not in UNITS:
+            raise InputError(f"prevalence counts participants or groups, not {unit!r}")
         words = self.scale(scale)
         with self.project.db.read() as conn:
             coded = load_coded(self.project, conn, coder)
             codes = self.project.codebook.index(conn)
             themes = self.project.themes.index(conn)
-            groups = self._groups(conn, coded, by)
+            every, owned = coded.units(unit)
+            groups = self._groups(conn, every, by)
         # items: (kind, number, name, level, code ids)
         items: list[tuple[str, str, str, str | None, set[int]]] = []
         if of == "codes":
@@ -137,14 +173,14 @@ class Prevalence:
         group_names: list[str | None] = list(dict.fromkeys(groups.values())) if by else [None]
         if by:
             group_names = sorted(group_names, key=lambda g: (g in (MISSING_GROUP, NO_CASE_GROUP),))
-        units = set(coded.unit_of.values())
+        units = set(every)
         totals = {
             g: sum(1 for u in units if groups.get(u) == g) if by else len(units)
             for g in group_names
         }
         by_code: dict[int, list[tuple[int, str]]] = {}
-        for cod_id, doc_id, code_id, _s, _e in coded.codings:
-            by_code.setdefault(code_id, []).append((cod_id, coded.unit_of[doc_id]))
+        for cod_id, _doc_id, code_id, _s, _e in coded.codings:
+            by_code.setdefault(code_id, []).extend((cod_id, u) for u in owned[cod_id])
         rows = []
         for kind, number, name, level, ids in items:
             hits = {pair for cid in ids for pair in by_code.get(cid, [])}
@@ -162,15 +198,18 @@ class Prevalence:
                         cases=n_units,
                         total=total,
                         percent=round(100 * n_units / total, 1) if total else 0.0,
-                        segments=len(mine),
+                        segments=len({i for i, _u in mine}),
                         quantifier=words.word(n_units, total) if total else words.none,
+                        unit=unit,
                     )
                 )
         columns = ["kind", "number", "name", "level"]
         if by:
             columns.append("group")
-        columns += ["cases", "total", "percent", "segments", "quantifier"]
+        columns += ["cases", "total", "percent", "segments", "quantifier", "unit"]
         title = f"Prevalence of {of} ({', '.join(coded.coders)})" + (f" by {by}" if by else "")
+        if unit == "groups" or coded.attributor.has_maps:
+            title += f", counting {unit}"
         return Table(rows, columns=tuple(columns), title=title)
 
     def themes(self, **kwargs: object) -> Table[PrevalenceRow]:
@@ -179,7 +218,9 @@ class Prevalence:
     def codes(self, **kwargs: object) -> Table[PrevalenceRow]:
         return self.table("codes", **kwargs)  # type: ignore[arg-type]
 
-    def _groups(self, conn: Connection, coded: Coded, by: str | None) -> dict[str, str]:
+    def _groups(
+        self, conn: Connection, every: dict[str, str | None], by: str | None
+    ) -> dict[str, str]:
         """unit -> attribute value (as group name) for a breakdown."""
         if by is None:
             return {}
@@ -190,8 +231,7 @@ class Prevalence:
         values = self.project.cases.values(conn)
         order = infos[by].order or ()
         out: dict[str, str] = {}
-        for doc_id, unit in coded.unit_of.items():
-            case = coded.case_of[doc_id]
+        for unit, case in every.items():
             if case is None:
                 out[unit] = NO_CASE_GROUP
             else:

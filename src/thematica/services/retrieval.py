@@ -1,11 +1,18 @@
-"""Retrieval: coded excerpts by code query and attribute filter, and full-text search (KWIC)."""
+"""Retrieval: coded excerpts by code query and attribute filter, and full-text search (KWIC).
+
+Excerpts and hits are attributed by :mod:`thematica.services.speakers`: in a focus group with a
+speaker map, an excerpt's case is the case of its speaker (several cases, joined by ``"; "``,
+when it runs across speakers) and ``group`` is the focus group (the document's own case). A
+``where`` filter on case attributes then keeps the excerpts of speakers whose case matches: the
+moderator's words, which belong to no case, match no filter.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, select, text
 
@@ -15,12 +22,13 @@ from thematica.core.models import Span, Turn
 from thematica.core.query import evaluate, parse, terms
 from thematica.core.tables import Table
 from thematica.core.text import normalise, speaker_at
-from thematica.services.attribution import attribution
+from thematica.services.speakers import Attributor, attributor_for
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
+R = TypeVar("R")
 _CHUNK = 2000
 #: The indexed expression of migration 0002: words split at punctuation, as FTS5 splits them.
 PG_TSVECTOR = "to_tsvector('simple', regexp_replace(text, '[[:punct:]]+', ' ', 'g'))"
@@ -37,6 +45,7 @@ class Excerpt:
     codes: list[str]
     coders: list[str]
     attribution: str
+    group: str | None = None  # the focus group (document's case) of a speaker-mapped document
 
 
 @dataclass(slots=True)
@@ -49,6 +58,7 @@ class Hit:
     left: str
     match: str
     right: str
+    group: str | None = None  # the focus group (document's case) of a speaker-mapped document
 
 
 @dataclass(slots=True)
@@ -58,6 +68,22 @@ class _Doc:
     case: str | None
 
 
+@dataclass(slots=True)
+class _Scope:
+    """The documents a request may look at, who said what in them, and the cases a filter
+    keeps (None: no filter)."""
+
+    docs: dict[int, _Doc]
+    attributor: Attributor
+    keep: set[str] | None
+
+    def allows(self, doc_id: int, start: int, end: int) -> bool:
+        if self.keep is None:
+            return True
+        owners = self.attributor.owners(doc_id, start, end)
+        return any(o.case in self.keep for o in owners)
+
+
 class Retrieval:
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -65,7 +91,7 @@ class Retrieval:
     # -- shared -------------------------------------------------------------------------
     def _documents(
         self, conn: Connection, where: Sequence[str], documents: Sequence[str] | None
-    ) -> dict[int, _Doc]:
+    ) -> _Scope:
         """The documents a request may look at, after attribute filters and a document list."""
         d = t.document.c
         case_of = self.project.documents.case_names(conn)
@@ -81,6 +107,10 @@ class Retrieval:
             if missing:
                 raise NotFoundError(f"no document named {', '.join(map(repr, missing))}")
             docs = {names[n].id: names[n] for n in documents}
+        attributor = attributor_for(
+            self.project, conn, {i: (doc.name, doc.case) for i, doc in docs.items()}
+        )
+        keep: set[str] | None = None
         if where:
             conditions = [parse_filter(w) for w in where]
             infos = {a.name: a for a in self.project.cases.attribute_info(conn)}
@@ -99,8 +129,16 @@ class Retrieval:
                     for cond in conditions
                 )
             }
-            docs = {i: doc for i, doc in docs.items() if doc.case in keep}
-        return docs
+            docs = {
+                i: doc
+                for i, doc in docs.items()
+                if (
+                    any(c in keep for c in attributor.docs[i].speakers.values())
+                    if attributor.mapped(i)
+                    else doc.case in keep
+                )
+            }
+        return _Scope(docs, attributor, keep)
 
     # -- coded excerpts -----------------------------------------------------------------
     def query(
@@ -130,7 +168,8 @@ class Retrieval:
                 )
                 for term in terms(node)
             }
-            docs = self._documents(conn, where, documents)
+            scope = self._documents(conn, where, documents)
+            docs = scope.docs
             all_codes = sorted({cid for ids in term_codes.values() for cid in ids})
             c = t.coding.c
             stmt = select(c.document_id, c.code_id, c.coder_id, c.start, c.end).where(
@@ -140,7 +179,7 @@ class Retrieval:
             )
             if documents or where:
                 if not docs:
-                    return self._excerpts(conn, [], docs, index.paths, coders)
+                    return self._excerpts(conn, [], scope, index.paths, coders)
                 if len(docs) < 5000:
                     stmt = stmt.where(c.document_id.in_(list(docs)))
             code_to_terms: dict[int, list[str]] = {}
@@ -159,18 +198,21 @@ class Retrieval:
                 for term in code_to_terms[code_id]:
                     spans[term].append(span)
             result = evaluate(node, spans)
+            if scope.keep is not None and scope.attributor.has_maps:
+                result = [s for s in result if scope.allows(s.document_id, s.start, s.end)]
             if limit is not None:
                 result = result[:limit]
-            return self._excerpts(conn, result, docs, index.paths, coders)
+            return self._excerpts(conn, result, scope, index.paths, coders)
 
     def _excerpts(
         self,
         conn: Connection,
         spans: list[Span],
-        docs: dict[int, _Doc],
+        scope: _Scope,
         paths: dict[int, str],
         coders: dict[int, str],
     ) -> Table[Excerpt]:
+        docs, attr = scope.docs, scope.attributor
         rows: list[Excerpt] = []
         for chunk_start in range(0, len(spans), _CHUNK):
             chunk = spans[chunk_start : chunk_start + _CHUNK]
@@ -178,20 +220,22 @@ class Retrieval:
             for n, span in enumerate(chunk):
                 doc = docs[span.document_id]
                 excerpt_text, speaker = texts[n]
+                where = (span.document_id, span.start, span.end)
                 rows.append(
                     Excerpt(
                         document=doc.name,
-                        case=doc.case,
+                        case=attr.case_of(*where),
                         speaker=speaker,
                         start=span.start,
                         end=span.end,
                         text=excerpt_text,
                         codes=sorted(paths[c] for c in span.codes),
                         coders=sorted(coders[c] for c in span.coders),
-                        attribution=attribution(doc.case, doc.name),
+                        attribution=attr.attribution(*where),
+                        group=attr.group_of(span.document_id),
                     )
                 )
-        return Table.of(Excerpt, rows, title="Excerpts")
+        return _table(Excerpt, rows, "Excerpts", attr.has_maps)
 
     def _span_texts(self, conn: Connection, spans: list[Span]) -> list[tuple[str, str | None]]:
         """Text and speaker of many spans: one query for the speakers, one read per document."""
@@ -247,7 +291,8 @@ class Retrieval:
         if limit < 1:
             raise InputError("--limit must be at least 1")
         with self.project.db.read() as conn:
-            docs = self._documents(conn, where, documents)
+            scope = self._documents(conn, where, documents)
+            docs, attr = scope.docs, scope.attributor
             candidates = [i for i in self._fulltext(conn, parsed) if i in docs]
             patterns = [term.regex() for term in parsed]
             exact = self.project.db.dialect == "sqlite"  # PostgreSQL gives a superset
@@ -268,21 +313,24 @@ class Retrieval:
                         continue
                     turns = self._turns(conn, doc_id)
                     for start, end in found:
+                        if attr.mapped(doc_id) and not scope.allows(doc_id, start, end):
+                            continue
                         hits.append(
                             Hit(
                                 document=docs[doc_id].name,
-                                case=docs[doc_id].case,
+                                case=attr.case_of(doc_id, start, end),
                                 speaker=speaker_at(turns, start),
                                 start=start,
                                 end=end,
                                 left=_flat(body[max(0, start - width) : start]),
                                 match=body[start:end],
                                 right=_flat(body[end : end + width]),
+                                group=attr.group_of(doc_id),
                             )
                         )
                         if len(hits) >= limit:
-                            return Table.of(Hit, hits, title=f"Search: {query}")
-        return Table.of(Hit, hits, title=f"Search: {query}")
+                            return _table(Hit, hits, f"Search: {query}", attr.has_maps)
+        return _table(Hit, hits, f"Search: {query}", attr.has_maps)
 
     def _turns(self, conn: Connection, doc_id: int) -> list[Turn]:
         return [
@@ -378,6 +426,15 @@ def parse_search(query: str) -> list[SearchTerm]:
 def _flat(s: str) -> str:
     # one space per white-space run, keeping the space that separates context from the match
     return re.sub(r"\s+", " ", s) if "\n" in s else s
+
+
+def _table(row_type: type[R], rows: list[R], title: str, groups: bool) -> Table[R]:
+    """Rows with a ``group`` column only where documents have speaker maps (focus groups), so
+    other projects' tables keep the columns they always had."""
+    table = Table.of(row_type, rows, title=title)
+    if not groups:
+        table.columns = tuple(c for c in table.columns if c != "group")
+    return table
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -8,6 +8,13 @@ value for the attribute, or that have no case, are **listed last** (by name) and
 result's notes; with no ``order_by`` documents are taken in name order. A code counts for an
 interview when the chosen coder layer applied it there at least once (the consensus layer by
 default; with several layers, e.g. ``"alex,sam"``, a code counts when any of them applied it).
+
+Units (``unit``): each ``document`` (a focus-group session is one interview); each ``case``,
+i.e. participant, with its documents together, where a focus group's codings go to the speaker
+who said them (the rule of :mod:`thematica.services.speakers`; the moderator's go to no one);
+or each ``group``: a document's own case, the focus group (an individual interview is a group of
+one), a code counting when anyone but the moderator said it. Without speaker maps ``case`` and
+``group`` are the same. Participants and groups are ordered by their own attribute values.
 """
 
 from __future__ import annotations
@@ -28,12 +35,13 @@ from thematica.core.saturation import (
     first_seen,
 )
 from thematica.core.tables import Table
+from thematica.services.speakers import Attributor, attributor_for
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
-UNITS = ("document", "case")
+UNITS = ("document", "case", "group")
 
 
 @dataclass(slots=True)
@@ -75,7 +83,7 @@ class Saturation:
     ) -> tuple[list[Interview], list[str]]:
         """The interviews in order and notes about the ordering (who was listed last)."""
         if unit not in UNITS:
-            raise InputError(f"unit must be 'document' or 'case', not {unit!r}")
+            raise InputError(f"unit must be 'document', 'case' or 'group', not {unit!r}")
         pid = self.project.id
         d = t.document.c
         with self.project.db.read() as conn:
@@ -90,22 +98,17 @@ class Saturation:
             if not docs:
                 raise InputError("the project has no documents yet; import transcripts first")
             values = self.project.cases.values(conn) if order_by else {}
-            codes = self._codes(conn, coder)
-        # One unit per document, or per case (the union of its documents' codes).
-        units: dict[str, tuple[str, str | None, set[str]]] = {}  # key -> (label, case, codes)
-        for doc_id, name in docs.items():
-            case = case_of.get(doc_id)
-            if unit == "case":
-                key = case if case is not None else f"\0{name}"
-                label, _, got = units.get(key, ("", case, set()))
-                label = f"{label}; {name}" if label else name
-                units[key] = (label, case, got | codes.get(doc_id, set()))
+            attr = attributor_for(
+                self.project, conn, {i: (n, case_of.get(i)) for i, n in docs.items()}
+            )
+            if unit != "document" and attr.has_maps:
+                units = self._speaker_units(conn, coder, attr, unit)
             else:
-                units[name] = (name, case, set(codes.get(doc_id, set())))
+                units = self._document_units(conn, coder, docs, case_of, unit)
         ordered: list[tuple[tuple[Any, ...], Interview]] = []
         missing: list[str] = []
         for label, case, got in units.values():
-            name = case if unit == "case" and case is not None else label
+            name = case if unit != "document" and case is not None else label
             value = values.get(case, {}).get(order_by) if (order_by and case) else None
             if order_by is None:
                 sort: tuple[Any, ...] = (0, (), name)
@@ -123,6 +126,73 @@ class Saturation:
                 f"no {order_by!r} value for {', '.join(sorted(missing))}: listed last, by name"
             )
         return [iv for _, iv in ordered], notes
+
+    def _document_units(
+        self,
+        conn: Connection,
+        coder: str | None,
+        docs: dict[int, str],
+        case_of: dict[int, str],
+        unit: str,
+    ) -> dict[str, tuple[str, str | None, set[str]]]:
+        """One unit per document, or per case (the union of its documents' codes)."""
+        codes = self._codes(conn, coder)
+        units: dict[str, tuple[str, str | None, set[str]]] = {}  # key -> (label, case, codes)
+        for doc_id, name in docs.items():
+            case = case_of.get(doc_id)
+            if unit != "document":
+                key = case if case is not None else f"\0{name}"
+                label, _, got = units.get(key, ("", case, set()))
+                label = f"{label}; {name}" if label else name
+                units[key] = (label, case, got | codes.get(doc_id, set()))
+            else:
+                units[name] = (name, case, set(codes.get(doc_id, set())))
+        return units
+
+    def _speaker_units(
+        self, conn: Connection, coder: str | None, attr: Attributor, unit: str
+    ) -> dict[str, tuple[str, str | None, set[str]]]:
+        """Participants or groups of a project with speaker maps, each with its codes."""
+        units: dict[str, tuple[str, str | None, set[str]]] = {}
+
+        def add(key: str, label: str, case: str | None) -> None:
+            old, _, got = units.get(key, ("", case, set()))
+            if old and label not in old.split("; "):
+                label = f"{old}; {label}"
+            units[key] = (label or old, case, got)
+
+        for doc_id, doc in attr.docs.items():
+            if unit == "group" or not doc.mapped:
+                add(doc.case if doc.case is not None else f"\0{doc.name}", doc.name, doc.case)
+                continue
+            for owner in attr.speaker_owners(doc_id):
+                if owner is not None:
+                    key = owner.case if owner.case is not None else f"\0{owner.unit}"
+                    add(key, doc.name if owner.case is not None else owner.unit, owner.case)
+        layer = self.project.coding.coder_ids(conn, coder)
+        paths = self.project.codebook.index(conn).paths
+        k = t.coding.c
+        for doc_id, code_id, start, end in conn.execute(
+            select(k.document_id, k.code_id, k.start, k.end).where(
+                k.project_id == self.project.id, k.coder_id.in_(list(layer))
+            )
+        ):
+            doc = attr.docs[doc_id]
+            if unit == "group":
+                keys = [
+                    doc.case if doc.case is not None else f"\0{doc.name}"
+                    for _g in attr.group_units(doc_id, start, end)
+                ]
+            else:
+                keys = []
+                for owner in attr.owners(doc_id, start, end):
+                    key = owner.case if owner.case is not None else f"\0{owner.unit}"
+                    if key not in units:  # text outside every turn of a focus group
+                        add(key, owner.unit, None)
+                    keys.append(key)
+            for key in keys:
+                units[key][2].add(paths[code_id])
+        return units
 
     def _codes(self, conn: Connection, coder: str | None) -> dict[int, set[str]]:
         layer = self.project.coding.coder_ids(conn, coder)
