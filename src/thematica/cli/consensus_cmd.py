@@ -11,7 +11,7 @@ import typer
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
-from thematica.core.errors import ThematicaError
+from thematica.core.errors import InputError, ThematicaError
 
 if TYPE_CHECKING:
     from thematica.services.consensus import Disagreement
@@ -49,6 +49,7 @@ SHORTCUTS = {
     "m": "merge",
     "e": "edit",
     "d": "drop",
+    "o": "overturn",
     "s": "skip",
     "q": "quit",
 }
@@ -155,7 +156,9 @@ class _Line:
 @consensus_app.command("decide")
 def consensus_decide(
     disagreement: Annotated[str, typer.Argument(help="Disagreement id, e.g. a12-b40.")],
-    action: Annotated[str, typer.Argument(help="keep_a, keep_b, keep_both, merge, edit or drop.")],
+    action: Annotated[
+        str, typer.Argument(help="keep_a, keep_b, keep_both, merge, edit, drop or overturn.")
+    ],
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
     start: Annotated[int | None, typer.Option("--start", help="For edit.")] = None,
     end: Annotated[int | None, typer.Option("--end", help="For edit.")] = None,
@@ -193,22 +196,104 @@ def consensus_decide(
 @consensus_app.command("apply")
 def consensus_apply(
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            help="CSV/XLSX: id, action [, reason, start, end, code, decided_by, revise]."
+            help="Decisions CSV/XLSX: id, action [, reason, start, end, code, decided_by, revise]."
         ),
-    ],
+    ] = None,
+    final: Annotated[
+        Path | None,
+        typer.Option(
+            "--final",
+            help="The reconciled result as a wide coding table (the format of code --from-table).",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="With --final: document, turn or paragraph."),
+    ] = None,
+    coders: Annotated[
+        str | None,
+        typer.Option("--coders", help="With --final: the two coders, as A,B (starts the layer)."),
+    ] = None,
+    by: By = None,
     name: Name = None,
     db: Db = None,
     project: ProjectName = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Apply a file of decisions, all or nothing."""
+    """Apply a file of decisions, or a final reconciled coding table (--final), all or nothing."""
+    if (file is None) == (final is None):
+        raise InputError("give a decisions file, or --final FILE with --unit")
+    if final is None and (unit is not None or coders is not None):
+        raise InputError("--unit and --coders go with --final")
+    ui = UI(quiet, verbose)
     with open_project(db, project) as p:
+        if final is not None:
+            if unit is None:
+                raise InputError("--final needs --unit document, turn or paragraph")
+            s = p.consensus.apply_final(final, unit, coders=coders, name=name, decided_by=by)
+            ui.info(
+                f"{s.layer} ({', '.join(s.coders)}) from {s.source} by {s.unit}: "
+                f"{s.agreed} agreed, {s.kept_a} kept from {s.coders[0]}, {s.kept_b} kept from "
+                f"{s.coders[1]}, {s.added} added, {s.overturned} overturned, {s.dropped_a} "
+                f"dropped from {s.coders[0]}, {s.dropped_b} dropped from {s.coders[1]}; "
+                f"the layer now has {s.consensus_codings} coding(s) (batch {s.batch})."
+            )
+            return
+        assert file is not None
+        if by is not None:
+            raise InputError("--by goes with --final; a decisions file has a decided_by column")
         n = p.consensus.apply_file(file, name=name)
         status = p.consensus.status(name=name).rows[0]
-    UI(quiet, verbose).info(f"Applied {n} decision(s); {status.open} disagreement(s) still open.")
+    ui.info(f"Applied {n} decision(s); {status.open} disagreement(s) still open.")
+
+
+@consensus_app.command("add")
+def consensus_add(
+    document: Annotated[str, typer.Argument(help="Document name.")],
+    code: Annotated[str, typer.Option("--code", help="Code path or unique name.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (required).")],
+    start: Annotated[int | None, typer.Option("--start")] = None,
+    end: Annotated[int | None, typer.Option("--end")] = None,
+    quote: Annotated[
+        str | None, typer.Option("--quote", help="Passage to find instead of offsets.")
+    ] = None,
+    by: By = None,
+    name: Name = None,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Add a coding neither coder made to the consensus (logged as an 'add' decision)."""
+    with open_project(db, project) as p:
+        row = p.consensus.add(
+            document, code, start, end, quote=quote, reason=reason, decided_by=by, name=name
+        )
+    UI(quiet, verbose).info(f"Decision {row.decision}: add {row.disagreement} -> {row.result}.")
+
+
+@consensus_app.command("overturn")
+def consensus_overturn(
+    disagreement: Annotated[
+        str, typer.Argument(help="Id of a pairing both coders made, e.g. a12-b40 (see log).")
+    ],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (required).")],
+    by: By = None,
+    name: Name = None,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Overturn a coding both coders made: it leaves the consensus (the decision is logged)."""
+    with open_project(db, project) as p:
+        row = p.consensus.overturn(disagreement, reason, by, name=name)
+    UI(quiet, verbose).info(
+        f"Decision {row.decision}: overturn {row.disagreement} ({row.source}) -> {row.result}."
+    )
 
 
 @consensus_app.command("log")
@@ -231,8 +316,10 @@ def consensus_log(
     if fmt is Format.table and output is None:
         from thematica.core.tables import Table
 
-        columns = ("decision", "decided_at", "decided_by", "action", "reason", "document")
-        columns += ("disagreement", "result", "superseded_by")
+        columns = (
+            *("decision", "decided_at", "decided_by", "action", "reason", "document"),
+            *("disagreement", "result", "superseded_by"),
+        )
         table = Table(table.rows, columns=columns, title=table.title)
     UI(quiet, verbose).table(table, fmt, output=output)
 
@@ -268,12 +355,15 @@ def consensus_walk(
 ) -> None:
     """Walk the open disagreements one by one, asking for an action and a reason.
 
-    Actions: a (keep_a), b (keep_b), ab (keep_both), m (merge), e (edit), d (drop), s (skip),
-    q (quit). Each decision is saved at once; quitting (or end of input) keeps them.
+    Actions: a (keep_a), b (keep_b), ab (keep_both), m (merge), e (edit), d (drop), o (overturn:
+    a boundary both coders coded, judged wrong), s (skip), q (quit). Each decision is saved at
+    once; quitting (or end of input) keeps them.
     """
     ui = UI(quiet, verbose)
     decided = 0
     from thematica.services.consensus import ACTIONS
+
+    actions = (*ACTIONS, "overturn")
 
     with open_project(db, project) as p:
         summary = p.consensus.start(coders, name=name, min_overlap=min_overlap, decided_by=by)
@@ -286,15 +376,17 @@ def consensus_walk(
             for n, d in enumerate(items, 1):
                 _show(ui, n, len(items), d)
                 while True:
-                    answer = typer.prompt("action [a/b/ab/m/e/d, s skip, q quit]", err=True).strip()
+                    answer = typer.prompt(
+                        "action [a/b/ab/m/e/d/o, s skip, q quit]", err=True
+                    ).strip()
                     action = SHORTCUTS.get(answer.lower(), answer.lower())
                     if action == "quit":
                         raise typer.Abort()
                     if action == "skip":
                         break
-                    if action not in ACTIONS:
+                    if action not in actions:
                         ui.err.print(
-                            f"error: unknown action {answer!r}; one of {', '.join(ACTIONS)}, "
+                            f"error: unknown action {answer!r}; one of {', '.join(actions)}, "
                             "skip or quit",
                             highlight=False,
                             markup=False,
