@@ -9,21 +9,34 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.core.text import normalise
 from thematica.services._progress import Progress, silent
+from thematica.services.coders import CoderLayers, check_coder_name, check_kind
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
-RESERVED_CODERS = {"all"}
 BATCH = 20_000
 
 
@@ -44,6 +57,7 @@ class CodingReport:
     duplicates: int = 0
     coder: str = ""
     documents: set[str] = field(default_factory=set)
+    batch_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -57,15 +71,6 @@ class CodingRow:
     text: str
     memo: str | None
     starred: bool = False
-
-
-def check_coder_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise InputError("a coder needs a name (--coder NAME)")
-    if "," in cleaned or cleaned.lower() in RESERVED_CODERS:
-        raise InputError(f"{cleaned!r} cannot be a coder name (no commas; 'all' is reserved)")
-    return cleaned
 
 
 def locate(text: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:
@@ -98,117 +103,132 @@ def locate(text: str, quote: str, occurrence: int | None = None) -> tuple[int, i
     return hits[0]
 
 
-class Coding:
+__all__ = ["Coding", "CodingInput", "CodingReport", "CodingRow", "check_coder_name", "locate"]
+
+
+class Coding(CoderLayers):
     def __init__(self, project: Project) -> None:
         self.project = project
 
     # -- coders -------------------------------------------------------------------------
-    def coders(self) -> list[str]:
-        with self.project.db.read() as conn:
-            return list(
-                conn.scalars(
-                    select(t.coder.c.name)
-                    .where(t.coder.c.project_id == self.project.id)
-                    .order_by(t.coder.c.id)
-                )
-            )
-
-    def ensure_coder(self, conn: Connection, name: str, kind: str = "human") -> int:
-        from thematica.services.project import now
-
-        name = check_coder_name(name)
-        row = conn.execute(
-            select(t.coder.c.id, t.coder.c.kind).where(
-                t.coder.c.project_id == self.project.id, t.coder.c.name == name
-            )
-        ).first()
-        if row is not None and row.kind != kind:
-            # The consensus layer changes only through logged decisions.
-            raise InputError(
-                f"{name!r} is a {row.kind} layer, not a coder; change it with "
-                "'thematica consensus decide'"
-            )
-        cid = row.id if row is not None else None
-        if cid is None:
-            cid = conn.execute(
-                insert(t.coder).values(
-                    project_id=self.project.id, name=name, kind=kind, created_at=now()
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-        return int(cid)
-
-    def coder_ids(self, conn: Connection, names: str | Sequence[str] | None) -> dict[int, str]:
-        """Resolve a coder selection: a name, several (list or 'a,b'), or 'all'.
-
-        With no selection the project's only coder is used, or else its consensus layer (see
-        ``services/consensus.py``); with several coders and no consensus layer a choice is
-        required, so nobody sees another coder's work by accident.
-        """
-        kinds: dict[str, str] = {}
-        rows: dict[str, int] = {}
-        for r in conn.execute(
-            select(t.coder.c.id, t.coder.c.name, t.coder.c.kind).where(
-                t.coder.c.project_id == self.project.id
-            )
-        ):
-            rows[r.name] = r.id
-            kinds[r.name] = r.kind
-        if not rows:
-            raise NotFoundError("no codings yet: nobody has coded in this project")
-        if names is None:
-            consensus = [n for n, k in kinds.items() if k == "consensus"]
-            if len(rows) > 1 and len(consensus) == 1:
-                names = consensus
-            elif len(rows) > 1:
-                raise InputError(
-                    f"this project has {len(rows)} coders ({', '.join(rows)})"
-                    + (
-                        f", {len(consensus)} of them consensus layers"
-                        if consensus
-                        else " and no consensus layer"
-                    )
-                    + "; choose with --coder NAME, several as A,B, or --coder all"
-                )
-            else:
-                names = list(rows)
-        if isinstance(names, str):
-            names = [n.strip() for n in names.split(",") if n.strip()]
-        if [n.lower() for n in names] == ["all"]:
-            return {v: k for k, v in rows.items()}
-        unknown = [n for n in names if n not in rows]
-        if unknown:
-            raise NotFoundError(
-                f"no coder named {', '.join(map(repr, unknown))}; coders: {', '.join(rows)}"
-            )
-        return {rows[n]: n for n in names}
-
     # -- writing ------------------------------------------------------------------------
     def apply(
-        self, document: str, code: str, start: int, end: int, *, coder: str, memo: str | None = None
+        self,
+        document: str,
+        code: str,
+        start: int,
+        end: int,
+        *,
+        coder: str,
+        memo: str | None = None,
+        actor: str | None = None,
     ) -> int:
-        report = self.apply_many([CodingInput(document, code, start, end, memo)], coder=coder)
-        if report.duplicates:
-            raise ConflictError(
-                f"{coder} has already coded {document} [{start}, {end}) with {code!r}"
+        """Apply one coding and return its id.
+
+        Looks up just this document, code and coder through their indexes with statements
+        built once (see :func:`_single`), so the cost neither grows with the number of
+        documents nor is dominated by building SQL: a coding interface calls this per click.
+        """
+        from thematica.services.project import now
+
+        coder = check_coder_name(coder)
+        q = _single()
+        pid = self.project.id
+        with self.project.db.write() as conn:
+            doc = conn.execute(q.document, {"p": pid, "name": document}).first()
+            if doc is None:
+                raise NotFoundError(f"no document named {document!r}")
+            code_id = self._code_id(conn, code)
+            if not 0 <= start < end <= doc.length:
+                raise InputError(
+                    f"span [{start}, {end}) is outside the document (0 to {doc.length}) or empty"
+                )
+            who = conn.execute(q.coder, {"p": pid, "name": coder}).first()
+            if who is None or who.kind == "consensus":
+                coder_id = self.ensure_coder(conn, coder)  # creates it, or says why not
+            else:
+                coder_id = int(who.id)
+            stamp = now()
+            try:
+                # uq_coding_span refuses a repeat; the transaction is abandoned either way
+                coding_id = conn.execute(
+                    q.insert,
+                    {
+                        "project_id": pid,
+                        "document_id": doc.id,
+                        "code_id": code_id,
+                        "coder_id": coder_id,
+                        "start": start,
+                        "end": end,
+                        "memo": memo or None,
+                        "starred": False,
+                        "created_at": stamp,
+                    },
+                ).inserted_primary_key[0]  # type: ignore[index]
+            except IntegrityError as exc:
+                raise ConflictError(
+                    f"{coder} has already coded {document} [{start}, {end}) with {code!r}"
+                ) from exc
+            conn.execute(
+                q.audit,
+                {
+                    "project_id": pid,
+                    "at": stamp,
+                    "actor": actor or coder,
+                    "action": "code",
+                    "detail": {
+                        "applied": 1,
+                        "duplicates": 0,
+                        "source": None,
+                        "document": document,
+                        "code": code,
+                        "start": start,
+                        "end": end,
+                    },
+                },
             )
-        with self.project.db.read() as conn:
-            doc_id = self.project.documents.id_of(conn, document)
-            code_id = self.project.codebook.index(conn).resolve(code)
-            return int(
-                conn.scalar(
-                    select(t.coding.c.id).where(
-                        t.coding.c.document_id == doc_id,
-                        t.coding.c.code_id == code_id,
-                        t.coding.c.start == start,
-                        t.coding.c.end == end,
-                        t.coding.c.coder_id
-                        == select(t.coder.c.id)
-                        .where(t.coder.c.project_id == self.project.id, t.coder.c.name == coder)
-                        .scalar_subquery(),
+        return int(coding_id)
+
+    def _code_id(self, conn: Connection, term: str) -> int:
+        """A code by path or unique name; a plain path is looked up segment by segment through
+        the parent index, without reading the codebook (a bare name falls back to it)."""
+        from thematica.core.codebook import split_path
+
+        q = _single()
+        parent: int | None = None
+        for part in split_path(term):
+            if parent is None:
+                ids = list(conn.scalars(q.root_code, {"p": self.project.id, "name": part}))
+            else:
+                ids = list(
+                    conn.scalars(
+                        q.child_code, {"p": self.project.id, "parent": parent, "name": part}
                     )
                 )
-                or 0
-            )
+            if len(ids) != 1:
+                break
+            parent = int(ids[0])
+        else:
+            if parent is not None:
+                return parent
+        return self.project.codebook.index(conn).resolve(term)
+
+    def _documents(
+        self, conn: Connection, names: set[str], ids: set[int]
+    ) -> dict[str | int, tuple[int, str, int]]:
+        """(id, name, length) of just the documents asked for, by name and by id."""
+        d = t.document.c
+        found: dict[str | int, tuple[int, str, int]] = {}
+        for key_col, wanted in ((d.name, sorted(names)), (d.id, sorted(ids))):
+            for i in range(0, len(wanted), 500):
+                for r in conn.execute(
+                    select(d.id, d.name, d.length).where(
+                        d.project_id == self.project.id,
+                        key_col.in_(wanted[i : i + 500]),
+                    )
+                ):
+                    found[r.name] = found[r.id] = (int(r.id), r.name, int(r.length))
+        return found
 
     def apply_many(
         self,
@@ -217,22 +237,28 @@ class Coding:
         coder: str,
         progress: Progress = silent,
         source: str | None = None,
+        kind: str | None = None,
+        batch: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        actor: str | None = None,
     ) -> CodingReport:
-        """Apply many codings at once; exact repeats of existing codings are counted, not added."""
+        """Apply many codings at once; exact repeats of existing codings are counted, not added.
+
+        With ``batch`` (the operation's name, e.g. ``"table"``) the call is recorded as one
+        undoable coding batch (``services/batches.py``) with ``parameters``; only the codings
+        it adds carry the batch's id. ``kind`` creates a new coder as that kind, and refuses an
+        existing coder of another kind.
+        """
         from thematica.services.project import now
 
         coder = check_coder_name(coder)
         items = list(items)
         with self.project.db.write() as conn:
-            docs = {
-                r.name: (r.id, r.length)
-                for r in conn.execute(
-                    select(t.document.c.id, t.document.c.name, t.document.c.length).where(
-                        t.document.c.project_id == self.project.id
-                    )
-                )
-            }
-            by_id = {v[0]: (k, v[1]) for k, v in docs.items()}
+            docs = self._documents(
+                conn,
+                {i.document for i in items if isinstance(i.document, str)},
+                {i.document for i in items if isinstance(i.document, int)},
+            )
             index = self.project.codebook.index(conn)
             rows: list[tuple[int, int, int, int, str | None]] = []
             for n, item in enumerate(items, 1):
@@ -241,14 +267,11 @@ class Coding:
                     if source
                     else (f"coding {n}: " if len(items) > 1 else "")
                 )
-                if isinstance(item.document, int):
-                    if item.document not in by_id:
+                if item.document not in docs:
+                    if isinstance(item.document, int):
                         raise NotFoundError(f"{where}no document with id {item.document}")
-                    doc_id, length = item.document, by_id[item.document][1]
-                else:
-                    if item.document not in docs:
-                        raise NotFoundError(f"{where}no document named {item.document!r}")
-                    doc_id, length = docs[item.document]
+                    raise NotFoundError(f"{where}no document named {item.document!r}")
+                doc_id, _name, length = docs[item.document]
                 if isinstance(item.code, int):
                     if item.code not in index.rows:
                         raise NotFoundError(f"{where}no code with id {item.code}")
@@ -264,7 +287,7 @@ class Coding:
                         f"(0 to {length}) or empty"
                     )
                 rows.append((doc_id, code_id, item.start, item.end, item.memo or None))
-            coder_id = self.ensure_coder(conn, coder)
+            coder_id = self.ensure_coder(conn, coder, kind)
             existing: set[tuple[int, int, int, int]] = set()
             touched = sorted({r[0] for r in rows})
             for i in range(0, len(touched), 500):
@@ -283,15 +306,19 @@ class Coding:
                     )
                 )
             report = CodingReport(coder=coder)
+            if batch is not None:
+                report.batch_id = self.project.batches.open(
+                    conn, batch, coder, dict(parameters or {}), actor
+                )
             stamp = now()
-            batch: list[dict[str, object]] = []
+            pending: list[dict[str, object]] = []
             for doc_id, code_id, start, end, memo in rows:
                 key = (doc_id, code_id, start, end)
                 if key in existing:
                     report.duplicates += 1
                     continue
                 existing.add(key)
-                batch.append(
+                pending.append(
                     {
                         "project_id": self.project.id,
                         "document_id": doc_id,
@@ -302,30 +329,40 @@ class Coding:
                         "memo": memo,
                         "starred": False,
                         "created_at": stamp,
+                        "batch_id": report.batch_id,
                     }
                 )
-                report.documents.add(by_id[doc_id][0])
-                if len(batch) >= BATCH:
-                    conn.execute(insert(t.coding), batch)
-                    report.applied += len(batch)
+                report.documents.add(docs[doc_id][1])
+                if len(pending) >= BATCH:
+                    conn.execute(insert(t.coding), pending)
+                    report.applied += len(pending)
                     progress(report.applied, len(rows), "coding")
-                    batch = []
-            if batch:
-                conn.execute(insert(t.coding), batch)
-                report.applied += len(batch)
+                    pending = []
+            if pending:
+                conn.execute(insert(t.coding), pending)
+                report.applied += len(pending)
             progress(len(rows), len(rows), "coding")
+            if report.batch_id is not None:
+                self.project.batches.finish(conn, report.batch_id, report.applied)
             self.project.audit(
                 conn,
                 "code",
-                coder,
+                actor or coder,
                 applied=report.applied,
                 duplicates=report.duplicates,
                 source=source,
+                batch=report.batch_id,
             )
         return report
 
     def import_csv(
-        self, path: str | Path, *, coder: str, progress: Progress = silent
+        self,
+        path: str | Path,
+        *,
+        coder: str,
+        progress: Progress = silent,
+        kind: str | None = None,
+        actor: str | None = None,
     ) -> CodingReport:
         """Codings from a CSV: ``document, code`` and either ``start, end`` or ``quote``.
 
@@ -377,7 +414,46 @@ class Coding:
             items.append(CodingInput(doc, code, start, end, cell("memo") or None))
         if not items:
             raise InputError(f"{path.name}: no codings in the file")
-        return self.apply_many(items, coder=coder, progress=progress, source=path.name)
+        return self.apply_many(
+            items,
+            coder=coder,
+            progress=progress,
+            source=path.name,
+            kind=kind,
+            batch="csv",
+            parameters={"file": path.name, "kind": kind},
+            actor=actor,
+        )
+
+    def apply_table(
+        self,
+        path: str | Path,
+        *,
+        coder: str,
+        unit: str,
+        kind: str | None = None,
+        actor: str | None = None,
+        progress: Progress = silent,
+    ) -> CodingReport:
+        """One coder's codings from a wide coding table (see ``services/coding_table.py``):
+        every 1-cell codes the whole document, turn or paragraph, as one undoable batch."""
+        from thematica.services.coding_table import read_coding_table
+
+        path = Path(path)
+        check_coder_name(coder)
+        if kind is not None:
+            check_kind(kind)
+        cells = read_coding_table(self.project, path, unit)
+        items = [CodingInput(c.document_id, c.code_id, c.start, c.end) for c in cells]
+        return self.apply_many(
+            items,
+            coder=coder,
+            progress=progress,
+            kind=kind,
+            batch="table",
+            parameters={"file": path.name, "unit": unit, "kind": kind},
+            actor=actor,
+        )
 
     def remove(self, document: str, code: str, start: int, end: int, *, coder: str) -> None:
         with self.project.db.write() as conn:
@@ -475,3 +551,33 @@ class Coding:
                 conn.scalar(select(func.count()).where(t.coding.c.project_id == self.project.id))
                 or 0
             )
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    document: Select[Any]
+    root_code: Select[Any]
+    child_code: Select[Any]
+    coder: Select[Any]
+    insert: Insert
+    audit: Insert
+
+
+@cache
+def _single() -> _Statements:
+    """The statements of a single coding, built once: building SQLAlchemy statements costs
+    more than running them on an indexed lookup."""
+    d, k, w = t.document.c, t.code.c, t.coder.c
+    p = bindparam("p", type_=Integer)
+    return _Statements(
+        document=select(d.id, d.length).where(d.project_id == p, d.name == bindparam("name")),
+        root_code=select(k.id).where(
+            k.project_id == p, k.parent_id.is_(None), k.name == bindparam("name")
+        ),
+        child_code=select(k.id).where(
+            k.project_id == p, k.parent_id == bindparam("parent"), k.name == bindparam("name")
+        ),
+        coder=select(w.id, w.kind).where(w.project_id == p, w.name == bindparam("name")),
+        insert=insert(t.coding),
+        audit=insert(t.audit_log),
+    )
