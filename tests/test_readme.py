@@ -1,19 +1,17 @@
 """The README is a user guide whose examples must work: run every console example in order.
 
 Output shown under a command must appear in what the command prints, line by line and in order
-(``...`` stands for lines left out). Files the "Your own study" section refers to are made from
-the demo's own files first.
+(``...`` stands for lines left out). The files the "Your own study" section uses are the ones
+its first command, ``thematica demo --files my-study``, writes — exactly as a new user gets them.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shlex
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -37,23 +35,6 @@ def python_example() -> str:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), re.S)
     assert len(blocks) == 1
     return blocks[0]
-
-
-def _prepare_own_study_files(folder: Path) -> None:
-    from openpyxl import Workbook
-
-    demo = resources.files("thematica") / "data" / "demo"
-    with (demo / "participants.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(folder / "participants.xlsx")
-    (folder / "transcripts").mkdir()
-    for item in demo.iterdir():
-        if item.name.endswith("-interview.txt"):
-            (folder / "transcripts" / item.name).write_text(item.read_text("utf-8"), "utf-8")
-    (folder / "alex-codings.csv").write_text((demo / "coder-alex.csv").read_text("utf-8"), "utf-8")
 
 
 def _assert_shows(expected: list[str], output: str, command: str) -> None:
@@ -83,7 +64,6 @@ def test_every_console_example_runs_as_documented(
 ) -> None:
     from thematica.cli.main import run
 
-    _prepare_own_study_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("THEMATICA_DB", raising=False)
     examples = console_examples()

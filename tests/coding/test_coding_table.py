@@ -131,3 +131,29 @@ def test_table_is_one_batch_and_kind_is_set(small: Any, tmp_path: Path) -> None:
     with pytest.raises(ConflictError, match="imported, not human"):
         small.coding.apply_table(table, coder="published", unit="document", kind="human")
     assert small.coding.count() == 2 and batch_count(small) == 1
+
+
+def test_turn_named_by_its_speaker_label(small: Any, tmp_path: Path) -> None:
+    # a survey question or a speaker with one turn can be named instead of numbered
+    table = write(tmp_path, "labels.csv", "document,turn,Wellbeing\na,participant 1,1\n")
+    cells = read_coding_table(small, table, "turn")
+    assert [(c.number, c.start, c.end) for c in cells] == [
+        (2, *span(A, "Participant 1:", "I mean it."))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("Interviewer", "'a' has 2 turns by 'Interviewer'; give the turn number"),
+        ("Q3", "'a' has no turn by 'Q3' (speakers: Interviewer, Participant 1)"),
+    ],
+)
+def test_turn_label_that_names_no_single_turn(
+    small: Any, tmp_path: Path, cell: str, message: str
+) -> None:
+    table = write(tmp_path, "labels.csv", f"document,turn,Wellbeing\na,{cell},1\n")
+    with pytest.raises(InputError, match="row 2, column 'turn'") as err:
+        small.coding.apply_table(table, coder="alex", unit="turn")
+    assert message in str(err.value)
+    assert small.coding.count() == 0

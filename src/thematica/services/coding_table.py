@@ -10,7 +10,9 @@ Layout (column names are matched ignoring case and surrounding spaces):
 * ``document``: the document's name in the project;
 * for the ``turn`` / ``paragraph`` unit also ``turn`` / ``paragraph``: the 1-based unit number
   (turns as ``thematica documents show DOC --turns`` numbers them; paragraphs as
-  :func:`thematica.core.units.split_paragraphs` cuts them);
+  :func:`thematica.core.units.split_paragraphs` cuts them); a turn may also be named by its
+  speaker label when that speaker has one turn in the document (``Q3`` in a survey imported
+  with ``--text-columns``, where a skipped question shifts the numbers);
 * then either one column per code (its path or unique name), each cell ``1``/``0``/blank (also
   ``x``, ``yes``/``no``, ``y``/``n``, ``true``/``false``), or one ``codes`` column holding
   ``;``-separated code paths or names.
@@ -88,6 +90,37 @@ def unit_spans(
         else:
             raise InputError(f"unknown unit {unit!r}; choose one of {', '.join(TABLE_UNITS)}")
     return out
+
+
+def _turn_speakers(conn: Connection, doc_ids: Collection[int]) -> dict[int, list[str]]:
+    """Each document's turn speakers in turn order, so a table may name a turn by its label."""
+    ids = sorted(doc_ids)
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    for i in range(0, len(ids), 500):
+        for doc_id, speaker in conn.execute(
+            select(t.turn.c.document_id, t.turn.c.speaker)
+            .where(t.turn.c.document_id.in_(ids[i : i + 500]))
+            .order_by(t.turn.c.document_id, t.turn.c.position)
+        ):
+            out[doc_id].append(speaker or "")
+    return out
+
+
+def _turn_by_speaker(speakers: list[str], label: str, doc_name: str, where: str) -> int:
+    """The number of the one turn whose speaker is ``label`` (a survey question such as "Q3",
+    where turn numbers shift when a respondent skipped a question)."""
+    hits = [n for n, s in enumerate(speakers, 1) if s.casefold() == label.casefold()]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        known = ", ".join(dict.fromkeys(s for s in speakers if s)) or "none"
+        raise InputError(
+            f"{where}: {doc_name!r} has no turn by {label!r} (speakers: {known}); "
+            "give a turn number or a speaker label"
+        )
+    raise InputError(
+        f"{where}: {doc_name!r} has {len(hits)} turns by {label!r}; give the turn number"
+    )
 
 
 def _flag(value: str, where: str) -> bool:
@@ -196,6 +229,7 @@ def read_coding_table(
                 )
             )
         spans = unit_spans(conn, unit, docs.values())
+        speakers = _turn_speakers(conn, docs.values()) if unit == "turn" else {}
 
     out: list[UnitCoding] = []
     seen_units: dict[tuple[int, int], int] = {}
@@ -215,7 +249,9 @@ def read_coding_table(
             try:
                 number = int(raw[:-2] if raw.endswith(".0") else raw)
             except ValueError:
-                raise InputError(f"{where}: {raw!r} is not a {unit} number") from None
+                if unit != "turn" or not raw:
+                    raise InputError(f"{where}: {raw!r} is not a {unit} number") from None
+                number = _turn_by_speaker(speakers.get(doc_id, []), raw, doc_name, where)
             if not 1 <= number <= len(units):
                 raise InputError(
                     f"{where}: {doc_name!r} has {len(units)} {unit}(s), so there is no "
