@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus as synth
 import sqlalchemy
+from coding_speed import single_coding
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -268,6 +269,12 @@ def run_backend(
                 'search("supervisor burnout", where=["county_type = Rural"])',
                 lambda: project.search("supervisor burnout", where=["county_type = Rural"]),
                 True,
+            ),
+            (  # target < 2 ms per coding: bench/coding_speed.py, BENCHMARKS.md
+                "single coding (one transaction)",
+                "coding.apply(doc, code, start, end, coder='clicker')",
+                single_coding(project, data.names, lengths, paths, args.seed),
+                False,
             ),
         ]
         for label, call, fn, targeted in workload:

@@ -9,8 +9,13 @@ from typing import Any
 DASH = "\u2013"
 
 
-def with_consensus(project: Any) -> Any:
+def with_consensus(project: Any, *, close: bool = False) -> Any:
+    """The demo with its consensus layer; ``close`` decides every open disagreement (keep
+    both), so that a report may be written without allowing open disagreements."""
     project.consensus.start(coders=("alex", "sam"))
+    if close:
+        for item in project.consensus.disagreements().rows:
+            project.consensus.decide(item.id, "keep_both", "kept both in the test meeting")
     return project
 
 
@@ -22,7 +27,10 @@ def docx_tables(path: Path) -> list[list[list[str]]]:
     from docx import Document
 
     doc = Document(str(path))
-    return [[[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
+    return [
+        [[c.text.replace("\u200b", "") for c in row.cells] for row in table.rows]
+        for table in doc.tables
+    ]
 
 
 def docx_quotes(path: Path) -> dict[str, list[tuple[str, str]]]:

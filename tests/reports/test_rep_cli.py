@@ -18,7 +18,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("rep-cli")
     db = str(folder / "demo.db")
     project, _ = thematica.build_demo(db)
-    with_consensus(project)
+    with_consensus(project, close=True)
     project.close()
     yield db
 
@@ -40,7 +40,7 @@ def test_report_order_by_another_attribute(demo_db: str, tmp_path: Path) -> None
     from docx import Document
 
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
-    assert "ordered by time_in_role" in text
+    assert "with interviews taken in order of time_in_role (a base of 4" in text
 
 
 def test_star_command(demo_db: str, capsys: Any) -> None:

@@ -31,7 +31,7 @@ from thematica.services.reports import (
 def demo_c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("rep-demo")
     project, _ = thematica.build_demo(str(folder / "demo.db"))
-    with_consensus(project)
+    with_consensus(project, close=True)
     yield project
     project.close()
 
@@ -49,15 +49,35 @@ def test_docx_tables_match_the_project(demo_c: Any, docx_pair: tuple[Path, Path,
     tables = docx_tables(docx_pair[0])
     table1, table2 = tables[0], tables[1]
     assert table1[0] == ["Characteristic", "Value", "n", "%"]
-    expected = [
-        [r.attribute, r.value or "Missing", str(r.n), f"{r.percent:.1f}"]
-        for r in demo_c.cases.describe().rows
+    # by default Table 1 leaves out the date (interview_date) and the attribute with a
+    # different value for every participant (job_title); each label is printed once
+    kept = [
+        "employer_type",
+        "county_type",
+        "time_in_role",
+        "prior_experience",
+        "lived_experience",
+        "interview_mode",
     ]
+    expected = []
+    previous = None
+    for r in demo_c.cases.describe(kept).rows:
+        label = r.attribute.replace("_", " ").capitalize() if r.attribute != previous else ""
+        expected.append([label, r.value or "Missing", str(r.n), f"{r.percent:.1f}"])
+        previous = r.attribute
     assert table1[1:] == expected
+    assert table1[1] == ["Employer type", "Community-based organization", "3", "42.9"]
     assert table2[0] == ["SEM level", "Theme", "Subthemes", "Codes"]
     themes = demo_c.themes.table().rows
+    levels = [r.level for r in themes]
     assert table2[1:] == [
-        [r.level, r.theme, "; ".join(r.subthemes), "; ".join(r.codes)] for r in themes
+        [
+            r.level if i == 0 or levels[i - 1] != r.level else "",
+            r.theme,
+            "; ".join(r.subthemes),
+            "; ".join(r.codes),
+        ]
+        for i, r in enumerate(themes)
     ]
     assert {row[0] for row in table2[1:]} >= {"individual", "interpersonal", "organizational"}
     # agreement tables: overall and per code
@@ -74,7 +94,7 @@ def test_docx_quotes_are_real_and_attributed(
     assert quotes, "no quotes in the report"
     n = 0
     for heading, items in quotes.items():
-        assert re.match(r"\d+(\.\d+)? ", heading), heading
+        assert re.match(r"(Theme|Subtheme) \d+(\.\d+)?\. ", heading), heading
         assert len(items) <= MAX_QUOTES
         for quote, who in items:
             assert_real_quote(texts, quote, who)
@@ -92,8 +112,17 @@ def test_docx_structure_and_fixed_properties(
     path, other, state = docx_pair
     doc = Document(str(path))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    for name in ("Methods", "Participants", "Themes", "Inter-coder agreement", "Saturation"):
+    for name in (
+        "Methods",
+        "Participants",
+        "Themes",
+        "Inter-coder agreement",
+        "Saturation",
+        "Findings by theme",
+        "Appendix",
+    ):
         assert name in headings
+    assert headings.index("Appendix") > headings.index("Findings by theme")
     assert len(doc.inline_shapes) == 2  # SEM figure and saturation plot
     assert all(t.rows[0]._tr.trPr is not None for t in doc.tables)  # header rows marked
     props = doc.core_properties
@@ -102,9 +131,12 @@ def test_docx_structure_and_fixed_properties(
     assert props.created is not None and props.created.year >= 2020
     text = "\n".join(p.text for p in doc.paragraphs)
     assert state in text
-    assert "7 interviews" in text and "2 coders (alex and sam)" in text
+    assert "7 interviews" in text and "Two coders (alex and sam) coded" in text
     assert "21 codes (21 deductive, 0 inductive)" in text
-    assert "saturation was reached at" in text
+    # in document order the base (P01-P04) holds 15 codes; P05+P06 add 2 (2/15 = 13%) and
+    # P06+P07 add 1 (7%): no run is at or under 5%
+    assert "threshold 5%): it was not reached within the 7 interviews." in text
+    assert "Provisional" not in text  # every disagreement is decided
     # reproducible: the document XML and indeed the whole file
     with zipfile.ZipFile(path) as a, zipfile.ZipFile(other) as b:
         assert a.read("word/document.xml") == b.read("word/document.xml")
@@ -113,10 +145,11 @@ def test_docx_structure_and_fixed_properties(
 
 def test_methods_give_the_agreement_value(demo_c: Any) -> None:
     data = demo_c.reports.data(figures=())
-    report = demo_c.agreement.compute(("alex", "sam"), "sentence", bootstrap=200, seed=1)
+    report = demo_c.agreement.compute(("alex", "sam"), "sentence", bootstrap=1000, seed=1)
     alpha = next(r for r in report.overall.rows if r.measure.startswith("Krippendorff"))
-    assert f"Krippendorff's alpha = {alpha.value:.2f}" in data.methods
-    assert "consensus layer" in data.methods
+    assert f"nominal Krippendorff's alpha = {alpha.value:.2f}" in data.methods
+    assert "resolved by consensus" in data.methods
+    assert "of 131 coded passages compared, 91 agreed and 40 were resolved" in data.methods
     assert data.layer == "consensus"
 
 
@@ -169,7 +202,7 @@ def test_html_is_well_formed_with_inline_svg(demo_c: Any, tmp_path: Path) -> Non
         assert_real_quote(texts, "".join(q.find("p").itertext()), q.find("footer").text)
     ids = [e.get("id") for e in root.iter() if e.get("id")]
     assert len(ids) == len(set(ids))  # two inline figures, no clashing ids
-    assert len(root.findall(".//table")) == 4
+    assert len(root.findall(".//table")) == 4  # Table 1, 2, 3 and the appendix's A1
     assert not list(tmp_path.glob("*.png"))  # nothing beside an HTML report
     demo_c.reports.build(out)
     assert out.read_bytes() == first
@@ -184,7 +217,7 @@ def test_a_coder_layer_on_request(demo_c: Any, tmp_path: Path) -> None:
 
     doc = Document(str(out))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "based on the coding of alex" in text
+    assert "The findings below are based on the coding of alex." in text
     assert doc.paragraphs[0].text == "Alex's coding"
     texts = participant_texts(demo_c)
     for items in docx_quotes(out).values():
@@ -192,7 +225,7 @@ def test_a_coder_layer_on_request(demo_c: Any, tmp_path: Path) -> None:
             assert_real_quote(texts, quote, who)
     first = demo_c.prevalence.table("themes", coder="alex").rows[0]
     words = prevalence_words(first.quantifier, first.cases, first.total, first.percent, "none")
-    assert f"Raised by {words}" in text
+    assert f"Raised by {words}, in {first.segments} coded segments." in text
 
 
 def _cand(i: int, words: int, case: str, doc: str = "D", start: int = 0) -> _Candidate:

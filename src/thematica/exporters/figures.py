@@ -35,11 +35,17 @@ def _suffix(path: str | Path) -> str:
 
 def _text_width_in(text: str, size_pt: float, bold: bool = False) -> float:
     from matplotlib.font_manager import FontProperties
+    from matplotlib.path import Path as OutlinePath
     from matplotlib.textpath import TextPath
 
     prop = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-    extent = TextPath((0, 0), text, size=size_pt, prop=prop).get_extents()
-    return float(extent.width) / 72.0
+    path = TextPath((0, 0), text, size=size_pt, prop=prop)
+    # The outline points' horizontal span: the same width as path.get_extents() on glyph
+    # outlines, without its per-curve extrema search (about 1,000 times slower).
+    xs = path.vertices[:, 0]
+    if path.codes is not None:
+        xs = xs[path.codes != OutlinePath.CLOSEPOLY]
+    return float(xs.max() - xs.min()) / 72.0 if xs.size else 0.0
 
 
 def _save(fig: Any, path: str | Path) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from thematica.core.errors import InputError
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from thematica.core.saturation import SaturationResult
 
 FORMATS = ("png", "svg")
+#: interviews up to which each bar is labelled with its document name and its count
+MAX_LABELLED = 60
 
 
 def saturation_label(result: SaturationResult) -> str:
@@ -38,15 +40,29 @@ def saturation_figure(result: SaturationResult, fmt: str = "png") -> bytes:
         raise InputError("nothing to plot: no documents")
     n = len(steps)
     xs = list(range(1, n + 1))
-    width = min(16.0, max(7.0, 0.45 * n + 3))
+    # one bar per interview needs room; past MAX_LABELLED the plot is a curve and stays legible
+    width = 9.0 if n > MAX_LABELLED else min(16.0, max(7.0, 0.45 * n + 3))
     fig = Figure(figsize=(width, 4.8), dpi=150, layout="constrained")
     ax = fig.add_subplot()
-    bars = ax.bar(xs, [s.new for s in steps], color="#9ecae1", label="new codes", zorder=2)
+    many = n > MAX_LABELLED  # past this, per-interview labels are unreadable (and slow)
+    new_codes = [s.new for s in steps]
+    if many:  # one filled step outline instead of a patch per interview
+        ax.stairs(
+            new_codes,
+            [x - 0.5 for x in [*xs, n + 1]],
+            fill=True,
+            color="#9ecae1",
+            label="new codes",
+            zorder=2,
+        )
+        bars: list[Any] = []
+    else:
+        bars = list(ax.bar(xs, new_codes, color="#9ecae1", label="new codes", zorder=2))
     ax.plot(
         xs,
         [s.cumulative for s in steps],
         color="#08519c",
-        marker="o",
+        marker="" if many else "o",
         markersize=4,
         linewidth=2,
         label="cumulative codes",
@@ -99,7 +115,7 @@ def saturation_figure(result: SaturationResult, fmt: str = "png") -> bytes:
             fontsize=9,
             color="#555555",
         )
-    for bar, step in zip(bars, steps, strict=True):
+    for bar, step in zip(bars, steps, strict=False):
         if step.new:
             inside = step.new > 0.12 * top
             ax.text(
@@ -113,12 +129,15 @@ def saturation_figure(result: SaturationResult, fmt: str = "png") -> bytes:
                 zorder=6,
             )
     names = [s.document for s in steps]
-    ax.set_xticks(xs)
-    rotate = n > 8 or max(len(s) for s in names) > 8
-    ax.set_xticklabels(
-        names, rotation=45 if rotate else 0, ha="right" if rotate else "center", fontsize=8
-    )
-    ax.set_xlabel("interview, in order")
+    if many:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        ax.set_xticks(xs)
+        rotate = n > 8 or max(len(s) for s in names) > 8
+        ax.set_xticklabels(
+            names, rotation=45 if rotate else 0, ha="right" if rotate else "center", fontsize=8
+        )
+    ax.set_xlabel("interview, in order" + (" (position)" if many else ""))
     ax.set_ylabel("codes")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(

@@ -15,10 +15,14 @@ def _cell(text: str) -> str:
 def _table(table: SimpleTable) -> list[str]:
     lines = [f"**{table.title}**", ""]
     lines.append("| " + " | ".join(_cell(c) for c in table.columns) + " |")
-    lines.append("|" + "|".join("---" for _ in table.columns) + "|")
+    lines.append(
+        "|"
+        + "|".join("--:" if table.alignment(j) == "r" else "---" for j in range(len(table.columns)))
+        + "|"
+    )
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]
     if table.note:
-        lines += ["", f"*{table.note}*"]
+        lines += ["", f"*Note. {table.note}*"]
     return [*lines, ""]
 
 
@@ -51,33 +55,39 @@ def render_markdown(data: ReportData, stem: str) -> tuple[str, dict[str, bytes]]
     files[name] = data.sem_figure.png
     out += [f"![{data.sem_figure.caption}]({name})", "", f"*{data.sem_figure.caption}*", ""]
     out += ["## Inter-coder agreement", ""]
-    if data.agreement_overall is not None and data.agreement_codes is not None:
+    if data.agreement_overall is not None:
         out += _table(data.agreement_overall)
-        out += _table(data.agreement_codes)
+        if data.appendix:
+            out += ["Agreement per code is given in the appendix (Table A1).", ""]
     else:
         out += [data.notes.get("agreement", ""), ""]
     out += ["## Saturation", ""]
-    if data.saturation is not None:
+    if data.saturation is not None and data.saturation.png:
         name = figure_file(stem, data.saturation)
         files[name] = data.saturation.png
         out += [f"![{data.saturation.caption}]({name})", "", f"*{data.saturation.caption}*", ""]
     if "saturation" in data.notes:
         out += [data.notes["saturation"], ""]
     out += ["## Findings by theme", ""]
+    if data.open_notice:
+        out += [f"**{data.open_notice}**", ""]
     for s in data.sections:
         hashes = "###" if s.kind == "theme" else "####"
+        kind = "Theme" if s.kind == "theme" else "Subtheme"
         level = f" ({s.level} level)" if s.level and s.kind == "theme" else ""
-        out += [f"{hashes} {s.number} {s.name}{level}", ""]
+        out += [f"{hashes} {kind} {s.number}. {s.name}{level}", ""]
         if s.description:
             out += [s.description, ""]
-        out += [
-            f"Raised by {s.prevalence}; {s.segments} coded segment(s).",
-            "",
-        ]
+        segments = "coded segment" if s.segments == 1 else "coded segments"
+        out += [f"Raised by {s.prevalence}, in {s.segments} {segments}.", ""]
         for q in s.quotes:
             out += [f"> {q.text}", ">", f"> {q.attribution}", ""]
         if not s.quotes:
             out += ["*No coded excerpt to quote.*", ""]
+    if data.appendix:
+        out += ["## Appendix", ""]
+        for table in data.appendix:
+            out += _table(table)
     out += [
         "---",
         "",
