@@ -229,7 +229,9 @@ def test_a_coder_layer_on_request(demo_c: Any, tmp_path: Path) -> None:
 
 
 def _cand(i: int, words: int, case: str, doc: str = "D", start: int = 0) -> _Candidate:
-    return _Candidate(i, i, doc, case, case, start, start + 1, False, "w " * words, words)
+    return _Candidate(
+        i, i, doc, case, case, start, start + 1, False, "w " * words, words, f"– {case}"
+    )
 
 
 def test_default_quote_rule() -> None:

@@ -32,6 +32,7 @@ class _Candidate:
     starred: bool
     text: str  # filled in for the chosen quotes only
     words: int
+    attribution: str  # "– Participant 3, focus group 2"
 
 
 def prevalence_words(quantifier: str, cases: int, total: int, percent: float, none: str) -> str:

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, func, select
 
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import AttributeType
-from thematica.services.attribution import attribution
 from thematica.services.reports import agreement_figures as figs
 from thematica.services.reports.methods import MethodsFacts, methods_paragraph, open_notice
 from thematica.services.reports.model import (
@@ -354,7 +353,6 @@ class Reports:
         tens of thousands of candidates and only a few dozen quotes."""
         pid = self.project.id
         d, k = t.document.c, t.coding.c
-        case_of = self.project.documents.case_names(conn)
         rows = conn.execute(
             select(k.id, k.document_id, k.code_id, k.start, k.end, k.starred)
             .where(k.project_id == pid, k.coder_id.in_(list(layer)))
@@ -365,27 +363,32 @@ class Reports:
         for r in rows:
             by_doc.setdefault(r.document_id, []).append(r)
         doc_ids = sorted(by_doc)
+        # whose words a coding is follows the speaker in a focus group (services/speakers.py);
+        # a moderator's words belong to no participant and are never quoted
+        attr = self.project.speakers.attributor(conn, doc_ids)
         for i in range(0, len(doc_ids), 100):
             for doc in conn.execute(
                 select(d.id, d.name, d.text).where(d.id.in_(doc_ids[i : i + 100]))
             ):
-                case = case_of.get(doc.id)
-                unit = case or f"document:{doc.name}"
                 text = doc.text
                 for r in by_doc[doc.id]:
+                    owners = attr.owners(doc.id, r.start, r.end)
+                    if not owners:
+                        continue
                     words = len(text[r.start : r.end].split())
                     out.setdefault(r.code_id, []).append(
                         _Candidate(
                             r.id,
                             doc.id,
                             doc.name,
-                            case,
-                            unit,
+                            attr.case_of(doc.id, r.start, r.end),
+                            owners[0].unit,
                             r.start,
                             r.end,
                             bool(r.starred),
                             "",
                             words,
+                            attr.attribution(doc.id, r.start, r.end),
                         )
                     )
         return out
@@ -450,7 +453,7 @@ class Reports:
                     quotes=[
                         Quote(
                             c.text,
-                            attribution(c.case, c.document),
+                            c.attribution,
                             c.document,
                             c.case,
                             c.start,

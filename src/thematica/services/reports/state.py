@@ -123,6 +123,18 @@ def project_state(
         "layer": sorted(layer.values()),
         "coders": sorted(compared),
         "codings": codings,
+        # who speaks for which case in a focus group decides quotes and prevalence
+        "speakers": sorted(
+            [names[r.document_id], r.speaker, r.case]
+            for r in conn.execute(
+                select(
+                    t.speaker_case.c.document_id, t.speaker_case.c.speaker, cs.name.label("case")
+                )
+                .join(t.document, d.id == t.speaker_case.c.document_id)
+                .outerjoin(t.case, cs.id == t.speaker_case.c.case_id)
+                .where(d.project_id == pid)
+            )
+        ),
     }
     as_of = max((s for s in map(_utc, stamps) if s is not None), default=None)
     return state, as_of or datetime(2000, 1, 1, tzinfo=UTC)
