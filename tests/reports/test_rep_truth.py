@@ -215,7 +215,7 @@ def test_methods_paragraph_from_hand_made_facts() -> None:
         "The comparison also included legacy (an imported coding layer), which was not an "
         "independent coder. "
         "Agreement between alex, kim and legacy (an imported coding layer) was measured on "
-        "speaker turns × codes for the codes Staffing (each with its subcodes; 1 of them used) "
+        "speaker turns × codes for the code Staffing "
         "over 1,200 ratings: nominal Krippendorff's alpha = \u22120.25; Fleiss' kappa = 0.00; "
         "and percent agreement = 90.0%. "
         "The findings below are based on the coding of bot (AI-suggested coding). "

@@ -102,10 +102,10 @@ def agreement_sentences(f: MethodsFacts) -> list[str]:
     what, _single = UNIT_WORDS.get(a.unit, (a.unit, a.unit))
     used = a.used_codes()
     if a.codes_asked:
-        codes = (
-            f"for the codes {and_list(list(a.codes_asked))} (each with its subcodes; "
-            f"{len(used)} of them used)"
-        )
+        asked = list(a.codes_asked)
+        codes = f"for the {plural(len(asked), 'code')} {and_list(asked)}"
+        if len(used) > len(asked):  # their subcodes were used and compared too
+            codes += f" with {plural(len(asked), 'its', 'their')} subcodes ({len(used)} codes used)"
     else:
         codes = (
             f"for the {len(used)} {plural(len(used), 'code')} that "
@@ -167,16 +167,31 @@ def consensus_sentences(f: MethodsFacts) -> list[str]:
         coders = list(s.get("coders") or [])
         decided = int(s.get("decided") or 0)
         opened = int(s.get("open") or 0)
-        parts = [f"{s.get('agreed', 0)} agreed", f"{decided} were resolved by discussion"]
-        for key, words in (("added", "were added by the team"), ("overturned", "were overturned")):
-            if int(s.get(key) or 0):
-                parts.append(f"{s[key]} {words}")
+        added = int(s.get("added") or 0)
+        overturned = int(s.get("overturned") or 0)
+        # "decided" counts every decision in force but the automatic agreements; the team's own
+        # additions were no compared passage, and an overturned agreement is told apart
+        resolved = decided - added - overturned
+        parts = [
+            f"{s.get('agreed', 0)} agreed",
+            f"{resolved} {plural(resolved, 'disagreement was', 'disagreements were')} settled",
+        ]
+        if overturned:
+            parts.append(
+                f"{overturned} {plural(overturned, 'coding', 'codings')} both coders had made "
+                f"{plural(overturned, 'was', 'were')} overturned"
+            )
         if opened:
             parts.append(f"{opened} {plural(opened, 'is', 'are')} still open")
         text = (
             f"Disagreements between {and_list(coders)} were resolved by consensus: of "
             f"{s.get('compared', 0)} coded passages compared, {and_list(parts)}."
         )
+        if added:
+            text += (
+                f" The team also added {added} {plural(added, 'coding', 'codings')} that "
+                "neither coder had made."
+            )
         return [text, "The findings below are based on the consensus coding."]
     names = and_list([_who(c, f.kinds) for c in f.layer])
     return [f"The findings below are based on the coding of {names}."]
