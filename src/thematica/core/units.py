@@ -30,8 +30,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans: a sentence ends at ``.``, ``?`` or ``!`` followed by white space, and at
     every blank line.
 
-    The same rule as the agreement module's ``sentence`` unit, so that a passage auto-coded by
-    sentence is exactly one unit when agreement is computed by sentence.
+    The agreement module's ``sentence`` unit uses this function too, so a passage auto-coded
+    by sentence is exactly one unit when agreement is computed by sentence.
     """
     out: list[tuple[int, int]] = []
     pos = 0

@@ -4,17 +4,15 @@ Tolerant of what real tools write (NOTES.md §8: any single ``*.qde``, ``sources
 namespace variants, bare paths, missing optional parts) and strict about what makes a file
 unsafe or meaningless: DTDs and entities, unsafe zip entries, oversize data, duplicate GUIDs,
 references to GUIDs that do not exist, and text positions outside the text. Nothing here
-touches the database.
+touches the database. The dataclasses it builds are in :mod:`refi_model` and the element helpers
+in :mod:`refi_xml`; both are re-exported here for existing callers.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,260 +20,73 @@ from lxml import etree
 
 from thematica.core.errors import InputError
 from thematica.interop import guids, positions, safexml
+from thematica.interop.refi_model import (
+    RefiCase,
+    RefiCode,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSet,
+    RefiSource,
+    RefiUser,
+    RefiVariable,
+)
+from thematica.interop.refi_xml import (
+    CODEBOOK_NS_PREFIX,
+    PI_TARGET,
+    PROJECT_NS_PREFIX,
+    GuidIndex,
+    colour_of,
+    kid,
+    kids,
+    local,
+    parse_int,
+    pi_data,
+    read_codes,
+    text_of,
+)
 from thematica.interop.safezip import DEFAULT_ZIP_LIMITS, SafeZip, ZipLimits, check_name
 
-PROJECT_NS_PREFIX = "urn:QDA-XML:project:"
-CODEBOOK_NS_PREFIX = "urn:QDA-XML:codebook:"
-#: Processing instructions carrying Thematica-only fields; other tools ignore them.
-PI_TARGET = "thematica"
-_HEX3 = re.compile(r"^#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])$")
-_HEX6 = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-@dataclass(slots=True)
-class RefiUser:
-    guid: str
-    name: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RefiCode:
-    guid: str
-    name: str
-    codable: bool = True
-    colour: str | None = None
-    description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    note_refs: list[str] = field(default_factory=list)
-    children: list[RefiCode] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RefiVariable:
-    guid: str
-    name: str
-    kind: str  # Text | Boolean | Integer | Float | Date | DateTime
-    description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RefiCoding:
-    guid: str
-    code: str  # code GUID (normalised key)
-    user: str | None  # user GUID key
-    note_refs: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RefiSelection:
-    guid: str
-    start: int  # stored-text offsets (code points into the normalised text)
-    end: int
-    description: str = ""
-    codings: list[RefiCoding] = field(default_factory=list)
-    note_refs: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RefiSource:
-    guid: str
-    name: str
-    kind: str
-    text: str  # normalised (core.text.normalise)
-    reading: str = ""
-    description: str = ""
-    selections: list[RefiSelection] = field(default_factory=list)
-    whole: list[RefiCoding] = field(default_factory=list)
-    note_refs: list[str] = field(default_factory=list)
-    values: list[tuple[str, str | None]] = field(default_factory=list)  # (variable key, raw)
-
-
-@dataclass(slots=True)
-class RefiCase:
-    guid: str
-    name: str | None
-    description: str = ""
-    values: list[tuple[str, str | None]] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RefiNote:
-    guid: str
-    name: str
-    text: str
-    user: str | None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RefiSet:
-    guid: str
-    name: str
-    description: str = ""
-    codes: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RefiProject:
-    name: str
-    origin: str = ""
-    guid: str | None = None
-    creating_user: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    users: list[RefiUser] = field(default_factory=list)
-    codes: list[RefiCode] = field(default_factory=list)
-    variables: list[RefiVariable] = field(default_factory=list)
-    cases: list[RefiCase] = field(default_factory=list)
-    sources: list[RefiSource] = field(default_factory=list)
-    notes: list[RefiNote] = field(default_factory=list)
-    sets: list[RefiSet] = field(default_factory=list)
-    project_note_refs: list[str] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)  # (note key, target key)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
-    warnings: list[str] = field(default_factory=list)
-
-
-# -- small helpers ------------------------------------------------------------------------
-def local(elem: Any) -> str:
-    tag = elem.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def kids(elem: Any, name: str) -> list[Any]:
-    return list(elem.iterchildren("{*}" + name))
-
-
-def kid(elem: Any, name: str) -> Any | None:
-    return next(elem.iterchildren("{*}" + name), None)
-
-
-def text_of(elem: Any | None) -> str:
-    return "" if elem is None else "".join(elem.itertext())
-
-
-def pi_data(elem: Any) -> dict[str, Any]:
-    """The JSON object in a ``<?thematica …?>`` child of ``elem`` (empty when absent or bad)."""
-    for c in elem:
-        if isinstance(c, etree._ProcessingInstruction) and c.target == PI_TARGET:
-            try:
-                data = json.loads(c.text or "{}")
-            except ValueError:
-                return {}
-            return data if isinstance(data, dict) else {}
-    return {}
-
-
-def colour_of(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    raw = raw.strip()
-    m = _HEX3.match(raw)
-    if m:
-        return "#" + "".join(ch * 2 for ch in m.groups()).lower()
-    return raw.lower() if _HEX6.match(raw) else None
-
-
-def _int(raw: str | None, what: str) -> int:
-    try:
-        return int((raw or "").strip())
-    except ValueError as exc:
-        raise InputError(f"{what}: position {raw!r} is not a whole number") from exc
-
-
-class _Guids:
-    """Every ``guid`` attribute in a document, checked for form and uniqueness.
-
-    Built from a whole tree (``root``) or element by element while streaming (:meth:`add`);
-    references to GUIDs not seen yet are checked by :meth:`finish` once the file is read.
-    """
-
-    def __init__(self, root: Any, label: str) -> None:
-        self.label = label
-        self.kinds: dict[str, str] = {}
-        self.pending: list[tuple[str | None, tuple[str, ...], str]] = []
-        self._names: dict[str, str] = {}
-        if root is not None:
-            for elem in root.iter():
-                if isinstance(elem.tag, str):
-                    self.add(elem)
-
-    def add(self, elem: Any) -> None:
-        raw = elem.get("guid")
-        if raw is None:
-            return
-        name = self._names.get(elem.tag)
-        if name is None:
-            name = self._names.setdefault(elem.tag, local(elem))
-        if not guids.is_guid(raw):
-            raise InputError(f"{self.label}: {name} has a malformed GUID {raw!r}")
-        key = guids.norm(raw)
-        if key in self.kinds:
-            raise InputError(f"{self.label}: GUID {raw} is used twice")
-        self.kinds[key] = name
-
-    def _fail(self, raw: str | None, allowed: tuple[str, ...], where: str) -> InputError:
-        return InputError(
-            f"{self.label}: {where} refers to {raw!r}, which is not a "
-            f"{' or '.join(allowed)} in the file"
-        )
-
-    def ref(self, raw: str | None, allowed: tuple[str, ...], where: str) -> str:
-        key = guids.norm(raw)
-        if not key or self.kinds.get(key) not in allowed:
-            raise self._fail(raw, allowed, where)
-        return key
-
-    def later(self, raw: str | None, allowed: tuple[str, ...], where: str) -> str:
-        """Like :meth:`ref`, but a GUID not seen yet is checked by :meth:`finish`."""
-        key = guids.norm(raw)
-        kind = self.kinds.get(key)
-        if kind is None and key:
-            self.pending.append((raw, allowed, where))
-        elif kind not in allowed:
-            raise self._fail(raw, allowed, where)
-        return key
-
-    def finish(self) -> None:
-        for raw, allowed, where in self.pending:
-            self.ref(raw, allowed, where)
-        self.pending = []
+#: Names callers have always imported from here; the model and helpers live in their own modules.
+__all__ = [
+    "CODEBOOK_NS_PREFIX",
+    "PI_TARGET",
+    "PROJECT_NS_PREFIX",
+    "SOURCE_KINDS",
+    "RefiCase",
+    "RefiCode",
+    "RefiCoding",
+    "RefiNote",
+    "RefiProject",
+    "RefiSelection",
+    "RefiSet",
+    "RefiSource",
+    "RefiUser",
+    "RefiVariable",
+    "colour_of",
+    "kid",
+    "kids",
+    "local",
+    "no_gc",
+    "parse_qdc",
+    "pi_data",
+    "read_qdc",
+    "read_qdpx",
+    "text_of",
+]
 
 
 # -- codebooks ----------------------------------------------------------------------------
-def _codes(parent: Any, extras: bool) -> list[RefiCode]:
-    out = []
-    for c in kids(parent, "Code"):
-        code = RefiCode(
-            guid=guids.bare(c.get("guid", "")),
-            name=c.get("name") or "",
-            codable=(c.get("isCodable", "true").strip().lower() != "false"),
-            colour=colour_of(c.get("color")),
-            description=text_of(kid(c, "Description")),
-            extra=pi_data(c) if extras else {},
-            note_refs=[guids.norm(r.get("targetGUID")) for r in kids(c, "NoteRef")],
-            children=_codes(c, extras),
-        )
-        if c.get("color") and code.colour is None:
-            code.extra.setdefault("_warn", f"colour {c.get('color')!r} is not #RRGGBB")
-        out.append(code)
-    return out
-
-
 def parse_qdc(data: bytes, label: str) -> tuple[list[RefiCode], list[RefiSet], str]:
     """A ``.qdc`` codebook: (code tree, code sets, origin). Accepts Taguette's empty <Sets/>."""
     root = safexml.parse(data, label)
     ns = etree.QName(root).namespace or ""
     if local(root) != "CodeBook" or not ns.startswith(CODEBOOK_NS_PREFIX):
         raise InputError(f"{label}: not a REFI-QDA codebook (root is {local(root) or '?'})")
-    g = _Guids(root, label)
+    g = GuidIndex(root, label)
     codes_el = kid(root, "Codes")
-    codes = _codes(codes_el, True) if codes_el is not None else []
+    codes = read_codes(codes_el, True) if codes_el is not None else []
     sets = []
     sets_el = kid(root, "Sets")
     for s in kids(sets_el, "Set") if sets_el is not None else []:
@@ -311,7 +122,7 @@ class _ProjectReader:
     def __init__(self, archive: SafeZip, label: str) -> None:
         self.zip = archive
         self.label = label
-        self.g = _Guids(None, label)
+        self.g = GuidIndex(None, label)
         self.p = RefiProject(name="")
         self.done: set[str] = set()
         self.sources_el: Any = None
@@ -400,7 +211,7 @@ class _ProjectReader:
 
     def _codebook(self, book: Any) -> None:
         codes_el = kid(book, "Codes")
-        self.p.codes = _codes(codes_el, True) if codes_el is not None else []
+        self.p.codes = read_codes(codes_el, True) if codes_el is not None else []
         self._check_code_notes(self.p.codes)
 
     def _variables(self, variables: Any) -> None:
@@ -621,8 +432,8 @@ class _ProjectReader:
         sels = kids(text_el, "PlainTextSelection")
         triples = [
             (
-                _int(x.get("startPosition"), what),
-                _int(x.get("endPosition"), what),
+                parse_int(x.get("startPosition"), what),
+                parse_int(x.get("endPosition"), what),
                 x.get("name") or "",
             )
             for x in sels

@@ -9,12 +9,12 @@ unit × code cell over the codes that somebody used.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
 from thematica.core.errors import InputError
+from thematica.core.units import split_sentences
 from thematica.services.agreement.coefficients import (
     Coef,
     alpha_overall,
@@ -38,34 +38,6 @@ from thematica.services.agreement.rows import (
     OverallRow,
     PairAgreementRow,
 )
-
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n[ \t]*\n\s*")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``[start, end)`` of a normalised text.
-
-    A sentence ends at ``.``, ``?`` or ``!`` followed by white space (a space or a line
-    break), and at every paragraph break (a blank line). Leading and trailing white space is
-    not part of a sentence. Deliberately simple and predictable: "Dr. Smith" splits after
-    "Dr.", and a line break alone (without a blank line or end punctuation) does not split.
-    """
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for match in _SENTENCE_END.finditer(text):
-        _trim(text, pos, match.start(), out)
-        pos = match.end()
-    _trim(text, pos, len(text), out)
-    return out
-
-
-def _trim(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        out.append((start, end))
 
 
 def units_report(

@@ -1,10 +1,10 @@
-"""REFI-QDA import and export for projects (``.qdpx``) and codebooks (``.qdc``).
+"""Creating a project from a ``.qdpx`` file: the parsed REFI project stored in one transaction.
 
-``import_qdpx(db, path)`` creates a new project from a file in one transaction;
-``project.refi.export(path)`` writes one; ``project.refi.codebook_specs(path)`` and
-``project.refi.export_codebook(path)`` serve ``thematica codebook import|export`` for ``.qdc``.
-GUIDs read from a file are kept in ``external_id`` and written back, so import -> export ->
-import keeps them; objects without one get ``guids.derive(project name, type, id)``.
+Cases are created before documents so each document is inserted with its case; documents go in
+a batch at a time with their speaker turns, codings a batch of sources at a time through the
+driver (:mod:`.bulk_insert`), and every GUID read is kept in ``external_id`` so a later export
+writes it back. What it cannot store is reported (``skipped``, ``messages``) rather than dropped
+silently.
 """
 
 from __future__ import annotations
@@ -17,25 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
-from thematica.core.codebook import CodeSpec, check_fields
+from thematica.core.codebook import check_fields
 from thematica.core.errors import ConflictError, InputError
 from thematica.core.models import AttributeType
 from thematica.interop import guids
-from thematica.interop.refi_import import (
-    RefiCase,
-    RefiCode,
-    RefiCoding,
-    RefiNote,
-    RefiProject,
-    RefiSelection,
-    RefiSet,
-    RefiSource,
-    RefiUser,
-    RefiVariable,
-    no_gc,
-    read_qdc,
-    read_qdpx,
-)
+from thematica.interop.refi_import import no_gc, read_qdpx
+from thematica.interop.refi_model import RefiCode, RefiProject, RefiSelection
+from thematica.services.interop.bulk_insert import BATCH_ROWS, bound, bulk_insert, raw_rows
+from thematica.services.interop.shared import code_name, unique_name
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -52,23 +41,6 @@ COUNT_KEYS = (
     "sets",
     "skipped",
 )
-#: What a Thematica project holds that REFI-QDA cannot carry; listed in every export report.
-NOT_EXPORTED = {
-    "consensus_decision": "consensus decisions",
-    "theme": "themes",
-    "matrix": "framework matrices",
-    "agreement_run": "agreement runs",
-    "codebook_version": "frozen codebook versions",
-    "codebook_change": "codebook change history",
-    "turn": "speaker turns (re-detected on import)",
-}
-_VAR_KIND = {
-    "categorical": "Text",
-    "ordinal": "Text",
-    "numeric": "Float",
-    "date": "Date",
-    "boolean": "Boolean",
-}
 
 
 @dataclass(slots=True)
@@ -87,35 +59,10 @@ class RefiImportReport:
         }
 
 
-@dataclass(slots=True)
-class RefiExportReport:
-    path: str
-    counts: dict[str, int] = field(default_factory=dict)
-    not_exported: list[str] = field(default_factory=list)
-
-
-#: Rows per executemany (and codings per batch of sources) when storing an import.
-_BATCH = 20_000
 #: Documents per multi-row insert (their texts are in memory already).
 _DOC_BATCH = 100
 
 
-def _unique(name: str, taken: set[str], limit: int) -> str:
-    base = name[:limit] or "unnamed"
-    candidate, n = base, 2
-    while candidate.casefold() in taken:
-        candidate = f"{base[: limit - 6]} ({n})"
-        n += 1
-    taken.add(candidate.casefold())
-    return candidate
-
-
-def _code_name(raw: str) -> str:
-    name = " ".join(raw.replace("/", "\u2215").split())
-    return name[:300] or "unnamed code"
-
-
-# -- import -------------------------------------------------------------------------------
 def import_qdpx(db: DbArg, path: str | Path, name: str | None = None) -> RefiImportReport:
     """Create a new project in ``db`` from a ``.qdpx``; everything lands or nothing does."""
     from thematica.services.project import Project, default_settings, now
@@ -151,6 +98,8 @@ def import_qdpx(db: DbArg, path: str | Path, name: str | None = None) -> RefiImp
 
 
 class _Store:
+    """One import's writes: the parsed project into the new project's rows, on ``conn``."""
+
     def __init__(self, project: Project, conn: Connection, p: RefiProject) -> None:
         self.project, self.conn, self.p = project, conn, p
         self.pid = project.id
@@ -165,43 +114,13 @@ class _Store:
 
     def _flush_ext(self) -> None:
         if self.ext:
-            self._bulk(t.external_id, ("project_id", "entity_type", "entity_id", "guid"), self.ext)
-            self.ext = []
-
-    def _bound(self, column: Any, value: Any) -> Any:
-        """``value`` as the driver receives it for ``column`` (SQLAlchemy's bind processing)."""
-        dialect = self.conn.dialect
-        proc = column.type.dialect_impl(dialect).bind_processor(dialect)
-        return proc(value) if proc else value
-
-    def _raw_rows(self, query: Any) -> list[tuple[Any, ...]]:
-        """The rows of ``query`` (integers only; literal parameters) as plain driver tuples."""
-        sql = str(query.compile(dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}))
-        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
-
-    def _bulk(self, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """Insert ``rows`` (values already in driver form) with the driver's executemany.
-
-        SQLAlchemy's own executemany processes every parameter of every row in Python; for
-        hundreds of thousands of rows of plain integers and strings that is most of the cost.
-        """
-        compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
-        if compiled.positional:
-            order = [columns.index(k) for k in compiled.positiontup or ()]
-            params: list[Any] = (
-                rows
-                if order == list(range(len(columns)))
-                else [tuple(r[i] for i in order) for r in rows]
+            bulk_insert(
+                self.conn,
+                t.external_id,
+                ("project_id", "entity_type", "entity_id", "guid"),
+                self.ext,
             )
-        else:
-            params = [dict(zip(columns, r, strict=True)) for r in rows]
-        for i in range(0, len(params), _BATCH):
-            self.conn.exec_driver_sql(str(compiled), params[i : i + _BATCH])
+            self.ext = []
 
     def run(self) -> RefiImportReport:
         from thematica.core.text import detect_turns
@@ -212,7 +131,7 @@ class _Store:
         self.coders: dict[str, int] = {}
         taken: set[str] = set()
         for u in p.users:
-            cname = _unique(" ".join(u.name.split()) or f"user {u.guid[:8]}", taken, 200)
+            cname = unique_name(" ".join(u.name.split()) or f"user {u.guid[:8]}", taken, 200)
             kind = str(u.extra.get("kind") or "human")
             cid = conn.execute(
                 insert(t.coder).values(
@@ -242,7 +161,7 @@ class _Store:
             }.get(v.kind, AttributeType.CATEGORICAL)
             if v.extra.get("type") in {k.value for k in AttributeType}:
                 kind = AttributeType(v.extra["type"])
-            aname = _unique(v.name or f"variable {v.guid[:8]}", taken, 200)
+            aname = unique_name(v.name or f"variable {v.guid[:8]}", taken, 200)
             aid, _k, _o = cw.define(aname, kind, v.extra.get("order") or None)
             self.vars[guids.norm(v.guid)] = (aname, kind)
             self.keep("attribute", aid, v.guid)
@@ -288,7 +207,7 @@ class _Store:
             chunk = pairs[first : first + _DOC_BATCH]
             params = []
             for key, src in chunk:
-                dname = _unique(
+                dname = unique_name(
                     " ".join(src.name.split()) or f"source {src.guid[:8]}", doc_names, 500
                 )
                 text = src.text
@@ -325,7 +244,7 @@ class _Store:
                     for n, tr in enumerate(turns)
                 ]
             if turn_rows:
-                self._bulk(t.turn, turn_cols, turn_rows)
+                bulk_insert(self.conn, t.turn, turn_cols, turn_rows)
         counts["sources"] = len(p.sources)
         counts["cases"] = len(cw.cases)
         # codings: stored a batch of sources at a time, their GUIDs kept as they go
@@ -340,12 +259,13 @@ class _Store:
         starred_proc = t.coding.c.starred.type.dialect_impl(conn.dialect).bind_processor(
             conn.dialect
         )
-        created = self._bound(t.coding.c.created_at, self.now)
+        created = bound(conn, t.coding.c.created_at, self.now)
 
         def flush() -> None:
             if not batch:
                 return
-            self._bulk(
+            bulk_insert(
+                self.conn,
                 t.coding,
                 (
                     "project_id",
@@ -368,7 +288,7 @@ class _Store:
                 t.coding.c.start,
                 t.coding.c.end,
             ).where(t.coding.c.project_id == self.pid, t.coding.c.document_id.in_(batch_docs))
-            ids = {(d, c, u, a, b): i for i, d, c, u, a, b in self._raw_rows(query)}
+            ids = {(d, c, u, a, b): i for i, d, c, u, a, b in raw_rows(self.conn, query)}
             for row, (cod_guid, sel_guid) in zip(batch, batch_meta, strict=True):
                 cid = ids[(row[1], row[2], row[3], row[4], row[5])]
                 self.keep("coding", cid, cod_guid)
@@ -384,7 +304,7 @@ class _Store:
             batch.clear()
             batch_meta.clear()
             batch_docs.clear()
-            if len(self.ext) >= _BATCH:
+            if len(self.ext) >= BATCH_ROWS:
                 self._flush_ext()
 
         for src in p.sources:
@@ -434,7 +354,7 @@ class _Store:
                     )
                     batch_meta.append((cod.guid, sel_guid))
                     n_codings += 1
-            if len(batch) >= _BATCH:
+            if len(batch) >= BATCH_ROWS:
                 flush()
         flush()
         counts["codings"] = n_codings
@@ -468,7 +388,7 @@ class _Store:
     def _codes(self, codes: list[RefiCode], parent: int | None) -> None:
         taken: set[str] = set()
         for pos, c in enumerate(codes):
-            name = _unique(_code_name(c.name), taken, 300)
+            name = unique_name(code_name(c.name), taken, 300)
             if name != c.name:
                 self.report.notes.append(f"code {c.name!r} stored as {name!r}")
             fields: dict[str, Any] = {}
@@ -627,9 +547,9 @@ class _Store:
                 if not members and not (kind == "documents" and not s.codes and not made):
                     continue
                 name = (
-                    _unique(s.name or f"set {s.guid[:8]}", taken, 300)
+                    unique_name(s.name or f"set {s.guid[:8]}", taken, 300)
                     if not made
-                    else _unique(f"{s.name} ({kind})", taken, 300)
+                    else unique_name(f"{s.name} ({kind})", taken, 300)
                 )
                 sid = self.conn.execute(
                     insert(t.doc_set).values(
@@ -646,332 +566,3 @@ class _Store:
                 made = True
             n += 1
         return n
-
-
-# -- export -------------------------------------------------------------------------------
-class Refi:
-    """``project.refi``: REFI-QDA export of this project and ``.qdc`` codebook files."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-
-    def _guid_map(self, conn: Connection) -> dict[tuple[str, int], str]:
-        x = t.external_id.c
-        return {
-            (r.entity_type, r.entity_id): r.guid
-            for r in conn.execute(
-                select(x.entity_type, x.entity_id, x.guid).where(x.project_id == self.project.id)
-            )
-        }
-
-    def _guid(self, known: dict[tuple[str, int], str], kind: str, entity_id: int) -> str:
-        return known.get((kind, entity_id)) or guids.derive(self.project.name, kind, entity_id)
-
-    def _code_tree(
-        self,
-        conn: Connection,
-        known: dict[tuple[str, int], str],
-        memo_notes: dict[int, list[str]] | None = None,
-    ) -> list[RefiCode]:
-        rows = list(
-            conn.execute(
-                select(t.code)
-                .where(t.code.c.project_id == self.project.id)
-                .order_by(t.code.c.position, t.code.c.id)
-            )
-        )
-        nodes: dict[int, RefiCode] = {}
-        for r in rows:
-            extra = {
-                k: getattr(r, k)
-                for k in ("inclusion", "exclusion", "example", "origin", "sem_level")
-                if getattr(r, k)
-            }
-            nodes[r.id] = RefiCode(
-                self._guid(known, "code", r.id),
-                r.name,
-                True,
-                r.colour,
-                r.definition or "",
-                extra,
-                list((memo_notes or {}).get(r.id, [])),
-            )
-        roots: list[RefiCode] = []
-        for r in rows:
-            (nodes[r.parent_id].children if r.parent_id in nodes else roots).append(nodes[r.id])
-        return roots
-
-    def build(self) -> tuple[RefiProject, list[str]]:
-        """The project as REFI dataclasses, and what could not be carried."""
-        from thematica import __version__ as version
-
-        pr = self.project
-        pid = pr.id
-        with pr.db.read() as conn:
-            known = self._guid_map(conn)
-            p = RefiProject(
-                name=pr.name, origin=f"Thematica {version}", guid=known.get(("project", pid))
-            )
-            p.extra = {
-                k: pr.settings.get(k)
-                for k in ("sem_levels", "speaker_pattern", "case_pattern")
-                if pr.settings.get(k)
-            }
-            coder_guid: dict[int, str] = {}
-            coder_by_name: dict[str, str] = {}
-            for r in conn.execute(
-                select(t.coder).where(t.coder.c.project_id == pid).order_by(t.coder.c.id)
-            ):
-                g = self._guid(known, "coder", r.id)
-                coder_guid[r.id] = g
-                coder_by_name[r.name] = g
-                p.users.append(RefiUser(g, r.name, {"kind": r.kind} if r.kind != "human" else {}))
-            # notes first: memos and code memos
-            memo_notes: dict[int, list[str]] = defaultdict(list)
-            doc_notes: dict[int, list[str]] = defaultdict(list)
-            coding_notes: dict[int, list[str]] = defaultdict(list)
-            for m in conn.execute(
-                select(t.memo).where(t.memo.c.project_id == pid).order_by(t.memo.c.id)
-            ):
-                g = self._guid(known, "memo", m.id)
-                p.notes.append(
-                    RefiNote(g, f"{m.target_type} memo", m.text, coder_by_name.get(m.author or ""))
-                )
-                {"code": memo_notes, "document": doc_notes, "coding": coding_notes}.get(
-                    m.target_type, defaultdict(list)
-                )[m.target_id].append(g)
-                if m.target_type == "project":
-                    p.project_note_refs.append(g)
-            for r in conn.execute(
-                select(t.code.c.id, t.code.c.memo, t.code.c.name).where(
-                    t.code.c.project_id == pid, t.code.c.memo != ""
-                )
-            ):
-                g = guids.derive(pr.name, "code-memo", r.id)
-                p.notes.append(
-                    RefiNote(g, f"code memo: {r.name}", r.memo, None, {"kind": "code-memo"})
-                )
-                memo_notes[r.id].insert(0, g)
-            p.codes = self._code_tree(conn, known, memo_notes)
-            code_guid = {}
-            for r in conn.execute(select(t.code.c.id).where(t.code.c.project_id == pid)):
-                code_guid[r.id] = self._guid(known, "code", r.id)
-            attrs = list(
-                conn.execute(
-                    select(t.attribute)
-                    .where(t.attribute.c.project_id == pid)
-                    .order_by(t.attribute.c.position, t.attribute.c.id)
-                )
-            )
-            attr_guid = {}
-            for a in attrs:
-                g = self._guid(known, "attribute", a.id)
-                attr_guid[a.id] = g
-                extra: dict[str, Any] = {"type": a.type}
-                if a.value_order:
-                    extra["order"] = a.value_order
-                p.variables.append(
-                    RefiVariable(g, a.name, _VAR_KIND.get(a.type, "Text"), "", extra)
-                )
-            values: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-            order = {a.id: i for i, a in enumerate(attrs)}
-            for v in sorted(
-                conn.execute(
-                    select(t.attribute_value).join(t.case).where(t.case.c.project_id == pid)
-                ),
-                key=lambda v: (v.case_id, order.get(v.attribute_id, 0)),
-            ):
-                raw = v.value
-                a = next(x for x in attrs if x.id == v.attribute_id)
-                if raw is not None and a.type == "boolean":
-                    raw = "true" if raw == "yes" else "false"
-                values[v.case_id].append((attr_guid[v.attribute_id], raw))
-            docs = list(
-                conn.execute(
-                    select(t.document.c.id, t.document.c.name, t.document.c.case_id)
-                    .where(t.document.c.project_id == pid)
-                    .order_by(t.document.c.id)
-                )
-            )
-            doc_guid = {d.id: self._guid(known, "document", d.id) for d in docs}
-            case_docs: dict[int, list[str]] = defaultdict(list)
-            for d in docs:
-                if d.case_id is not None:
-                    case_docs[d.case_id].append(doc_guid[d.id])
-            for c in conn.execute(
-                select(t.case).where(t.case.c.project_id == pid).order_by(t.case.c.id)
-            ):
-                p.cases.append(
-                    RefiCase(
-                        self._guid(known, "case", c.id), c.name, "", values[c.id], case_docs[c.id]
-                    )
-                )
-            codings_by_doc: dict[int, list[Any]] = defaultdict(list)
-            for c in conn.execute(
-                select(t.coding)
-                .where(t.coding.c.project_id == pid)
-                .order_by(t.coding.c.document_id, t.coding.c.start, t.coding.c.end, t.coding.c.id)
-            ):
-                codings_by_doc[c.document_id].append(c)
-            coding_memo_notes: list[RefiNote] = []
-            for d in docs:
-                text = conn.scalar(select(t.document.c.text).where(t.document.c.id == d.id)) or ""
-                src = RefiSource(
-                    doc_guid[d.id], d.name, "TextSource", text, note_refs=doc_notes.get(d.id, [])
-                )
-                groups: dict[tuple[int, int, str], RefiSelection] = {}
-                for c in codings_by_doc.get(d.id, []):
-                    sel_key = known.get(("selection", c.id))
-                    key = (c.start, c.end, sel_key or "")
-                    sel = groups.get(key)
-                    if sel is None:
-                        sel = RefiSelection(
-                            sel_key or guids.derive(pr.name, "selection", c.id), c.start, c.end
-                        )
-                        groups[key] = sel
-                        src.selections.append(sel)
-                    refs = list(coding_notes.get(c.id, []))
-                    if c.memo:
-                        g = guids.derive(pr.name, "coding-memo", c.id)
-                        coding_memo_notes.append(
-                            RefiNote(
-                                g,
-                                "coding memo",
-                                c.memo,
-                                coder_guid.get(c.coder_id),
-                                {"kind": "coding-memo"},
-                            )
-                        )
-                        refs.insert(0, g)
-                    sel.codings.append(
-                        RefiCoding(
-                            self._guid(known, "coding", c.id),
-                            code_guid[c.code_id],
-                            coder_guid[c.coder_id],
-                            refs,
-                            {"starred": True} if c.starred else {},
-                        )
-                    )
-                p.sources.append(src)
-            p.notes.extend(coding_memo_notes)
-            for s in conn.execute(
-                select(t.doc_set).where(t.doc_set.c.project_id == pid).order_by(t.doc_set.c.id)
-            ):
-                members = list(
-                    conn.scalars(
-                        select(t.doc_set_member.c.member_id).where(
-                            t.doc_set_member.c.set_id == s.id
-                        )
-                    )
-                )
-                rs = RefiSet(self._guid(known, "set", s.id), s.name, s.description or "")
-                if s.member_type == "documents":
-                    rs.sources = [doc_guid[m] for m in members if m in doc_guid]
-                elif s.member_type == "codes":
-                    rs.codes = [code_guid[m] for m in members if m in code_guid]
-                p.sets.append(rs)
-            lost = []
-            for table, label in NOT_EXPORTED.items():
-                tab = getattr(t, table)
-                col = tab.c.document_id if table == "turn" else tab.c.project_id
-                ids = [d.id for d in docs] if table == "turn" else [pid]
-                from sqlalchemy import func
-
-                n = (
-                    conn.scalar(select(func.count()).select_from(tab).where(col.in_(ids)))
-                    if ids
-                    else 0
-                )
-                if n:
-                    lost.append(f"{n} {label}")
-            for s in conn.execute(
-                select(t.doc_set.c.name).where(
-                    t.doc_set.c.project_id == pid, t.doc_set.c.member_type == "cases"
-                )
-            ):
-                lost.append(f"case set {s.name!r} (REFI sets hold codes, sources and notes only)")
-        return p, lost
-
-    def export(self, path: str | Path) -> RefiExportReport:
-        from thematica.interop.refi_export import write_qdpx
-
-        p, lost = self.build()
-        write_qdpx(p, path)
-        counts = {
-            "sources": len(p.sources),
-            "codes": _count_codes(p.codes),
-            "codings": sum(len(s.codings) for src in p.sources for s in src.selections),
-            "users": len(p.users),
-            "cases": len(p.cases),
-            "variables": len(p.variables),
-            "notes": len(p.notes),
-            "sets": len([s for s in p.sets if s.codes or s.sources]),
-        }
-        return RefiExportReport(str(path), counts, lost)
-
-    # -- codebooks ----------------------------------------------------------------------
-    def codebook_specs(self, path: str | Path) -> list[CodeSpec]:
-        """A ``.qdc`` file as codebook specs (for ``Codebook.read_file``)."""
-        codes, _sets, _origin = read_qdc(path)
-        levels = self.project.sem_levels
-
-        def conv(items: list[RefiCode]) -> list[CodeSpec]:
-            out: list[CodeSpec] = []
-            taken: set[str] = set()
-            for c in items:
-                fields = {
-                    k: v
-                    for k, v in c.extra.items()
-                    if k in ("inclusion", "exclusion", "example", "origin", "sem_level", "memo")
-                }
-                fields["definition"] = c.description
-                if c.colour:
-                    fields["colour"] = c.colour
-                clean = check_fields(fields, levels, c.name)
-                spec = CodeSpec(name=_unique(_code_name(c.name), taken, 300), **clean)  # type: ignore[arg-type]
-                spec.children = conv(c.children)
-                out.append(spec)
-            return out
-
-        return conv(codes)
-
-    def export_codebook(self, path: str | Path) -> Path:
-        from thematica import __version__ as version
-        from thematica.interop.refi_export import write_qdc
-
-        with self.project.db.read() as conn:
-            known = self._guid_map(conn)
-            codes = self._code_tree(conn, known)
-            memos = {
-                r.id: r.memo
-                for r in conn.execute(
-                    select(t.code.c.id, t.code.c.memo).where(
-                        t.code.c.project_id == self.project.id, t.code.c.memo != ""
-                    )
-                )
-            }
-            rev = {v: k for (kind, k), v in known.items() if kind == "code"}
-            for c in _iter_codes(codes):
-                cid = rev.get(c.guid)
-                if cid is None:
-                    cid = _derived_id(c.guid, self.project.name, memos)
-                if cid in memos:
-                    c.extra["memo"] = memos[cid]
-        return write_qdc(codes, [], path, f"Thematica {version}")
-
-
-def _derived_id(guid: str, project: str, memos: dict[int, str]) -> int | None:
-    for cid in memos:
-        if guids.derive(project, "code", cid) == guid:
-            return cid
-    return None
-
-
-def _iter_codes(codes: list[RefiCode]) -> Any:
-    for c in codes:
-        yield c
-        yield from _iter_codes(c.children)
-
-
-def _count_codes(codes: list[RefiCode]) -> int:
-    return sum(1 + _count_codes(c.children) for c in codes)
