@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, func, insert, select
 
 from thematica.core.errors import ConflictError, InputError
+from thematica.services.consensus.deciding import insert_coding
 from thematica.services.consensus.decision_log import log_state, logged_rows
 from thematica.services.consensus.layers import (
     Layer,
@@ -204,21 +205,8 @@ def _sync_layer(
     layer_ids = {span: cid for span, cid in current.items() if span in wanted}
     missing = sorted(wanted - set(layer_ids))
     for doc, code_id, start, end in missing:
-        layer_ids[(doc, code_id, start, end)] = int(
-            conn.execute(
-                insert(t.coding).values(
-                    project_id=project.id,
-                    document_id=doc,
-                    code_id=code_id,
-                    coder_id=layer.coder_id,
-                    start=start,
-                    end=end,
-                    memo=None,
-                    starred=False,
-                    created_at=stamp,
-                    batch_id=batch_id,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+        layer_ids[(doc, code_id, start, end)], _ = insert_coding(
+            project, conn, layer, doc, (code_id, start, end), stamp, batch_id
         )
     return layer_ids, len(missing), len(removed)
 
