@@ -23,6 +23,9 @@ def prevalence(
     coder: Coder = None,
     themes: Annotated[bool, typer.Option("--themes", help="Themes (the default).")] = False,
     codes: Annotated[bool, typer.Option("--codes", help="Codes instead of themes.")] = False,
+    groups: Annotated[
+        bool, typer.Option("--groups", help="Count focus groups instead of participants.")
+    ] = False,
     fmt: Fmt = Format.table,
     output: Output = None,
     quiet: Quiet = False,
@@ -32,7 +35,12 @@ def prevalence(
     if themes and codes:
         raise InputError("choose --themes or --codes, not both")
     with open_project(db, project) as p:
-        table = p.prevalence.table("codes" if codes else "themes", coder=coder, by=by)
+        table = p.prevalence.table(
+            "codes" if codes else "themes",
+            coder=coder,
+            by=by,
+            unit="groups" if groups else "participants",
+        )
     UI(quiet, verbose).table(table, fmt, output=output)
 
 

@@ -20,9 +20,12 @@ from thematica.core.errors import ThematicaError
 COMMAND_MODULES = (
     "projects_cmd",
     "documents_cmd",
+    "speakers_cmd",
     "cases_cmd",
     "codebook_cmd",
     "coding_cmd",
+    "batches_cmd",
+    "coders_cmd",
     "retrieval_cmd",
     "memos_cmd",
     "agreement_cmd",

@@ -58,6 +58,8 @@ class Project:
 
     def __init__(self, db: Database, project_id: int, name: str, settings: dict[str, Any]) -> None:
         from thematica.services.agreement import Agreement
+        from thematica.services.autocode import Autocode
+        from thematica.services.batches import Batches
         from thematica.services.cases import Cases
         from thematica.services.codebook import Codebook
         from thematica.services.coding import Coding
@@ -72,6 +74,7 @@ class Project:
         from thematica.services.reports import Reports
         from thematica.services.retrieval import Retrieval
         from thematica.services.saturation import Saturation
+        from thematica.services.speakers import Speakers
         from thematica.services.themes import Themes
 
         self.db = db
@@ -80,8 +83,11 @@ class Project:
         self.settings = settings
         self.documents = Documents(self)
         self.cases = Cases(self)
+        self.speakers = Speakers(self)
         self.codebook = Codebook(self)
         self.coding = Coding(self)
+        self.batches = Batches(self)
+        self.autocode = Autocode(self)
         self.memos = Memos(self)
         self.agreement = Agreement(self)
         self.consensus = Consensus(self)
