@@ -149,7 +149,10 @@ def test_methods_give_the_agreement_value(demo_c: Any) -> None:
     alpha = next(r for r in report.overall.rows if r.measure.startswith("Krippendorff"))
     assert f"nominal Krippendorff's alpha = {alpha.value:.2f}" in data.methods
     assert "resolved by consensus" in data.methods
-    assert "of 131 coded passages compared, 91 agreed and 40 disagreements were settled" in data.methods
+    assert (
+        "of 131 coded passages compared, 91 agreed and 40 disagreements were settled"
+        in data.methods
+    )
     assert data.layer == "consensus"
 
 

@@ -189,10 +189,15 @@ BAD_CODEBOOKS = [
     ("twice.yaml", "codes:\n  - name: A\n  - name: a\n", "appears twice"),
     ("colour.csv", "path,colour\nNew,#12345\n", "row 2: colour must look like"),
     ("cols.csv", "path,shade\nNew,#123456\n", "unknown columns shade"),
-    ("slash.yaml", "codes:\n  - name: A/B\n", "may not contain '/'"),
+    ("cycle.csv", "name,parent\nA,B\nB,A\n", "row 2: code 'A' is its own ancestor"),
+    ("orphan.csv", "name,parent\nA,Nowhere\n", "parent 'Nowhere' is neither a code"),
+    ("twice.csv", "name,parent\nA,\na,\n", "code 'a' is listed twice \\(rows 2 and 3\\)"),
+    ("mismatch.csv", "path,name,parent\nX/A,A,\n", "path 'X/A' does not match"),
+    ("parentless.csv", "path,parent\nA,B\n", "a 'parent' column needs a 'name' column"),
+    ("alias.csv", "name,Code\nA,B\n", "column 'name' appears twice \\(or under two names\\)"),
     ("book.qdc", "<xml/>", "not a REFI-QDA codebook"),
     ("evil.qdc", '<!DOCTYPE x [<!ENTITY a "b">]><x/>', "DOCTYPE or entity"),
-    ("notes.txt", "codes: []", "expected a .yaml, .yml, .csv or .qdc codebook"),
+    ("notes.txt", "codes: []", "expected a .yaml, .yml, .csv, .xlsx, .docx or .qdc codebook"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,36 @@ app = typer.Typer(
 )
 
 
+#: who the command acts for: ``--as NAME`` (anywhere on the command line; see ``main.run``),
+#: else ``$THEMATICA_USER``, else the operating-system login name
+acting_as: dict[str, str | None] = {"name": None}
+
+
+@app.callback()
+def _root(
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Act as this project member (default: $THEMATICA_USER, then your login name).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Team-based qualitative analysis: transcripts in, a rigorous, reported set of themes out."""
+    if as_user is not None:
+        acting_as["name"] = as_user
+
+
+def actor_name() -> str:
+    from thematica.services.access import current_user_name
+
+    return current_user_name(acting_as["name"])
+
+
 def open_project(db: str | None, project: str | None) -> Project:
-    """Open the project a command names (imported late: ``--help`` stays fast)."""
+    """Open the project a command names, for the acting person (imported late: ``--help``
+    stays fast)."""
     from thematica.services.project import open_project as _open_project
 
-    return _open_project(db, project)
+    return _open_project(db, project, actor=acting_as["name"])

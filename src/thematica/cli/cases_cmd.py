@@ -45,6 +45,9 @@ def cases_import(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Force a text encoding.")
     ] = None,
+    max_columns: Annotated[
+        int, typer.Option("--max-columns", help="Refuse tables wider than this.")
+    ] = 1000,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -62,7 +65,12 @@ def cases_import(
     order_map = {k: parse_order(v) for k, v in _pairs(orders, "--order").items()}
     with open_project(db, project) as p:
         report = p.cases.import_table(
-            file, id_column=id_column, types=kinds, orders=order_map, encoding=encoding
+            file,
+            id_column=id_column,
+            types=kinds,
+            orders=order_map,
+            encoding=encoding,
+            max_columns=max_columns,
         )
     ui = UI(quiet, verbose)
     for name, kind in report.attributes.items():
@@ -98,13 +106,16 @@ def cases_describe(
         list[str] | None,
         typer.Option("--attribute", "-a", help="Only these attributes (repeatable)."),
     ] = None,
+    groups: Annotated[
+        bool, typer.Option("--groups", help="Describe the focus groups instead of participants.")
+    ] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """The participant table (Table 1): n and % of cases for every attribute value."""
     ui = UI(quiet, verbose)
     with open_project(db, project) as p:
-        table = p.cases.describe(attributes)
+        table = p.cases.describe(attributes, unit="groups" if groups else "participants")
     if fmt == "docx":
         from thematica.exporters.docx_table import write_table_docx
 

@@ -18,6 +18,13 @@ codebook_app = typer.Typer(
 app.add_typer(codebook_app, name="codebook")
 
 CodeField = Annotated[str | None, typer.Option()]
+Exclusive = Annotated[
+    bool | None,
+    typer.Option(
+        "--exclusive/--not-exclusive",
+        help="Its direct subcodes are mutually exclusive alternatives (for reconciliation).",
+    ),
+]
 
 
 def _given(**options: str | None) -> dict[str, str]:
@@ -71,6 +78,11 @@ def codebook_show(
     ):
         if info.get(key):
             ui.out.print(f"[bold]{key}[/bold]: {info[key]}", highlight=False)
+    if info.get("exclusive"):
+        ui.out.print(
+            "[bold]exclusive[/bold]: yes (its direct subcodes are mutually exclusive)",
+            highlight=False,
+        )
 
 
 @codebook_app.command("import")
@@ -78,12 +90,24 @@ def codebook_import(
     file: Path,
     db: Db = None,
     project: ProjectName = None,
+    path_separator: Annotated[
+        str | None,
+        typer.Option(
+            "--path-separator",
+            help="Table with a 'path' column (no 'name'): what separates levels, e.g. ' > ' "
+            "(default '/'). Tables with name and parent columns need none.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Merge a codebook file (.yaml, .csv or REFI-QDA .qdc) into the project's codebook."""
+    """Merge a codebook file (.yaml, a .csv/.xlsx/.docx table, or .qdc) into the codebook.
+
+    A table has one row per code: name, parent (path or unique name; blank = top level) and
+    any of the fields. A '/' inside a name is part of the name, never a level.
+    """
     with open_project(db, project) as p:
-        report = p.codebook.import_file(file)
+        report = p.codebook.import_file(file, path_separator=path_separator)
     UI(quiet, verbose).info(
         f"Codebook: {len(report.created)} code(s) added, {len(report.updated)} updated."
     )
@@ -92,7 +116,10 @@ def codebook_import(
 @codebook_app.command("export")
 def codebook_export(
     file: Annotated[
-        str, typer.Argument(help="Output file (.yaml, .csv or .qdc), or - for standard output.")
+        str,
+        typer.Argument(
+            help="Output file (.yaml, .csv, .xlsx, .docx or .qdc), or - for standard output."
+        ),
     ],
     db: Db = None,
     project: ProjectName = None,
@@ -103,7 +130,7 @@ def codebook_export(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Write the codebook as YAML or CSV."""
+    """Write the codebook as YAML, a table (CSV, Excel, Word) or REFI-QDA .qdc."""
     ui = UI(quiet, verbose)
     with open_project(db, project) as p:
         if file == "-":
@@ -151,6 +178,7 @@ def codebook_add(
     sem_level: CodeField = None,
     colour: CodeField = None,
     memo: CodeField = None,
+    exclusive: Exclusive = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -166,8 +194,11 @@ def codebook_add(
         memo=memo,
     )
     with open_project(db, project) as p:
-        path = p.codebook.add(name, parent, **fields)
-    UI(quiet, verbose).info(f"Added {path}")
+        path = p.codebook.add(name, parent, **fields, exclusive=exclusive)
+    ui = UI(quiet, verbose)
+    ui.info(f"Added {path}")
+    if "/" in name and parent is None:
+        ui.info(f"note: {name!r} is one code; to make a subcode, use --parent")
 
 
 @codebook_app.command("update")
@@ -184,6 +215,7 @@ def codebook_update(
     sem_level: CodeField = None,
     colour: CodeField = None,
     memo: CodeField = None,
+    exclusive: Exclusive = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -199,11 +231,35 @@ def codebook_update(
         colour=colour,
         memo=memo,
     )
-    if not fields:
+    if not fields and exclusive is None:
         raise InputError("nothing to change: give --name or a field such as --definition")
     with open_project(db, project) as p:
-        p.codebook.update(code, **fields)
+        p.codebook.update(code, **fields, **({} if exclusive is None else {"exclusive": exclusive}))
     UI(quiet, verbose).info(f"Updated {code}")
+
+
+@codebook_app.command("exclusive")
+def codebook_exclusive(
+    code: str,
+    off: Annotated[
+        bool, typer.Option("--off", help="Undo: the subcodes may again be combined.")
+    ] = False,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Declare a code's direct subcodes mutually exclusive alternatives (a code group).
+
+    In reconciliation, coder A's X against coder B's Y under such a code is one "different
+    code" disagreement rather than two independent ones.
+    """
+    with open_project(db, project) as p:
+        changed = p.codebook.set_exclusive(code, not off)
+    state = "not mutually exclusive" if off else "mutually exclusive"
+    UI(quiet, verbose).info(
+        f"Subcodes of {code} are {state}" + ("" if changed else " (unchanged)") + "."
+    )
 
 
 @codebook_app.command("move")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
 from thematica.core.errors import InputError
+
+if TYPE_CHECKING:
+    from thematica.services.documents import ImportReport
 
 
 @app.command("import")
@@ -38,9 +42,20 @@ def import_(
     text_column: Annotated[
         str | None, typer.Option("--text-column", help="CSV: column holding the text.")
     ] = None,
+    text_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--text-columns",
+            help="Wide survey CSV: comma-separated question columns; one document per row "
+            "(named by --id-column), one turn per answered question.",
+        ),
+    ] = None,
     id_column: Annotated[
         str | None, typer.Option("--id-column", help="CSV: column naming the case.")
     ] = None,
+    max_columns: Annotated[
+        int, typer.Option("--max-columns", help="CSV: refuse tables wider than this.")
+    ] = 1000,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Force a text encoding.")
     ] = None,
@@ -62,12 +77,23 @@ def import_(
     ui = UI(quiet, verbose)
     if max_size <= 0:
         raise InputError("--max-size must be positive")
+    if max_columns <= 0:
+        raise InputError("--max-columns must be positive")
+    wide = tuple(c.strip() for c in text_columns.split(",") if c.strip()) if text_columns else None
+    if text_columns is not None and not wide:
+        raise InputError("--text-columns needs at least one column name")
+    if wide and text_column:
+        raise InputError("give --text-column (one text per row) or --text-columns, not both")
+    if wide and not id_column:
+        raise InputError("--text-columns needs --id-column naming each respondent")
     with open_project(db, project) as p:
         options = ImportOptions(
             max_bytes=int(max_size * 1024 * 1024),
             speaker_pattern=speaker_pattern or p.settings.get("speaker_pattern"),
             csv_text_column=text_column,
             csv_id_column=id_column,
+            csv_text_columns=wide,
+            max_columns=max_columns,
             encoding=encoding,
         )
         with ui.progress("Importing") as progress:
@@ -84,17 +110,82 @@ def import_(
         from thematica.services.documents import ImportLine
 
         ui.table(Table(ImportLine.from_report(report), title="Import"), fmt)
+        _import_warnings(ui, report)
         return
     for name in report.imported:
-        ui.detail(f"imported {name} ({report.encodings.get(name, 'binary format')})")
+        ui.detail(f"imported {escape(name)} ({report.encodings.get(name, 'binary format')})")
+    _print_speakers(ui, report, every=verbose or len(report.imported) <= SPEAKER_LINES)
+    _import_warnings(ui, report)
     for path, reason in report.skipped:
-        ui.info(f"[yellow]skipped[/yellow] {path}: {reason}")
+        ui.info(f"[yellow]skipped[/yellow] {escape(path)}: {escape(reason)}")
     ui.info(
         f"Imported {len(report.imported)} document(s)"
         + (f", created {len(report.cases_created)} case(s)" if report.cases_created else "")
         + (f", skipped {len(report.skipped)}" if report.skipped else "")
         + "."
     )
+
+
+#: Up to this many documents, ``import`` lists each one's speakers; above it, a summary.
+SPEAKER_LINES = 50
+
+
+def _print_speakers(ui: UI, report: ImportReport, *, every: bool) -> None:
+    def said(name: str) -> str:
+        found = report.speakers.get(name) or []
+        return ", ".join(found) if found else "none (no speaker labels found)"
+
+    if every:
+        for name in report.imported:
+            ui.info(f"{escape(name)}: speakers {escape(said(name))}")
+        return
+    groups: dict[str, int] = {}
+    for name in report.imported:
+        groups[said(name)] = groups.get(said(name), 0) + 1
+    ranked = sorted(groups.items(), key=lambda item: -item[1])
+    for speakers, n in ranked[:5]:
+        ui.info(f"{n} document(s): speakers {escape(speakers)}")
+    rest = sum(n for _, n in ranked[5:])
+    ui.info(
+        (f"{rest} more document(s) with other speakers; " if rest else "")
+        + "--verbose lists every document's speakers"
+    )
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _import_warnings(ui: UI, report: ImportReport) -> None:
+    """Say what an import did not do that the user probably expected it to."""
+    if report.single_turn:
+        n = len(report.single_turn)
+        hint = (
+            "give a pattern with --speaker-pattern '^(?P<speaker>[A-Z][a-z]+):' (remove the "
+            "documents and import again) or for every later import with 'thematica settings "
+            "--speaker-pattern REGEX'"
+        )
+        ui.info(
+            f"[yellow]warning:[/yellow] {n} document(s) have a single turn, so no speaker "
+            f"labels were recognised ({escape(_names(report.single_turn))}); {escape(hint)}"
+        )
+    if report.case_pattern:
+        shown = escape("'" + report.case_pattern + "'")
+        eligible = [n for n in report.imported if report.linked.get(n) != "file"]
+        unlinked = [n for n in eligible if n not in report.linked]
+        if eligible and len(unlinked) == len(eligible):
+            ui.info(
+                f"[yellow]warning:[/yellow] the case pattern {shown} "
+                f"matched none of the {len(eligible)} file name(s) (e.g. "
+                f"{escape(repr(eligible[0]))}); no document was linked to a case"
+            )
+        elif unlinked:
+            ui.info(
+                f"[yellow]warning:[/yellow] the case pattern {shown} "
+                f"did not match {len(unlinked)} of {len(eligible)} file name(s); not linked: "
+                f"{escape(_names(unlinked))}"
+            )
 
 
 documents_app = typer.Typer(help="List, read, link and remove documents.", no_args_is_help=True)
@@ -145,17 +236,38 @@ def documents_show(
 
 @documents_app.command("link")
 def documents_link(
-    document: str,
-    case: str,
+    document: Annotated[str | None, typer.Argument(show_default=False)] = None,
+    case: Annotated[str | None, typer.Argument(show_default=False)] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="CSV/XLSX with document and case columns: link them all (or none).",
+        ),
+    ] = None,
     db: Db = None,
     project: ProjectName = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Link a document to a case (created if new)."""
+    """Link a document to a case (created if new), or many at once with --from FILE."""
+    ui = UI(quiet, verbose)
+    if from_file is not None:
+        if document is not None or case is not None:
+            raise InputError("give DOCUMENT CASE or --from FILE, not both")
+        with open_project(db, project) as p:
+            report = p.documents.link_table(from_file)
+        ui.info(
+            f"Linked {len(report.linked)} document(s)"
+            + (f", created {len(report.cases_created)} case(s)" if report.cases_created else "")
+            + "."
+        )
+        return
+    if document is None or case is None:
+        raise InputError("give DOCUMENT and CASE, or --from FILE with document and case columns")
     with open_project(db, project) as p:
         p.documents.link_case(document, case)
-    UI(quiet, verbose).info(f"Linked {document} to case {case}.")
+    ui.info(f"Linked {escape(document)} to case {escape(case)}.")
 
 
 @documents_app.command("remove")

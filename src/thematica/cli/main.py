@@ -14,11 +14,12 @@ import typer
 
 from thematica.cli.app import app
 from thematica.cli.stats_cmd import stats
-from thematica.core.errors import ThematicaError
+from thematica.core.errors import InputError, ThematicaError
 
 #: Importing a command module registers its commands; this order is the order of ``--help``.
 COMMAND_MODULES = (
     "projects_cmd",
+    "members_cmd",
     "documents_cmd",
     "speakers_cmd",
     "cases_cmd",
@@ -49,6 +50,12 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI: user errors become one line on stderr and exit code 2, never a traceback."""
     command = typer.main.get_command(app)
     debug = bool(os.environ.get("THEMATICA_DEBUG"))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv = _take_acting_as(argv)
+    except ThematicaError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
     try:
         result = command.main(args=argv, prog_name="thematica", standalone_mode=False)
     except ThematicaError as exc:
@@ -84,6 +91,35 @@ def run(argv: list[str] | None = None) -> int:
         )
         return 1
     return int(result) if isinstance(result, int) else 0
+
+
+def _take_acting_as(argv: list[str]) -> list[str]:
+    """Accept ``--as NAME`` after the command as well as before it (``thematica code … --as
+    sam`` reads naturally); it is moved to the front, where the root option takes it."""
+    from thematica.cli.app import acting_as
+
+    acting_as["name"] = None
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out += argv[i:]
+            break
+        if arg == "--as" or arg.startswith("--as="):
+            value = arg[5:] if arg.startswith("--as=") else None
+            if value is None:
+                if i + 1 >= len(argv):
+                    raise InputError("--as needs a user name")
+                value = argv[i + 1]
+                i += 1
+            if not value.strip():
+                raise InputError("--as needs a user name")
+            acting_as["name"] = value.strip()
+        else:
+            out.append(arg)
+        i += 1
+    return out
 
 
 def main() -> None:

@@ -136,6 +136,14 @@ def settings(
         str | None,
         typer.Option("--sem-levels", help="Comma-separated SEM levels, innermost first."),
     ] = None,
+    blind: Annotated[
+        bool | None,
+        typer.Option(
+            "--blind/--open",
+            help="Blind coding (coders see only their own layer) or open comparison to all.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Fmt = Format.table,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -147,9 +155,15 @@ def settings(
     levels = sem_levels.split(",") if sem_levels is not None else None
     with open_project(db, project) as p:
         current = p.configure(
-            speaker_pattern=speaker_pattern, case_pattern=case_pattern, sem_levels=levels
+            speaker_pattern=speaker_pattern,
+            case_pattern=case_pattern,
+            sem_levels=levels,
+            blind=blind,
         )
-    rows = [SettingRow(k, ", ".join(v) if isinstance(v, list) else v) for k, v in current.items()]
+    rows = [
+        SettingRow(k, ", ".join(v) if isinstance(v, list) else None if v is None else str(v))
+        for k, v in current.items()
+    ]
     UI(quiet, verbose).table(Table(rows, title="Settings"), fmt)
 
 

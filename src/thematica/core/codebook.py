@@ -1,7 +1,9 @@
 """Codebook documents and their comparison, independent of storage.
 
-A codebook travels as a tree of :class:`CodeSpec` (YAML/CSV files, templates, snapshots of a
-frozen version). Codes are addressed by *path*: names from the root joined by ``/``.
+A codebook travels as a tree of :class:`CodeSpec` (YAML/CSV/XLSX/DOCX files, templates,
+snapshots of a frozen version). Codes are addressed by *path*: names from the root joined by
+``/``, or by a unique name. A name may itself contain ``/``; lookups try the exact path and name
+before splitting, and report a term that could mean two codes as ambiguous.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ FIELDS = (
     "sem_level",
     "colour",
     "memo",
+    "exclusive",
 )
+#: Fields holding a yes/no value (``None`` in a file means "not stated": an import leaves it).
+BOOL_FIELDS = ("exclusive",)
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0"}
+#: A code field's cleaned value: text, yes/no, or ``None`` (not set).
+FieldValue = str | bool | None
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -43,9 +52,11 @@ class CodeSpec:
     sem_level: str | None = None
     colour: str | None = None
     memo: str = ""
+    #: the direct subcodes are mutually exclusive alternatives; ``None``: the file does not say
+    exclusive: bool | None = None
     children: list[CodeSpec] = field(default_factory=list)
 
-    def fields(self) -> dict[str, str | None]:
+    def fields(self) -> dict[str, FieldValue]:
         return {f: getattr(self, f) for f in FIELDS}
 
 
@@ -58,25 +69,45 @@ def split_path(path: str) -> list[str]:
 
 
 def check_name(name: str) -> str:
+    """A code name, whitespace collapsed. It may contain ``/`` ("optimism / positivity"): a
+    name is always one code; only ``parent`` (or an explicit path separator) makes subcodes."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InputError("a code needs a name")
-    if PATH_SEP in cleaned:
-        raise InputError(f"code name {cleaned!r} may not contain '{PATH_SEP}' (it separates paths)")
     if len(cleaned) > 300:
         raise InputError(f"code name {cleaned[:40]!r}... is longer than 300 characters")
     return cleaned
 
 
+def parse_bool(raw: Any, what: str) -> bool | None:
+    """A yes/no cell or YAML value; blank means "not stated" (``None``)."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise InputError(f"{what} must be true or false, not {str(raw)!r}")
+
+
 def check_fields(
     values: Mapping[str, Any], sem_levels: Sequence[str], where: str = ""
-) -> dict[str, str | None]:
+) -> dict[str, FieldValue]:
     """Validate user-supplied code fields; returns them cleaned (empty optional -> None)."""
-    out: dict[str, str | None] = {}
+    out: dict[str, FieldValue] = {}
     prefix = f"{where}: " if where else ""
     for key, raw in values.items():
         if key not in FIELDS:
             raise InputError(f"{prefix}unknown code field {key!r} (known: {', '.join(FIELDS)})")
+        if key in BOOL_FIELDS:
+            try:
+                out[key] = parse_bool(raw, key)
+            except InputError as exc:
+                raise InputError(f"{prefix}{exc}") from exc
+            continue
         value = None if raw is None else str(raw).strip()
         if key in TEXT_FIELDS:
             out[key] = value or ""

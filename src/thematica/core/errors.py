@@ -6,11 +6,21 @@ can print one clear line and leave the database untouched. Anything else is a bu
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ThematicaError(Exception):
-    """Base class: a problem with the user's input or request, explained in one line."""
+    """Base class: a problem with the user's input or request, explained in one line.
+
+    ``detail`` carries the same facts as data (what was asked, by whom, which value), so a
+    face other than the command line (the web API) can answer without parsing the sentence.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str = "", **detail: Any) -> None:
+        super().__init__(message)
+        self.detail: dict[str, Any] = detail
 
 
 class InputError(ThematicaError):
@@ -27,3 +37,7 @@ class ConflictError(ThematicaError):
 
 class QuerySyntaxError(ThematicaError):
     """A code query or attribute filter that cannot be parsed."""
+
+
+class PermissionDenied(ThematicaError):
+    """The acting person's role in the project does not allow this operation."""

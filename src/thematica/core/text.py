@@ -30,14 +30,18 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-# Label words that can stand alone or take a number/letter ("Participant 11", "Speaker B").
+# Label words that can stand alone or take a number/letter ("Participant 11", "Speaker B"):
+# the roles of interview, focus-group, survey and therapy transcripts.
 _ROLE_WORDS = (
     "Interviewer|Interviewee|Moderator|Facilitator|Participant|Respondent|Speaker|Researcher"
+    "|Therapist|Counsell?or|Client|Patient"
 )
 _LABEL = (
     r"(?P<speaker>"
     rf"(?i:{_ROLE_WORDS})(?:[ \t]?(?:\d{{1,4}}|[A-Z]))?"  # Interviewer, Participant 11, Speaker B
     r"|P[ \t]?\d{1,4}"  # P11, P 3
+    r"|Q[ \t]?\d{1,3}"  # Q1, Q 12 (question-numbered transcripts)
+    r"|IV|IE"  # interviewer / interviewee abbreviations
     r"|[IRQA]"  # single-letter Q/A styles; capital only, so "a:" in prose is not a label
     r")"
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,30 +77,51 @@ def _text_column(header: list[str], path: Path, options: ImportOptions) -> int:
     )
 
 
-def _header(row: list[str], path: Path) -> list[str]:
+def check_width(width: int, path: Path | str, limit: int) -> None:
+    """Refuse an over-wide table before any per-column work (one attribute per column)."""
+    if width > limit:
+        raise fail(
+            path,
+            f"the table has {width:,} columns, over the limit of {limit:,} "
+            "(raise --max-columns if they are all wanted)",
+        )
+
+
+def header_of(row: list[str], path: Path, limit: int) -> list[str]:
+    """The stripped column names, refusing unnamed, repeated or too many columns."""
+    check_width(len(row), path, limit)
     header = [name.strip() for name in row]
     for index, name in enumerate(header, start=1):
         if not name:
             raise fail(path, f"column {index} has no name in the header row")
-    duplicates = sorted({name for name in header if header.count(name) > 1})
+    duplicates = sorted(name for name, n in Counter(header).items() if n > 1)
     if duplicates:
         raise fail(path, f"duplicate column names in the header: {', '.join(duplicates)}")
     return header
 
 
-def parse(path: Path, options: ImportOptions) -> list[ParsedDocument]:
+def open_rows(path: Path, options: ImportOptions) -> tuple[Reader, str]:
+    """A CSV reader over the decoded, normalised file, and the encoding that decoded it."""
     data = read_input(path, options)
     raw, encoding = decode_bytes(data, path.name, options.encoding)
     text = normalise(raw)
     # Whole transcripts in one cell exceed csv's 128 KiB default field limit.
     csv.field_size_limit(max(csv.field_size_limit(), min(options.max_bytes, sys.maxsize)))
-    reader = _rows(text, sniff_delimiter(text))
+    return _rows(text, sniff_delimiter(text)), encoding
+
+
+def parse(path: Path, options: ImportOptions) -> list[ParsedDocument]:
+    if options.csv_text_columns:
+        from thematica.importers.survey import parse_wide
+
+        return parse_wide(path, options)
+    reader, encoding = open_rows(path, options)
     documents: list[ParsedDocument] = []
     try:
         header_row = next((row for row in reader if row), None)
         if header_row is None:
             raise fail(path, "the file has no text")
-        header = _header(header_row, path)
+        header = header_of(header_row, path, options.max_columns)
         text_at = _text_column(header, path, options)
         id_at = (
             _find_column(header, options.csv_id_column, path, "id")

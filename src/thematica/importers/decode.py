@@ -35,6 +35,34 @@ _UNDECODABLE = (
 _BINARY = "looks like a binary file, not text"
 
 
+_SAMPLE = 4096
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes look like BOM-less UTF-16 text.
+
+    Text in a Latin script saved as UTF-16 has a zero byte in every other position (the high
+    byte of each character), on the odd side for little-endian and the even side for big-endian;
+    a binary file has zeros scattered on both sides.
+    """
+    sample = data[:_SAMPLE]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_zero, odd_zero = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_zero > 0.6 and even_zero < 0.05:
+        codec = "utf-16-le"
+    elif even_zero > 0.6 and odd_zero < 0.05:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        data[: len(data) - len(data) % 2].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return codec
+
+
 def _too_many_controls(count: int, total: int) -> bool:
     return total > 0 and count / total > _MAX_CONTROL_SHARE
 
@@ -85,6 +113,12 @@ def decode_bytes(data: bytes, name: str, forced: str | None = None) -> tuple[str
             return text, codec
 
     if b"\x00" in data:
+        wide = _utf16_without_bom(data)
+        if wide is not None:
+            raise fail(
+                name,
+                f"looks like {wide.upper()} text without a byte-order mark; pass --encoding {wide}",
+            )
         raise fail(name, _BINARY)
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     if _too_many_controls(controls, len(data)):

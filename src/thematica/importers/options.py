@@ -18,5 +18,11 @@ class ImportOptions:
     speaker_pattern: str | None = None
     csv_text_column: str | None = None
     csv_id_column: str | None = None
+    #: A wide survey table: these columns are questions, each row one respondent's document
+    #: with one turn per answered question (see ``importers.survey``).
+    csv_text_columns: tuple[str, ...] | None = None
+    #: Tables wider than this are refused at once: each column becomes an attribute, and a
+    #: runaway export (100,000 columns) would otherwise take minutes to refuse or store.
+    max_columns: int = 1000
     #: Force a text encoding instead of detecting it.
     encoding: str | None = None

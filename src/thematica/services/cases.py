@@ -15,7 +15,7 @@ from thematica.core.errors import InputError, NotFoundError
 from thematica.core.filters import AttributeInfo
 from thematica.core.models import AttributeType
 from thematica.core.tables import Table
-from thematica.services.tabular import read_table
+from thematica.services.tabular import MAX_COLUMNS, read_table
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ class Cases:
         types: Mapping[str, AttributeType | str] | None = None,
         orders: Mapping[str, Sequence[str]] | None = None,
         encoding: str | None = None,
+        max_columns: int = MAX_COLUMNS,
     ) -> CaseImportReport:
         """Cases and attribute values from a CSV/XLSX file with one row per case.
 
@@ -143,7 +144,7 @@ class Cases:
         Everything is checked before anything is written.
         """
         path = Path(path)
-        header, rows = read_table(path, encoding=encoding)
+        header, rows = read_table(path, encoding=encoding, max_columns=max_columns)
         if id_column not in header:
             raise InputError(
                 f"{path.name}: no column {id_column!r}; the columns are: {', '.join(header)}"
@@ -298,15 +299,33 @@ class Cases:
         frame.index.name = "case"
         return frame
 
-    def describe(self, attributes: Sequence[str] | None = None) -> Table[DescribeRow]:
-        """The participant table (Table 1): each attribute's values with n and percent of cases."""
+    def describe(
+        self, attributes: Sequence[str] | None = None, *, unit: str = "participants"
+    ) -> Table[DescribeRow]:
+        """The participant table (Table 1): each attribute's values with n and percent of cases.
+
+        With focus groups (speaker maps), the participants are the cases speakers stand for
+        and the cases of individual interviews; a case that is only a focus group's own case
+        describes the group, not a person, so it is left out (``unit="groups"`` describes those
+        group cases instead). Attributes no described case has a value for are then left out
+        unless named: group attributes say nothing of participants, and the reverse.
+        """
+        from thematica.services.speakers import load_attributor
+
+        if unit not in ("participants", "groups"):
+            raise InputError(f"Table 1 describes participants or groups, not {unit!r}")
         with self.project.db.read() as conn:
             infos = self.attribute_info(conn)
             values = self.values(conn)
+            groups = load_attributor(self.project, conn).group_cases()
         if not values:
             raise InputError(
                 "the project has no cases yet; import them with 'thematica cases import'"
             )
+        if groups or unit == "groups":
+            values = {c: v for c, v in values.items() if (c in groups) == (unit == "groups")}
+            if not values:
+                raise InputError("the project has no focus groups (speaker maps) to describe")
         if attributes:
             known = {a.name: a for a in infos}
             missing = [a for a in attributes if a not in known]
@@ -315,9 +334,14 @@ class Cases:
                     f"no attribute named {', '.join(map(repr, missing))}; known: {', '.join(known)}"
                 )
             infos = [known[a] for a in attributes]
+        elif groups:
+            infos = [
+                a for a in infos if any((v.get(a.name) or "").strip() for v in values.values())
+            ]
         rows = describe(infos, values)
+        title = "Focus groups" if unit == "groups" else "Participants"
         return Table(
             rows,
             columns=("attribute", "value", "n", "percent"),
-            title=f"Participants (N = {len(values)})",
+            title=f"{title} (N = {len(values)})",
         )

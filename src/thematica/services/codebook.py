@@ -2,53 +2,42 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from thematica.core.codebook import (
+    BOOL_FIELDS,
     FIELDS,
     CodebookChange,
     CodeSpec,
+    FieldValue,
     check_fields,
     check_name,
     diff_snapshots,
     join_path,
-    specs_from_tree,
-    split_path,
-    tree_to_data,
-    walk,
 )
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.code_index import CodeIndex as CodeIndex  # re-exported
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
-CSV_COLUMNS = ("path", *FIELDS)
-MAX_CODEBOOK_CHARS = 5_000_000
-
-
-class _PlainLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases, which a codebook never needs and which let a
-    small hostile file expand into an enormous tree (the "billion laughs")."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise InputError("YAML aliases (*name) are not allowed in a codebook file")
-        return super().compose_node(parent, index)
-
-
-FORMAT_VERSION = 1
+_EXPORT_FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".docx": "docx",
+    ".qdc": "qdc",
+}
 
 
 @dataclass(slots=True)
@@ -61,6 +50,8 @@ class CodeRow:
     colour: str | None
     definition: str
     codings: int
+    #: the code's direct subcodes are mutually exclusive alternatives
+    exclusive: bool = False
 
 
 @dataclass(slots=True)
@@ -79,10 +70,17 @@ class CodeTreeLine:
     sem_level: str | None
     origin: str | None
     codings: int
+    exclusive: str
 
     @staticmethod
     def of(row: CodeRow) -> CodeTreeLine:
-        return CodeTreeLine("    " * row.depth + row.name, row.sem_level, row.origin, row.codings)
+        return CodeTreeLine(
+            "    " * row.depth + row.name,
+            row.sem_level,
+            row.origin,
+            row.codings,
+            "subcodes" if row.exclusive else "",
+        )
 
 
 @dataclass(slots=True)
@@ -100,81 +98,6 @@ class ChangeRow:
 class CodebookImportReport:
     created: list[str]
     updated: list[str]
-
-
-class CodeIndex:
-    """All codes of a project in memory: paths, children and lookup by path or name."""
-
-    def __init__(self, rows: Iterable[Any]) -> None:
-        self.rows = {r.id: r for r in rows}
-        self.children: dict[int | None, list[int]] = {}
-        for row in sorted(self.rows.values(), key=lambda r: (r.position, r.id)):
-            self.children.setdefault(row.parent_id, []).append(row.id)
-        self.paths: dict[int, str] = {}
-        for cid in self.depth_first():
-            row = self.rows[cid]
-            parent = self.paths.get(row.parent_id) if row.parent_id else None
-            self.paths[cid] = join_path([parent, row.name] if parent else [row.name])
-        self.by_path = {p.casefold(): cid for cid, p in self.paths.items()}
-        self.by_name: dict[str, list[int]] = {}
-        for cid, row in self.rows.items():
-            self.by_name.setdefault(row.name.casefold(), []).append(cid)
-
-    def depth_first(self, root: int | None = None) -> list[int]:
-        out: list[int] = []
-        stack = list(reversed(self.children.get(root, [])))
-        while stack:
-            cid = stack.pop()
-            out.append(cid)
-            stack.extend(reversed(self.children.get(cid, [])))
-        return out
-
-    def depth(self, cid: int) -> int:
-        return self.paths[cid].count("/")
-
-    def find(self, term: str) -> int | None:
-        key = join_path(split_path(term)).casefold()
-        if key in self.by_path:
-            return self.by_path[key]
-        ids = self.by_name.get(key, [])
-        if len(ids) > 1:
-            paths = sorted(self.paths[i] for i in ids)
-            raise InputError(f"code name {term!r} is ambiguous; use a path: {'; '.join(paths)}")
-        return ids[0] if ids else None
-
-    def resolve(self, term: str) -> int:
-        cid = self.find(term)
-        if cid is None:
-            raise NotFoundError(f"no code {term!r} in the codebook")
-        return cid
-
-    def subtree(self, cid: int) -> list[int]:
-        return [cid, *self.depth_first(cid)]
-
-    def snapshot(self) -> list[dict[str, Any]]:
-        """Flat rows (id, path, parent path, fields) for versions and comparisons."""
-        out = []
-        for cid in self.depth_first():
-            row = self.rows[cid]
-            out.append(
-                {
-                    "id": cid,
-                    "path": self.paths[cid],
-                    "name": row.name,
-                    "parent": self.paths.get(row.parent_id) if row.parent_id else None,
-                    **{f: getattr(row, f) for f in FIELDS},
-                }
-            )
-        return out
-
-    def specs(self, root: int | None = None) -> list[CodeSpec]:
-        out = []
-        for cid in self.children.get(root, []):
-            row = self.rows[cid]
-            spec = CodeSpec(name=row.name, **{f: getattr(row, f) for f in FIELDS})
-            spec.children = self.specs(cid)
-            out.append(spec)
-        return out
 
 
 class Codebook:
@@ -209,6 +132,7 @@ class Codebook:
                 colour=index.rows[cid].colour,
                 definition=index.rows[cid].definition,
                 codings=int(counts.get(cid, 0)),
+                exclusive=bool(index.rows[cid].exclusive),
             )
             for cid in index.depth_first()
         ]
@@ -259,7 +183,7 @@ class Codebook:
         index: CodeIndex,
         name: str,
         parent_id: int | None,
-        values: dict[str, str | None],
+        values: dict[str, FieldValue],
         actor: str | None,
     ) -> int:
         from thematica.services.project import now
@@ -271,7 +195,9 @@ class Codebook:
         base = {
             f: ("" if f in ("definition", "inclusion", "exclusion", "example", "memo") else None)
             for f in FIELDS
+            if f not in BOOL_FIELDS
         }
+        values = {k: v for k, v in values.items() if not (k in BOOL_FIELDS and v is None)}
         cid: int = conn.execute(
             insert(t.code).values(
                 project_id=self.project.id,
@@ -290,7 +216,7 @@ class Codebook:
         index.rows[cid] = row
         index.children.setdefault(parent_id, []).append(cid)
         index.paths[cid] = path
-        index.by_path[path.casefold()] = cid
+        index.add_path(cid, path)
         index.by_name.setdefault(name.casefold(), []).append(cid)
         self._record(conn, "create", path, cid, actor=actor)
         return cid
@@ -300,13 +226,17 @@ class Codebook:
         conn: Connection,
         index: CodeIndex,
         cid: int,
-        values: dict[str, str | None],
+        values: dict[str, FieldValue],
         actor: str | None,
     ) -> bool:
         from thematica.services.project import now
 
         row = index.rows[cid]
-        changed = {k: v for k, v in values.items() if (getattr(row, k) or None) != (v or None)}
+        changed = {
+            k: v
+            for k, v in values.items()
+            if (getattr(row, k) or None) != (v or None) and not (k in BOOL_FIELDS and v is None)
+        }
         if not changed:
             return False
         conn.execute(t.code.update().where(t.code.c.id == cid).values(updated_at=now(), **changed))
@@ -340,6 +270,21 @@ class Codebook:
                 self._rename(conn, index, cid, check_name(new_name), actor)
             self._update(conn, index, cid, values, actor)
             self.project.audit(conn, "update_code", actor, path=path, fields=sorted(fields))
+
+    def set_exclusive(self, path: str, exclusive: bool = True, *, actor: str | None = None) -> bool:
+        """Declare (or undeclare) a code's direct subcodes mutually exclusive alternatives.
+
+        Reconciliation then treats coder A's X against coder B's Y under this code as one
+        "different code" disagreement instead of two. Returns whether anything changed.
+        """
+        with self.project.db.write() as conn:
+            index = self.index(conn)
+            cid = index.resolve(path)
+            changed = self._update(conn, index, cid, {"exclusive": bool(exclusive)}, actor)
+            self.project.audit(
+                conn, "set_exclusive", actor, path=index.paths[cid], exclusive=bool(exclusive)
+            )
+            return changed
 
     def _rename(
         self, conn: Connection, index: CodeIndex, cid: int, name: str, actor: str | None
@@ -398,9 +343,15 @@ class Codebook:
             self.project.audit(conn, "remove_code", actor, path=path, codings=int(used))
             return int(used)
 
-    # -- files --------------------------------------------------------------------------
-    def read_file(self, path: str | Path) -> list[CodeSpec]:
-        """Parse a codebook file (.yaml/.yml/.csv) into specs, validating every field."""
+    # -- files (formats in services/codebook_files.py) ---------------------------------
+    def read_file(self, path: str | Path, *, path_separator: str | None = None) -> list[CodeSpec]:
+        """Parse a codebook file (.yaml/.yml, .csv/.xlsx/.docx table, .qdc) into specs.
+
+        ``path_separator``: how a table's ``path`` column separates levels (default ``/``);
+        tables with ``name`` and ``parent`` columns need none.
+        """
+        from thematica.services import codebook_files as files
+
         path = Path(path)
         if not path.exists():
             raise InputError(f"{path}: no such file")
@@ -410,77 +361,33 @@ class Codebook:
 
             text, _enc = decode_bytes(path.read_bytes(), path.name)
             return self.parse_yaml(text, path.name)
-        if suffix == ".csv":
-            from thematica.services.tabular import read_table
-
-            header, rows = read_table(path)
-            return self.parse_csv(header, rows, path.name)
+        if suffix in files.TABLE_SUFFIXES:
+            header, rows = files.read_table_file(path)
+            return files.parse_table(
+                header,
+                rows,
+                path.name,
+                self.project.sem_levels,
+                index=self.index(),
+                path_separator=path_separator,
+            )
         if suffix == ".qdc":
             return self.project.refi.codebook_specs(path)
-        raise InputError(f"{path.name}: expected a .yaml, .yml, .csv or .qdc codebook")
+        raise InputError(
+            f"{path.name}: expected a .yaml, .yml, .csv, .xlsx, .docx or .qdc codebook"
+        )
 
     def parse_yaml(self, text: str, name: str = "codebook") -> list[CodeSpec]:
-        if len(text) > MAX_CODEBOOK_CHARS:
-            raise InputError(f"{name}: a codebook file over {MAX_CODEBOOK_CHARS:,} characters")
-        try:
-            data = yaml.load(text, Loader=_PlainLoader)  # a SafeLoader subclass
-        except InputError as exc:
-            raise InputError(f"{name}: {exc}") from exc
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" at line {where.line + 1}" if where is not None else ""
-            raise InputError(f"{name}: not valid YAML{line}") from exc
-        if not isinstance(data, dict) or "codes" not in data:
-            raise InputError(f"{name}: a codebook file needs a top-level 'codes:' list")
-        levels = self.project.sem_levels
-        wanted = data.get("sem_levels") or []
-        unknown = [lvl for lvl in wanted if str(lvl).lower() not in levels]
-        if unknown:
-            raise InputError(
-                f"{name}: uses SEM levels this project lacks: {', '.join(map(str, unknown))}"
-            )
-        try:
-            return specs_from_tree(data["codes"], levels)
-        except InputError as exc:
-            raise InputError(f"{name}: {exc}") from exc
+        from thematica.services.codebook_files import parse_yaml
 
-    def parse_csv(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], name: str
-    ) -> list[CodeSpec]:
-        if "path" not in header:
-            raise InputError(f"{name}: a codebook CSV needs a 'path' column")
-        unknown = [h for h in header if h and h not in CSV_COLUMNS]
-        if unknown:
-            raise InputError(
-                f"{name}: unknown columns {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)})"
-            )
-        roots: list[CodeSpec] = []
-        by_path: dict[str, CodeSpec] = {}
-        for n, row in enumerate(rows, 2):
-            data = dict(zip(header, row, strict=True))
-            parts = [check_name(p) for p in split_path(data.pop("path", ""))]
-            if not parts:
-                raise InputError(f"{name}: row {n} has an empty path")
-            try:
-                values = check_fields({k: v for k, v in data.items() if k}, self.project.sem_levels)
-            except InputError as exc:
-                raise InputError(f"{name}: row {n}: {exc}") from exc
-            siblings = roots
-            for depth, part in enumerate(parts):
-                key = join_path(parts[: depth + 1]).casefold()
-                if key not in by_path:
-                    spec = CodeSpec(name=part)
-                    by_path[key] = spec
-                    siblings.append(spec)
-                siblings = by_path[key].children
-            target = by_path[join_path(parts).casefold()]
-            for k, v in values.items():
-                setattr(target, k, v)
-        return roots
+        return parse_yaml(text, name, self.project.sem_levels)
 
-    def import_file(self, path: str | Path, *, actor: str | None = None) -> CodebookImportReport:
+    def import_file(
+        self, path: str | Path, *, path_separator: str | None = None, actor: str | None = None
+    ) -> CodebookImportReport:
         """Merge a codebook file: new codes are added, existing paths get the file's fields."""
-        return self.apply_specs(self.read_file(path), source=str(path), actor=actor)
+        specs = self.read_file(path, path_separator=path_separator)
+        return self.apply_specs(specs, source=str(path), actor=actor)
 
     def apply_specs(
         self, specs: Sequence[CodeSpec], *, source: str, actor: str | None = None
@@ -488,19 +395,31 @@ class Codebook:
         report = CodebookImportReport([], [])
         with self.project.db.write() as conn:
             index = self.index(conn)
-            for path, spec in walk(specs):
-                parts = split_path(path)
-                parent_path = join_path(parts[:-1]) if len(parts) > 1 else None
-                parent_id = index.by_path[parent_path.casefold()] if parent_path else None
-                existing = index.by_path.get(path.casefold())
-                values = {k: v for k, v in spec.fields().items()}
-                if existing is None:
-                    self._create(conn, index, spec.name, parent_id, values, actor)
-                    report.created.append(path)
-                else:
-                    present: dict[str, str | None] = {k: v for k, v in values.items() if v}
-                    if self._update(conn, index, existing, present, actor):
-                        report.updated.append(path)
+
+            def merge(items: Sequence[CodeSpec], parent_id: int | None) -> None:
+                # matched by name under the same parent: a "/" in a name is never a level
+                for spec in items:
+                    folded = spec.name.casefold()
+                    siblings = index.children.get(parent_id, [])
+                    existing = next(
+                        (s for s in siblings if index.rows[s].name.casefold() == folded), None
+                    )
+                    values = spec.fields()
+                    if existing is None:
+                        cid = self._create(conn, index, spec.name, parent_id, values, actor)
+                        report.created.append(index.paths[cid])
+                    else:
+                        cid = existing
+                        present: dict[str, FieldValue] = {
+                            k: v
+                            for k, v in values.items()
+                            if v or (k in BOOL_FIELDS and v is not None)
+                        }
+                        if self._update(conn, index, cid, present, actor):
+                            report.updated.append(index.paths[cid])
+                    merge(spec.children, cid)
+
+            merge(specs, None)
             self.project.audit(
                 conn,
                 "import_codebook",
@@ -512,35 +431,40 @@ class Codebook:
         return report
 
     def export_text(self, fmt: str = "yaml") -> str:
-        index = self.index()
+        from thematica.services import codebook_files as files
+
+        specs = self.index().specs()
         if fmt == "yaml":
-            data = {
-                "thematica_codebook": FORMAT_VERSION,
-                "name": self.project.name,
-                "sem_levels": self.project.sem_levels,
-                "codes": tree_to_data(index.specs()),
-            }
-            return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+            return files.yaml_text(specs, self.project.name, self.project.sem_levels)
         if fmt == "csv":
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(CSV_COLUMNS)
-            for path, spec in walk(index.specs()):
-                writer.writerow([path, *[spec.fields()[f] or "" for f in FIELDS]])
-            return buf.getvalue()
+            return files.csv_text(specs)
         raise InputError(f"unknown codebook format {fmt!r}; use yaml or csv")
 
     def export(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write the codebook as YAML, CSV, XLSX, Word (a table) or REFI-QDA .qdc."""
         from thematica.exporters.atomic import write_atomic
+        from thematica.services import codebook_files as files
 
         path = Path(path)
-        fmt = fmt or {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".qdc": "qdc"}.get(
-            path.suffix.lower()
-        )
+        fmt = fmt or _EXPORT_FORMATS.get(path.suffix.lower())
         if fmt == "qdc":
             return self.project.refi.export_codebook(path)
+        if fmt in ("xlsx", "docx"):
+            rows = files.table_rows(self.index().specs())
+            if fmt == "xlsx":
+                from thematica.exporters.xlsx_tables import sheets_to_xlsx
+
+                data = sheets_to_xlsx({"Codebook": (files.TABLE_COLUMNS, rows)})
+            else:
+                from thematica.exporters.codebook_docx import codebook_docx_bytes
+
+                title = f"Codebook: {self.project.name}"
+                data = codebook_docx_bytes(title, files.TABLE_COLUMNS, rows)
+            return write_atomic(path, data)
         if fmt is None:
-            raise InputError(f"{path.name}: choose a .yaml, .csv or .qdc file name (or --format)")
+            raise InputError(
+                f"{path.name}: choose a .yaml, .csv, .xlsx, .docx or .qdc file name (or a format)"
+            )
         return write_atomic(path, self.export_text(fmt))
 
     # -- templates ----------------------------------------------------------------------

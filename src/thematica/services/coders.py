@@ -75,6 +75,7 @@ class CoderLayers:
         from thematica.services.project import now
 
         name = check_coder_name(name)
+        self.project.access.check_write_layer(name)
         if kind is not None:
             kind = check_kind(kind)
         row = conn.execute(
@@ -194,10 +195,14 @@ class CoderLayers:
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",") if n.strip()]
         if [n.lower() for n in names] == ["all"]:
+            for n in rows:
+                self.project.access.check_read_layer(n, kinds[n])
             return {v: k for k, v in rows.items()}
         unknown = [n for n in names if n not in rows]
         if unknown:
             raise NotFoundError(
                 f"no coder named {', '.join(map(repr, unknown))}; coders: {', '.join(rows)}"
             )
+        for n in names:  # blind coding: the one place every read of a layer passes
+            self.project.access.check_read_layer(n, kinds[n])
         return {rows[n]: n for n in names}

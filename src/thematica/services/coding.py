@@ -132,6 +132,7 @@ class Coding(CoderLayers):
         from thematica.services.project import now
 
         coder = check_coder_name(coder)
+        self.project.access.check_write_layer(coder)
         q = _single()
         pid = self.project.id
         with self.project.db.write() as conn:
@@ -174,7 +175,7 @@ class Coding(CoderLayers):
                 {
                     "project_id": pid,
                     "at": stamp,
-                    "actor": actor or coder,
+                    "actor": actor or self.project.access.name,
                     "action": "code",
                     "detail": {
                         "applied": 1,

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from thematica.core.attributes import infer_type
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import AttributeType, ParsedDocument, Turn
 from thematica.core.tables import Table
@@ -30,6 +32,15 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     cases_created: list[str] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)
+    #: document -> the distinct speaker labels found, in order of first appearance
+    speakers: dict[str, list[str]] = field(default_factory=dict)
+    #: documents read as one single turn: probably labels the speaker pattern did not match
+    #: (survey answers imported one per row are not listed; one turn is what they are)
+    single_turn: list[str] = field(default_factory=list)
+    #: documents linked to a case, by how (``case``, ``pattern``, ``file``: from the file)
+    linked: dict[str, str] = field(default_factory=dict)
+    #: the case pattern used, when one was (so a caller can say that it matched nothing)
+    case_pattern: str | None = None
 
 
 @dataclass(slots=True)
@@ -40,13 +51,29 @@ class ImportLine:
     status: str
     detail: str
 
+    speakers: str = ""
+
     @staticmethod
     def from_report(report: ImportReport) -> list[ImportLine]:
         lines = [
-            ImportLine(name, "imported", report.encodings.get(name, "")) for name in report.imported
+            ImportLine(
+                name,
+                "imported",
+                report.encodings.get(name, ""),
+                ", ".join(report.speakers.get(name, [])),
+            )
+            for name in report.imported
         ]
         lines += [ImportLine(path, "skipped", reason) for path, reason in report.skipped]
         return lines
+
+
+@dataclass(slots=True)
+class LinkReport:
+    """What ``link_table`` did: the documents linked and the cases it had to create."""
+
+    linked: list[str] = field(default_factory=list)
+    cases_created: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -81,13 +108,35 @@ class DocumentRecord:
     turns: list[Turn]
 
 
-def _case_from_pattern(pattern: re.Pattern[str], stem: str) -> str | None:
-    match = pattern.search(stem)
-    if not match:
-        return None
-    if "case" in pattern.groupindex:
-        return match.group("case")
-    return match.group(1) if pattern.groups else match.group(0)
+def case_from_pattern(pattern: re.Pattern[str], file_name: str) -> str | None:
+    """The case a file name names: searched in the name without its extension, then (so that
+    ``^(P\\d+)\\.txt$`` works too) in the whole name. The group named ``case``, else the first
+    group, else the whole match is the case; ``None`` when nothing matches."""
+    path = Path(file_name)
+    for candidate in (path.stem, path.name):
+        match = pattern.search(candidate)
+        if match is None:
+            continue
+        if "case" in pattern.groupindex:
+            found = match.group("case")
+        else:
+            found = match.group(1) if pattern.groups else match.group(0)
+        if found and found.strip():
+            return found.strip()
+    return None
+
+
+def _speakers(turns: Sequence[Turn]) -> list[str]:
+    return list(dict.fromkeys(turn.speaker for turn in turns if turn.speaker))
+
+
+def _attribute_types(docs: Sequence[ParsedDocument]) -> dict[str, AttributeType]:
+    """Each file attribute's type, inferred over every value this import brings."""
+    values: dict[str, list[str]] = {}
+    for doc in docs:
+        for name, value in doc.attributes.items():
+            values.setdefault(name, []).append(value)
+    return {name: infer_type(found) for name, found in values.items()}
 
 
 def compile_case_pattern(pattern: str | None) -> re.Pattern[str] | None:
@@ -124,11 +173,15 @@ class Documents:
         options = options or ImportOptions(
             speaker_pattern=self.project.settings.get("speaker_pattern")
         )
-        pattern = compile_case_pattern(case_pattern or self.project.settings.get("case_pattern"))
+        pattern_text = case_pattern or self.project.settings.get("case_pattern")
+        pattern = compile_case_pattern(pattern_text)
         files = collect_files([Path(p) for p in paths])
         if not files:
             raise InputError("no importable files found in " + ", ".join(str(p) for p in paths))
-        report = ImportReport()
+        if self.project.db.dialect == "postgresql":
+            _refuse_beyond_postgresql(files)
+        report = ImportReport(case_pattern=pattern_text if pattern and not case else None)
+        how: dict[int, str] = {}
         parsed: list[ParsedDocument] = []
         for i, path in enumerate(files):
             progress(i, len(files), f"reading {path.name}")
@@ -140,14 +193,25 @@ class Documents:
                 report.skipped.append((str(path), str(exc)))
                 continue
             for doc in docs:
-                if doc.case is None:
-                    doc.case = case or (
-                        _case_from_pattern(pattern, Path(path).stem) if pattern else None
-                    )
+                if doc.case is not None:
+                    how[id(doc)] = "file"
+                elif case:
+                    doc.case, how[id(doc)] = case, "case"
+                elif pattern is not None:
+                    doc.case = case_from_pattern(pattern, Path(path).name)
+                    if doc.case is not None:
+                        how[id(doc)] = "pattern"
                 parsed.append(doc)
+        for doc in parsed:
+            too_long = next((tr.speaker for tr in doc.turns if len(tr.speaker or "") > 200), None)
+            if too_long is not None:
+                raise InputError(
+                    f"{doc.source_path or doc.name}: speaker label {too_long[:40]!r}… is over "
+                    "200 characters; the speaker pattern probably matches too much"
+                )
         progress(len(files), len(files), "storing")
         with self.project.db.write() as conn:
-            self._store(conn, parsed, report, progress)
+            self._store(conn, parsed, report, progress, how)
             self.project.audit(
                 conn,
                 "import",
@@ -158,7 +222,12 @@ class Documents:
         return report
 
     def _store(
-        self, conn: Connection, docs: list[ParsedDocument], report: ImportReport, progress: Progress
+        self,
+        conn: Connection,
+        docs: list[ParsedDocument],
+        report: ImportReport,
+        progress: Progress,
+        how: dict[int, str],
     ) -> None:
         pid = self.project.id
         existing = {
@@ -171,58 +240,49 @@ class Documents:
         from thematica.services.cases import CaseWriter
 
         cases = CaseWriter(self.project, conn)
+        kinds = _attribute_types(docs)
         now = _now()
         for i, doc in enumerate(docs):
+            where = doc.source_path or doc.name
+            if "row" in doc.metadata:  # a table row: the same answers may come from two people
+                where = f"{where} row {doc.metadata['row']}"
             digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
-            if digest in existing:
-                report.skipped.append(
-                    (doc.source_path or doc.name, f"already imported as {existing[digest]!r}")
-                )
+            if digest in existing and ("row" not in doc.metadata or existing[digest] == doc.name):
+                report.skipped.append((where, f"already imported as {existing[digest]!r}"))
                 continue
             if doc.name in names:
                 raise ConflictError(
-                    f"{doc.source_path or doc.name}: a different document named {doc.name!r} "
+                    f"{where}: a different document named {doc.name!r} "
                     "is already in the project; rename the file or remove the old document"
                 )
             case_id = None
             if doc.case:
                 case_id = cases.ensure(doc.case, report.cases_created)
                 for attr, value in doc.attributes.items():
-                    cases.set_value(case_id, attr, value, AttributeType.CATEGORICAL)
-            doc_id = conn.execute(
-                insert(t.document).values(
-                    project_id=pid,
-                    name=doc.name,
-                    text=doc.text,
-                    length=len(doc.text),
-                    sha256=digest,
-                    source_path=doc.source_path,
-                    source_format=doc.source_format,
-                    encoding=doc.encoding,
-                    case_id=case_id,
-                    imported_at=now,
-                    meta=dict(doc.metadata),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+                    cases.set_value(case_id, attr, value, kinds[attr])
+            if not doc.text:  # a respondent who answered nothing: a case, no document
+                report.skipped.append((where, "no answer in any text column (case kept)"))
+                continue
+            try:
+                doc_id = _insert_document(conn, pid, doc, digest, case_id, now)
+            except DBAPIError as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                first = str(exc.orig or exc).strip().splitlines()[0]
+                raise InputError(
+                    f"{where}: the database could not store this document "
+                    f"({len(doc.text):,} characters): {first}; split it into smaller files"
+                ) from exc
             if doc.turns:
-                conn.execute(
-                    insert(t.turn),
-                    [
-                        {
-                            "document_id": doc_id,
-                            "position": n,
-                            "start": turn.start,
-                            "end": turn.end,
-                            "speaker": turn.speaker,
-                            "time_start": turn.time_start,
-                            "time_end": turn.time_end,
-                        }
-                        for n, turn in enumerate(doc.turns)
-                    ],
-                )
+                _insert_turns(conn, doc_id, doc.turns)
             existing[digest] = doc.name
             names.add(doc.name)
             report.imported.append(doc.name)
+            report.speakers[doc.name] = _speakers(doc.turns)
+            if len(doc.turns) <= 1 and doc.source_format != "csv":
+                report.single_turn.append(doc.name)
+            if case_id is not None:
+                report.linked[doc.name] = how.get(id(doc), "file")
             if doc.encoding:
                 report.encodings[doc.name] = doc.encoding
             if i % 50 == 0:
@@ -322,6 +382,69 @@ class Documents:
             )
             self.project.audit(conn, "link_case", document=document, case=case)
 
+    def link_table(self, path: str | Path, *, encoding: str | None = None) -> LinkReport:
+        """Link many documents to cases from a CSV/XLSX with ``document`` and ``case`` columns.
+
+        Every row is checked first (known document, non-empty case, no document given two
+        different cases); then all links are written in one transaction, or none is.
+        """
+        from thematica.services.cases import CaseWriter
+        from thematica.services.tabular import read_table
+
+        path = Path(path)
+        header, rows = read_table(path, encoding=encoding)
+        folded = {h.casefold(): i for i, h in enumerate(header)}
+        missing = [c for c in ("document", "case") if c not in folded]
+        if missing:
+            raise InputError(
+                f"{path.name}: needs the columns document and case (missing: "
+                f"{', '.join(missing)}; found: {', '.join(header[:12])})"
+            )
+        doc_at, case_at = folded["document"], folded["case"]
+        wanted: dict[str, tuple[str, int]] = {}
+        for n, row in enumerate(rows, 2):
+            document, case = row[doc_at].strip(), " ".join(row[case_at].split())
+            if not document:
+                raise InputError(f"{path.name}: row {n}: the document column is empty")
+            if not case:
+                raise InputError(f"{path.name}: row {n}: no case for document {document!r}")
+            if document in wanted and wanted[document][0] != case:
+                before, row_before = wanted[document]
+                raise InputError(
+                    f"{path.name}: row {n}: document {document!r} is linked to {before!r} "
+                    f"in row {row_before} and to {case!r} here"
+                )
+            wanted[document] = (case, n)
+        report = LinkReport()
+        d = t.document.c
+        with self.project.db.write() as conn:
+            ids = {
+                name: doc_id
+                for doc_id, name in conn.execute(
+                    select(d.id, d.name).where(d.project_id == self.project.id)
+                )
+            }
+            for document, (_case, n) in wanted.items():
+                if document not in ids:
+                    raise NotFoundError(
+                        f"{path.name}: row {n}: no document named {document!r} in the project"
+                    )
+            writer = CaseWriter(self.project, conn)
+            for document, (case, _n) in wanted.items():
+                case_id = writer.ensure(case, report.cases_created)
+                conn.execute(
+                    t.document.update().where(d.id == ids[document]).values(case_id=case_id)
+                )
+                report.linked.append(document)
+            self.project.audit(
+                conn,
+                "link_cases",
+                file=str(path),
+                linked=len(report.linked),
+                cases_created=report.cases_created,
+            )
+        return report
+
     def remove(self, name: str) -> int:
         """Delete a document with its codings; returns how many codings went with it."""
         with self.project.db.write() as conn:
@@ -332,6 +455,75 @@ class Documents:
             conn.execute(delete(t.document).where(t.document.c.id == doc_id))
             self.project.audit(conn, "remove_document", document=name, codings=n)
         return int(n)
+
+
+#: PostgreSQL's search index works on 4 bytes per character and one allocation may not pass
+#: 1 GB, so a 300 MB document fails after half a minute; and indexing costs about 0.6 s per MB,
+#: so beyond 100 MB an import would run for minutes. Larger files are refused before reading.
+POSTGRESQL_MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
+
+
+def _refuse_beyond_postgresql(files: Sequence[Path]) -> None:
+    """Refuse at once, before reading, a file too large to store as one PostgreSQL document."""
+    for path in files:
+        size = path.stat().st_size
+        if size > POSTGRESQL_MAX_DOCUMENT_BYTES:
+            raise InputError(
+                f"{path.name}: {size / 2**20:,.0f} MB is more than a PostgreSQL project can "
+                f"index as one document ({POSTGRESQL_MAX_DOCUMENT_BYTES // 2**20} MB); "
+                "split the file into smaller documents"
+            )
+
+
+def _insert_document(
+    conn: Connection, pid: int, doc: ParsedDocument, digest: str, case_id: int | None, at: Any
+) -> int:
+    doc_id: int = conn.execute(
+        insert(t.document).values(
+            project_id=pid,
+            name=doc.name,
+            text=doc.text,
+            length=len(doc.text),
+            sha256=digest,
+            source_path=doc.source_path,
+            source_format=doc.source_format,
+            encoding=doc.encoding,
+            case_id=case_id,
+            imported_at=at,
+            meta=dict(doc.metadata),
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    return doc_id
+
+
+_TURN_COLUMNS = ("document_id", "position", "start", "end", "speaker", "time_start", "time_end")
+
+
+def _insert_turns(conn: Connection, doc_id: int, turns: Sequence[Turn]) -> None:
+    """All of a document's turns in one executemany.
+
+    A long transcript has a turn per line (1.6 million in 300 MB), and building SQLAlchemy's
+    per-row parameter dictionaries costs more than the insert itself: PostgreSQL gets the rows
+    by COPY, a driver taking positional parameters (SQLite) gets plain tuples.
+    """
+    rows = [
+        (doc_id, n, turn.start, turn.end, turn.speaker, turn.time_start, turn.time_end)
+        for n, turn in enumerate(turns)
+    ]
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY streams the rows in the transaction already open on this connection
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        columns = ", ".join(f'"{c}"' for c in _TURN_COLUMNS)
+        with cursor, cursor.copy(f"COPY turn ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    stmt = insert(t.turn).values({c: bindparam(c) for c in _TURN_COLUMNS})
+    compiled = stmt.compile(dialect=conn.dialect)
+    if compiled.positiontup == list(_TURN_COLUMNS):
+        conn.exec_driver_sql(str(compiled), rows)
+    else:
+        conn.execute(insert(t.turn), [dict(zip(_TURN_COLUMNS, row, strict=True)) for row in rows])
 
 
 def _now() -> Any:

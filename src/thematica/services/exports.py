@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from thematica.core.codebook import FIELDS
+from thematica.core.codebook import BOOL_FIELDS, FIELDS
 from thematica.core.errors import InputError
 from thematica.core.filters import AttributeInfo
 from thematica.core.models import AttributeType
@@ -151,7 +151,10 @@ class Exports:
             "depth": pd.array([index.depth(cid) for cid in order], dtype="Int64"),
         }
         for f in FIELDS:
-            data[f] = text(getattr(r, f) for r in rows)
+            if f in BOOL_FIELDS:
+                data[f] = pd.array([bool(getattr(r, f)) for r in rows], dtype="boolean")
+            else:
+                data[f] = text(getattr(r, f) for r in rows)
         data["codings"] = pd.array([int(counts.get(cid, 0)) for cid in order], dtype="Int64")
         return pd.DataFrame(data)
 

@@ -13,9 +13,11 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from thematica.core.access import Actor, Operation, Role
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import DEFAULT_SEM_LEVELS
 from thematica.core.tables import Table
+from thematica.services.access import current_user_name, role_of
 from thematica.store import Database, open_database
 from thematica.store import schema as t
 from thematica.store.engine import resolve_url
@@ -46,6 +48,8 @@ def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
         "sem_levels": list(sem_levels or DEFAULT_SEM_LEVELS),
         "speaker_pattern": None,
         "case_pattern": None,
+        # coders see only their own layer until an owner opens comparison (core/access.py)
+        "blind": True,
     }
 
 
@@ -56,7 +60,15 @@ class Project:
     >>> project.query("Staffing", coder="alex").to_dataframe()  # doctest: +SKIP
     """
 
-    def __init__(self, db: Database, project_id: int, name: str, settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        project_id: int,
+        name: str,
+        settings: dict[str, Any],
+        actor: Actor | None = None,
+    ) -> None:
+        from thematica.services.access import Access
         from thematica.services.agreement import Agreement
         from thematica.services.autocode import Autocode
         from thematica.services.batches import Batches
@@ -69,6 +81,7 @@ class Project:
         from thematica.services.exports import Exports
         from thematica.services.interop import Refi
         from thematica.services.matrix import Matrices
+        from thematica.services.members import Members
         from thematica.services.memos import Memos
         from thematica.services.prevalence import Prevalence
         from thematica.services.reports import Reports
@@ -81,6 +94,9 @@ class Project:
         self.id = project_id
         self.name = name
         self.settings = settings
+        #: who is acting, with their role here; every service checks it (services/access.py)
+        self.access = Access(self, actor or Actor(current_user_name(), Role.OWNER))
+        self.members = Members(self)
         self.documents = Documents(self)
         self.cases = Cases(self)
         self.speakers = Speakers(self)
@@ -119,16 +135,26 @@ class Project:
     def sem_levels(self) -> list[str]:
         return list(self.settings.get("sem_levels") or DEFAULT_SEM_LEVELS)
 
+    @property
+    def actor(self) -> Actor:
+        return self.access.actor
+
     def audit(self, conn: Connection, action: str, actor: str | None = None, **detail: Any) -> None:
-        """Append to the project's audit log, inside the caller's transaction."""
+        """Append to the project's audit log, inside the caller's transaction. The entry names
+        the acting person; ``actor`` names another (for example "demo") only when given."""
         conn.execute(
             insert(t.audit_log).values(
-                project_id=self.id, at=now(), actor=actor, action=action, detail=detail
+                project_id=self.id,
+                at=now(),
+                actor=actor or self.access.name,
+                action=action,
+                detail=detail,
             )
         )
 
     def audit_log(self, limit: int = 50) -> Table[AuditRow]:
         """The newest ``limit`` entries of the audit trail, newest first."""
+        self.access.check(Operation.READ, "audit_log")
         a = t.audit_log.c
         with self.db.read() as conn:
             rows = [
@@ -148,8 +174,11 @@ class Project:
         speaker_pattern: str | None = None,
         case_pattern: str | None = None,
         sem_levels: Sequence[str] | None = None,
+        blind: bool | None = None,
     ) -> dict[str, Any]:
-        """Change project settings after checking them; ``""`` clears a pattern."""
+        """Change project settings after checking them; ``""`` clears a pattern. ``blind``
+        False opens comparison: every member may then read every coder layer."""
+        self.access.check(Operation.SETTINGS, "configure")
         import re
 
         from thematica.core.text import detect_turns
@@ -182,11 +211,14 @@ class Project:
             if dropped:
                 raise InputError(f"codes still use the SEM level(s) {', '.join(dropped)}")
             changes["sem_levels"] = levels
+        if blind is not None:
+            changes["blind"] = bool(blind)
         if changes:
             self.update_settings(**changes)
         return dict(self.settings)
 
     def update_settings(self, **changes: Any) -> None:
+        self.access.check(Operation.SETTINGS, "update_settings")
         settings = {**self.settings, **changes}
         with self.db.write() as conn:
             conn.execute(
@@ -218,9 +250,15 @@ def _default_name(url: str) -> str:
 
 
 def init_project(
-    db: DbArg = None, name: str | None = None, *, sem_levels: Sequence[str] | None = None
+    db: DbArg = None,
+    name: str | None = None,
+    *,
+    sem_levels: Sequence[str] | None = None,
+    actor: str | None = None,
 ) -> Project:
-    """Create a project (and, for a SQLite path, the database file itself)."""
+    """Create a project (and, for a SQLite path, the database file itself); the person creating
+    it (``actor``, default :func:`current_user_name`) becomes its owner."""
+    from thematica.services.members import ensure_user
     url = resolve_url(db)
     database = open_database(url, create=True)
     name = (name or _default_name(url)).strip()
@@ -235,16 +273,26 @@ def init_project(
             pid = conn.execute(
                 insert(t.project).values(name=name, created_at=now(), settings=settings)
             ).inserted_primary_key[0]  # type: ignore[index]
+            creator = current_user_name(actor)
+            conn.execute(
+                insert(t.project_member).values(
+                    project_id=pid,
+                    user_id=ensure_user(conn, creator),
+                    role=Role.OWNER.value,
+                    added_at=now(),
+                    added_by=creator,
+                )
+            )
             conn.execute(
                 insert(t.audit_log).values(
-                    project_id=pid, at=now(), actor=None, action="init", detail={"name": name}
+                    project_id=pid, at=now(), actor=creator, action="init", detail={"name": name}
                 )
             )
     except IntegrityError as exc:
         database.dispose()
         raise ConflictError(f"{database.label} already has a project named {name!r}") from exc
     _settle_heap()
-    return Project(database, pid, name, settings)
+    return Project(database, pid, name, settings, Actor(creator, Role.OWNER))
 
 
 def list_projects(db: DbArg = None) -> list[str]:
@@ -256,8 +304,16 @@ def list_projects(db: DbArg = None) -> list[str]:
         database.dispose()
 
 
-def open_project(db: DbArg = None, project: str | None = None) -> Project:
-    """Open a project; ``project`` may be left out when the database holds only one."""
+def open_project(
+    db: DbArg = None, project: str | None = None, *, actor: str | None = None
+) -> Project:
+    """Open a project for ``actor`` (default :func:`current_user_name`); ``project`` may be
+    left out when the database holds only one.
+
+    Opening does not check membership: every operation does (a non-member may do nothing).
+    A project that has no members at all — made before roles existed — treats everyone as
+    owner until ``thematica upgrade`` records one.
+    """
     database = open_database(db)
     try:
         with database.read() as conn:
@@ -284,5 +340,14 @@ def open_project(db: DbArg = None, project: str | None = None) -> Project:
             f"{database.label} holds {len(rows)} projects ({names}); choose one with --project"
         )
     row = rows[0]
+    name = current_user_name(actor)
+    try:
+        with database.read() as conn:
+            role, has_members = role_of(conn, row.id, name)
+    except Exception:
+        database.dispose()
+        raise
+    if not has_members:
+        role = Role.OWNER
     _settle_heap()
-    return Project(database, row.id, row.name, dict(row.settings))
+    return Project(database, row.id, row.name, dict(row.settings), Actor(name, role))

@@ -371,3 +371,29 @@ speaker_case = Table(
     Column("speaker", String(200), primary_key=True),
     Column("case_id", Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=True),
 )
+
+user_account = Table(
+    "user_account",
+    metadata,
+    _pk(),
+    #: the login name; coder layers written by a coder carry the same name
+    Column("name", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    #: argon2 hash, for the web application's sign-in; null for command-line-only users
+    Column("password_hash", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="uq_user_name"),
+)
+
+project_member = Table(
+    "project_member",
+    metadata,
+    Column("project_id", Integer, ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    ),
+    #: owner | coder | viewer (core.access.Role)
+    Column("role", String(20), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", String(200), nullable=True),
+)

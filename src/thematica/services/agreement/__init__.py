@@ -40,9 +40,9 @@ Codes include their subcodes' codings under the subcodes' own rows.
 
 from __future__ import annotations
 
+from thematica.core.units import split_sentences
 from thematica.services.agreement.rows import AgreementComparison, AgreementReport
 from thematica.services.agreement.service import UNITS, Agreement
-from thematica.services.agreement.units import split_sentences
 
 __all__ = [
     "UNITS",

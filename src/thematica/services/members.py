@@ -1,0 +1,199 @@
+"""``project.members``: who belongs to a project and in which role; user accounts.
+
+A project always keeps at least one owner, so nobody can lock a study away from everyone.
+Passwords (for the web application's sign-in) are stored only as argon2 hashes.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from thematica.core.access import Operation, Role
+from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.core.tables import Table
+from thematica.services.access import requires
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    from thematica.services.project import Project
+
+__all__ = ["MemberRow", "Members", "ensure_user", "hash_password", "verify_password"]
+
+
+@dataclass(slots=True)
+class MemberRow:
+    user: str
+    display_name: str
+    role: str
+    added_at: str
+    added_by: str | None
+
+
+def check_role(role: str) -> Role:
+    try:
+        return Role(role.strip().lower())
+    except ValueError:
+        raise InputError(
+            f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}",
+            role=role,
+        ) from None
+
+
+def check_user_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200 or any(ch in name for ch in "\n\r\t,"):
+        raise InputError(f"{name!r} is not a usable user name", user=name)
+    return name
+
+
+def hash_password(password: str) -> str:
+    from argon2 import PasswordHasher
+
+    if len(password) < 8:
+        raise InputError("a password needs at least 8 characters")
+    return PasswordHasher().hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; False (never an exception) for a wrong or missing hash."""
+    if not stored_hash:
+        return False
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return PasswordHasher().verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def ensure_user(conn: Connection, name: str, display_name: str | None = None) -> int:
+    """The id of user ``name``, creating the account (without a password) when it is new."""
+    from thematica.services.project import now
+
+    u = t.user_account.c
+    uid = conn.scalar(select(u.id).where(u.name == name))
+    if uid is not None:
+        return int(uid)
+    new = conn.execute(
+        insert(t.user_account).values(
+            name=name, display_name=display_name or name, password_hash=None, created_at=now()
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    return int(new)
+
+
+class Members:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    @requires(Operation.READ)
+    def list(self) -> Table[MemberRow]:
+        m, u = t.project_member.c, t.user_account.c
+        with self.project.db.read() as conn:
+            rows = [
+                MemberRow(
+                    r.name,
+                    r.display_name,
+                    r.role,
+                    r.added_at.isoformat(timespec="seconds"),
+                    r.added_by,
+                )
+                for r in conn.execute(
+                    select(u.name, u.display_name, m.role, m.added_at, m.added_by)
+                    .join(t.user_account, u.id == m.user_id)
+                    .where(m.project_id == self.project.id)
+                    .order_by(u.name)
+                )
+            ]
+        return Table(rows, title=f"Members of {self.project.name}")
+
+    def _owners(self, conn: Connection) -> builtins.list[str]:
+        m, u = t.project_member.c, t.user_account.c
+        return list(
+            conn.scalars(
+                select(u.name)
+                .join(t.user_account, u.id == m.user_id)
+                .where(m.project_id == self.project.id, m.role == Role.OWNER.value)
+            )
+        )
+
+    def _member(self, conn: Connection, user: str) -> tuple[int, str] | None:
+        m, u = t.project_member.c, t.user_account.c
+        row = conn.execute(
+            select(u.id, m.role)
+            .join(t.user_account, u.id == m.user_id)
+            .where(m.project_id == self.project.id, u.name == user)
+        ).first()
+        return (int(row.id), str(row.role)) if row else None
+
+    @requires(Operation.MEMBERS)
+    def add(self, user: str, role: str, *, display_name: str | None = None) -> None:
+        from thematica.services.project import now
+
+        user, checked = check_user_name(user), check_role(role)
+        with self.project.db.write() as conn:
+            if self._member(conn, user) is not None:
+                raise ConflictError(
+                    f"{user} is already a member of {self.project.name!r}", user=user
+                )
+            uid = ensure_user(conn, user, display_name)
+            conn.execute(
+                insert(t.project_member).values(
+                    project_id=self.project.id,
+                    user_id=uid,
+                    role=checked.value,
+                    added_at=now(),
+                    added_by=self.project.access.name,
+                )
+            )
+            self.project.audit(conn, "member_add", user=user, role=checked.value)
+
+    @requires(Operation.MEMBERS)
+    def set_role(self, user: str, role: str) -> None:
+        checked = check_role(role)
+        with self.project.db.write() as conn:
+            found = self._member(conn, user)
+            if found is None:
+                raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)
+            uid, old = found
+            if old == checked.value:
+                return
+            if old == Role.OWNER.value and self._owners(conn) == [user]:
+                raise ConflictError(
+                    f"{user} is the project's only owner; make someone else owner first",
+                    user=user,
+                )
+            conn.execute(
+                update(t.project_member)
+                .where(
+                    t.project_member.c.project_id == self.project.id,
+                    t.project_member.c.user_id == uid,
+                )
+                .values(role=checked.value)
+            )
+            self.project.audit(conn, "member_role", user=user, old=old, new=checked.value)
+
+    @requires(Operation.MEMBERS)
+    def remove(self, user: str) -> None:
+        with self.project.db.write() as conn:
+            found = self._member(conn, user)
+            if found is None:
+                raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)
+            uid, old = found
+            if old == Role.OWNER.value and self._owners(conn) == [user]:
+                raise ConflictError(
+                    f"{user} is the project's only owner; make someone else owner first",
+                    user=user,
+                )
+            conn.execute(
+                delete(t.project_member).where(
+                    t.project_member.c.project_id == self.project.id,
+                    t.project_member.c.user_id == uid,
+                )
+            )
+            self.project.audit(conn, "member_remove", user=user, role=old)
