@@ -32,6 +32,7 @@ from thematica.core.tables import Table
 from thematica.core.text import normalise
 from thematica.services._progress import Progress, silent
 from thematica.services.coders import CoderLayers, check_coder_name, check_kind
+from thematica.store import insert_ignoring_duplicates, is_unique_violation
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -167,6 +168,8 @@ class Coding(CoderLayers):
                     },
                 ).inserted_primary_key[0]  # type: ignore[index]
             except IntegrityError as exc:
+                if not is_unique_violation(exc):
+                    raise  # a document or code deleted meanwhile: Database.write words it
                 raise ConflictError(
                     f"{coder} has already coded {document} [{start}, {end}) with {code!r}"
                 ) from exc
@@ -178,6 +181,7 @@ class Coding(CoderLayers):
                     "actor": actor or self.project.access.name,
                     "action": "code",
                     "detail": {
+                        "coder": coder,
                         "applied": 1,
                         "duplicates": 0,
                         "source": None,
@@ -335,26 +339,44 @@ class Coding(CoderLayers):
                 )
                 report.documents.add(docs[doc_id][1])
                 if len(pending) >= BATCH:
-                    conn.execute(insert(t.coding), pending)
-                    report.applied += len(pending)
+                    self._insert_new(conn, pending, report)
                     progress(report.applied, len(rows), "coding")
                     pending = []
             if pending:
-                conn.execute(insert(t.coding), pending)
-                report.applied += len(pending)
+                self._insert_new(conn, pending, report)
             progress(len(rows), len(rows), "coding")
             if report.batch_id is not None:
                 self.project.batches.finish(conn, report.batch_id, report.applied)
             self.project.audit(
                 conn,
                 "code",
-                actor or coder,
+                actor,
+                coder=coder,
                 applied=report.applied,
                 duplicates=report.duplicates,
                 source=source,
                 batch=report.batch_id,
             )
         return report
+
+    @staticmethod
+    def _insert_new(
+        conn: Connection, pending: list[dict[str, object]], report: CodingReport
+    ) -> None:
+        """Insert codings not seen when the transaction read the existing ones.
+
+        On SQLite that read is exact (writers queue up). On PostgreSQL another process may
+        store the same coding in the meantime; such a row is skipped and counted as a
+        duplicate, as it would have been a moment later, instead of failing the whole batch.
+        """
+        if conn.dialect.name != "postgresql":
+            conn.execute(insert(t.coding), pending)
+            report.applied += len(pending)
+            return
+        stmt = insert_ignoring_duplicates(conn, t.coding).returning(t.coding.c.id)
+        added = len(conn.execute(stmt, pending).all())
+        report.applied += added
+        report.duplicates += len(pending) - added
 
     def import_csv(
         self,
@@ -478,7 +500,7 @@ class Coding(CoderLayers):
                     f"{coder} has no coding of {code!r} at [{start}, {end}) in {document}"
                 )
             self.project.audit(
-                conn, "uncode", coder, document=document, code=code, start=start, end=end
+                conn, "uncode", coder=coder, document=document, code=code, start=start, end=end
             )
 
     def set_memo(self, coding_id: int, memo: str | None) -> None:

@@ -122,7 +122,9 @@ def stale_reason(conn: Connection, project: Project, run: Any, kinds: dict[str, 
             continue
         if action in HARMLESS_ACTIONS or action.startswith(HARMLESS_PREFIXES) or "kind" in action:
             continue
-        if action in CODER_ACTIONS and row.actor is not None and row.actor not in coders:
+        # whose layer changed: the entry's coder (older entries named the coder as actor)
+        layer = (row.detail or {}).get("coder") or row.actor
+        if action in CODER_ACTIONS and layer is not None and layer not in coders:
             continue
         if action.startswith("consensus") and not compares_consensus:
             continue
