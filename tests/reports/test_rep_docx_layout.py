@@ -80,6 +80,9 @@ def test_tables_are_fixed_fitted_and_never_split(report: tuple[Any, Path]) -> No
             widths = [int(tc.tcPr.find(f"{W}tcW").get(f"{W}w")) for tc in cells]
             assert widths == grid
             for tc, width in zip(cells, widths, strict=True):
+                # an empty cell's paragraph mark is at the table size too: rows stay even
+                mark = tc.find(f"{W}p/{W}pPr/{W}rPr/{W}sz")
+                assert mark is not None and mark.get(f"{W}val") == "19"
                 text = "".join(t.text or "" for t in tc.iter(f"{W}t"))
                 for word in re.split(r"[\s\u200b]+", text):
                     # the word at 9.5 pt (bold in the header) plus the two cell margins

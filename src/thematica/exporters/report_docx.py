@@ -139,11 +139,18 @@ def _cell_bottom_rule(cell: Any) -> None:
 
 def _write_cell(cell: Any, text: str, align: str, bold: bool) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
     from docx.shared import Pt
 
     para = cell.paragraphs[0]
     para.paragraph_format.space_after = Pt(0)
     para.paragraph_format.space_before = Pt(0)
+    # the paragraph mark sets the line height of an empty cell: at the body size it would make
+    # every row with a blank first column taller than the rest
+    p_pr = para._p.get_or_add_pPr()
+    mark = OxmlElement("w:rPr")
+    p_pr.append(mark)
+    _flag(mark, "w:sz", str(int(TABLE_PT * 2)))
     if align == "r":
         para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     run = para.add_run(breakable(text))
