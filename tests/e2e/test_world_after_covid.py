@@ -278,3 +278,6 @@ def test_world_after_covid_end_to_end(
     # the same kappa as the standalone command: sklearn's, to two decimals
     assert f"Cohen's kappa = {outside_kappa:.2f}" in methods
     assert methods.count("independently") == 1  # no other layer is called an independent coder
+    table1 = text[text.index("## Participants") : text.index("## Themes")]
+    assert "| Gender | Female | 20 | 35.1 |" in table1  # 20 of 57 in transcripts.csv
+    assert "RecordingDate" not in table1  # a date describes the study, not the participant

@@ -39,11 +39,25 @@ def _as_number(value: str) -> str | None:
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
+#: dates with the month as a word are unambiguous ("3-Jul-20", "3 July 2020", "Jul 3, 2020");
+#: all-number forms other than ISO (07/03/2020) are not, so they stay text
+_NAMED_MONTH = (
+    "%d-%b-%y", "%d-%b-%Y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
+)  # fmt: skip
+
+
 def _as_date(value: str) -> str | None:
     text = value.strip()
     for parse in (dt.date.fromisoformat, lambda s: dt.datetime.fromisoformat(s).date()):
         try:
             return parse(text).isoformat()
+        except ValueError:
+            continue
+    if not any(ch.isalpha() for ch in text):
+        return None
+    for form in _NAMED_MONTH:
+        try:
+            return dt.datetime.strptime(text, form).date().isoformat()
         except ValueError:
             continue
     return None
