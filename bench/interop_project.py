@@ -6,7 +6,7 @@ Run from the repository root (not part of the tests; SQLite in a temporary folde
 
 Builds the synthetic project of ``bench/run.py`` (same corpus generator and seed, participants
 with their attributes, the starter codebook, 200,000 codings over 3 coders), then on a freshly
-opened project times ``project.refi.export(path)`` and ``import_qdpx(db2, path)`` (into a new
+opened project times ``write_qdpx(project, path)`` and ``import_qdpx(db2, path)`` (into a new
 SQLite database), each in a child process of its own so that its peak memory (``ru_maxrss``,
 and the ``tracemalloc`` peak of Python allocations in a second, slower pass with
 ``--tracemalloc``) is its own. Checks that the re-imported project has every document,
@@ -68,6 +68,7 @@ def child(which: str, db: str, qdpx: str, trace: bool) -> dict[str, float | int]
     """One timed step, measured in this (fresh) process."""
     import tracemalloc
 
+    from thematica.exporters.project_files import write_qdpx
     from thematica.services.interop import import_qdpx
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -77,7 +78,7 @@ def child(which: str, db: str, qdpx: str, trace: bool) -> dict[str, float | int]
         if trace:
             tracemalloc.start()
         t0 = time.perf_counter()
-        report = project.refi.export(qdpx)
+        report = write_qdpx(project, qdpx)
         out["seconds"] = time.perf_counter() - t0
         out.update({k: int(v) for k, v in report.counts.items()})
         project.close()

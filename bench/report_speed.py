@@ -47,9 +47,10 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 import thematica
+from thematica.exporters.project_files import write_report
 p = thematica.open_project(sys.argv[1], "bench")
 options = json.loads(sys.argv[3])
-result = p.reports.build(sys.argv[2], **options)
+result = write_report(p, sys.argv[2], **options)
 elapsed = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec

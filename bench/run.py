@@ -237,7 +237,7 @@ def run_backend(
         project = thematica.open_project(url, "bench")
         if args.gc_freeze:
             gc.collect()
-            gc.freeze()  # open_project() does this already; kept for comparison runs
+            gc.freeze()  # what a host may do after start-up; the library itself never does
         where = ["lived_experience = yes"]
         workload: list[tuple[str, str, Callable[[], Any], bool]] = [
             (

@@ -74,7 +74,7 @@ def test_ana_cli_outputs(demo_db: str, tmp_path: Path, capsys: pytest.CaptureFix
     ("argv", "message"),
     [
         (["prevalence", "--coder", "alex", "--by", "nope"], "no attribute named 'nope'"),
-        (["prevalence"], "choose with --coder"),
+        (["prevalence"], "choose which to read with --coder NAME"),
         (["themes", "link", "Nope", "Staffing"], "no theme 'Nope'"),
         (["themes", "add", "X", "--level", "galaxy"], "no SEM level 'galaxy'"),
         (["cooccurrence", "--coder", "alex", "--mode", "bogus"], "mode must be"),

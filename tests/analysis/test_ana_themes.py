@@ -7,6 +7,7 @@ import pytest
 from lxml import etree
 
 from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.exporters import project_files as files
 
 
 def test_ana_demo_theme_table(demo: Any, tmp_path: Path) -> None:
@@ -17,7 +18,7 @@ def test_ana_demo_theme_table(demo: Any, tmp_path: Path) -> None:
     assert [r.theme.split(" ")[0] for r in table.rows] == [str(n) for n in range(1, 9)]
     assert table.rows[1].subthemes == ["2.1 Feelings of guilt", "2.2 Impact of lived experiences"]
     assert "Staffing" in table.rows[5].codes
-    path = demo.themes.export_docx(tmp_path / "themes.docx")
+    path = files.write_themes_docx(demo, tmp_path / "themes.docx")
     from docx import Document
 
     grid = Document(str(path)).tables[0]
@@ -67,7 +68,7 @@ def test_ana_theme_crud(demo: Any) -> None:
 
 
 def test_ana_sem_figure(demo: Any, tmp_path: Path) -> None:
-    svg = demo.themes.figure(tmp_path / "sem.svg")
+    svg = files.write_sem_figure(demo, tmp_path / "sem.svg")
     root = etree.parse(str(svg))
     text = " ".join(t.strip() for t in root.getroot().itertext())
     for level in ("Individual", "Interpersonal", "Organizational", "Community"):
@@ -75,7 +76,7 @@ def test_ana_sem_figure(demo: Any, tmp_path: Path) -> None:
     for row in demo.themes.table().rows:
         first_words = row.theme.split(" ")[1:3]
         assert " ".join(first_words) in text, row.theme
-    png = demo.themes.figure(tmp_path / "sem.png")
+    png = files.write_sem_figure(demo, tmp_path / "sem.png")
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     import struct
@@ -83,12 +84,12 @@ def test_ana_sem_figure(demo: Any, tmp_path: Path) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert 800 <= width <= 1400 and 800 <= height <= 1500
     with pytest.raises(InputError):
-        demo.themes.figure(tmp_path / "sem.jpg")
+        files.write_sem_figure(demo, tmp_path / "sem.jpg")
 
 
 def test_ana_heatmap(demo: Any, tmp_path: Path) -> None:
-    png = demo.cooccurrence.heatmap(tmp_path / "h.png", "turn", coder="alex")
+    png = files.write_heatmap(demo, tmp_path / "h.png", "turn", coder="alex")
     assert png.read_bytes()[:4] == b"\x89PNG"
-    svg = demo.cooccurrence.heatmap(tmp_path / "h.svg", "turn", coder="alex", levels=True)
+    svg = files.write_heatmap(demo, tmp_path / "h.svg", "turn", coder="alex", levels=True)
     text = " ".join(etree.parse(str(svg)).getroot().itertext())
     assert "organizational" in text and "community" in text

@@ -30,7 +30,8 @@ def test_undo_removes_exactly_what_the_batch_added(small: Any, tmp_path: Path) -
     row = small.batches.list().rows[0]
     assert row.undone is not None and row.added == 2
     entry = small.audit_log(1).rows[0]
-    assert entry.action == "undo_batch" and entry.actor == "lead"
+    assert entry.action == "undo_batch" and entry.actor == small.access.name
+    assert entry.detail["on_behalf_of"] == "lead"
     assert entry.detail["batch"] == report.batch_id and entry.detail["removed"] == 2
 
     with pytest.raises(ConflictError, match=f"batch {report.batch_id} .*already undone"):

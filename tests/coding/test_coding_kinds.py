@@ -23,10 +23,11 @@ def test_kinds_listed_and_changed(small: Any, tmp_path: Path) -> None:
     assert small.coding.set_coder_kind("alex", "ai", actor="lead") == "human"
     assert {r.name: r.kind for r in small.coding.coder_rows().rows}["alex"] == "ai"
     entry = small.audit_log(1).rows[0]
+    # the entry names who acted; the name given is kept as "on behalf of"
     assert (entry.action, entry.actor, entry.detail) == (
         "coder_kind",
-        "lead",
-        {"coder": "alex", "old": "human", "new": "ai"},
+        small.access.name,
+        {"coder": "alex", "old": "human", "new": "ai", "on_behalf_of": "lead"},
     )
     # an existing ai coder keeps coding without naming its kind
     small.coding.apply("c", "Mood", 0, 4, coder="alex")

@@ -204,8 +204,10 @@ def test_revise_supersedes_and_keeps_the_old_decision(started: Any) -> None:
 
 def test_analysis_reads_the_consensus_layer_by_default(demo: Any) -> None:
     p = demo
-    with pytest.raises(InputError, match=r"2 coders .*no consensus layer.*--coder"):
+    with pytest.raises(InputError, match=r"2 coders .*no consensus layer: choose which") as exc:
         p.query("Feelings of guilt")
+    assert exc.value.detail == {"choices": ["alex", "sam"], "hint": "coder"}
+    assert "--" not in str(exc.value)
     p.consensus.start(("alex", "sam"))
     excerpts = p.query("Feelings of guilt")
     assert len(excerpts) > 0
@@ -229,8 +231,9 @@ def test_a_second_layer_needs_a_name(started: Any) -> None:
     assert p.consensus.layers() == ["consensus", "strict"]
     with pytest.raises(InputError, match="2 consensus layers"):
         p.consensus.status()
-    with pytest.raises(InputError, match=r"consensus layers.*--coder"):
+    with pytest.raises(InputError, match=r"consensus layers: choose which to read") as exc:
         p.coding.list()
+    assert exc.value.detail["hint"] == "coder"
     strict = p.consensus.status(name="strict").rows[0]
     loose = p.consensus.status(name="consensus").rows[0]
     assert strict.agreed == loose.agreed

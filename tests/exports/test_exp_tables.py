@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from thematica.cli.main import run
 from thematica.core.errors import InputError, NotFoundError
+from thematica.exporters import project_files as files
 from thematica.store import schema as t
 
 
@@ -41,7 +42,7 @@ def _count(project: Any, coder: str) -> int:
 
 
 def test_exp_demo_codings_csv_one_row_per_coding(demo: Any, tmp_path: Path) -> None:
-    out = demo.exports.write("codings", tmp_path / "codings.csv", coder="alex")
+    out = files.write_export(demo, "codings", tmp_path / "codings.csv", coder="alex")
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == _count(demo, "alex") > 0
@@ -78,7 +79,7 @@ def test_exp_demo_all_coders_and_default_layer(demo: Any) -> None:
 
 
 def test_exp_demo_xlsx_opens_with_openpyxl(demo: Any, tmp_path: Path) -> None:
-    demo.exports.write("codings", tmp_path / "codings.xlsx", coder="sam")
+    files.write_export(demo, "codings", tmp_path / "codings.xlsx", coder="sam")
     book = load_workbook(tmp_path / "codings.xlsx")
     assert book.sheetnames == ["codings", "attributes"]
     rows = list(book["codings"].iter_rows(values_only=True))
@@ -96,12 +97,12 @@ def test_exp_demo_xlsx_opens_with_openpyxl(demo: Any, tmp_path: Path) -> None:
     assert types["time_in_role"] == ("ordinal", "<1 year; 1-3 years; 3-5 years; >5 years")
     assert types["interview_date"] == ("date", None)
 
-    demo.exports.write("cases", tmp_path / "cases.xlsx")
+    files.write_export(demo, "cases", tmp_path / "cases.xlsx")
     cases = load_workbook(tmp_path / "cases.xlsx")
     assert cases.sheetnames == ["cases", "attributes"]
     assert cases["cases"].max_row == 1 + 7
 
-    demo.exports.write("codebook", tmp_path / "codebook.xlsx")
+    files.write_export(demo, "codebook", tmp_path / "codebook.xlsx")
     sheet = load_workbook(tmp_path / "codebook.xlsx")["codebook"]
     header = next(sheet.iter_rows(max_row=1, values_only=True))
     for column in ("path", "definition", "inclusion", "exclusion", "example", "origin",
@@ -111,7 +112,7 @@ def test_exp_demo_xlsx_opens_with_openpyxl(demo: Any, tmp_path: Path) -> None:
 
 
 def test_exp_demo_codebook_csv_every_field(demo: Any, tmp_path: Path) -> None:
-    demo.exports.write("codebook", tmp_path / "codebook.csv")
+    files.write_export(demo, "codebook", tmp_path / "codebook.csv")
     with (tmp_path / "codebook.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     tree = demo.codebook.tree()
@@ -160,7 +161,8 @@ def test_exp_types_and_missing_values(project: Any, tmp_path: Path) -> None:
     assert frame["band"].cat.ordered
     assert frame.sort_values("band").index.tolist() == ["A", "C", "B"]
     assert frame.loc["B", "site"] is pd.NA
-    csv_text = project.exports.write("cases", tmp_path / "out.csv").read_text(encoding="utf-8")
+    out = files.write_export(project, "cases", tmp_path / "out.csv")
+    csv_text = out.read_text(encoding="utf-8")
     assert "None" not in csv_text and "<NA>" not in csv_text and "NaT" not in csv_text
     assert csv_text.splitlines()[2] == "B,0,,2.25,,False,high,"
     # no codings yet: an empty table with the columns, not an error
@@ -186,13 +188,13 @@ def test_exp_attribute_named_like_a_column(project: Any, tmp_path: Path) -> None
 
 def test_exp_errors_are_one_line(demo: Any, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        demo.exports.write("cases", tmp_path / "missing" / "cases.csv")
+        files.write_export(demo, "cases", tmp_path / "missing" / "cases.csv")
     with pytest.raises(InputError, match=r"\.csv or \.xlsx"):
-        demo.exports.write("cases", tmp_path / "cases.txt")
+        files.write_export(demo, "cases", tmp_path / "cases.txt")
     with pytest.raises(InputError, match="unknown export"):
-        demo.exports.write("themes", tmp_path / "x.csv")
+        files.write_export(demo, "themes", tmp_path / "x.csv")
     with pytest.raises(NotFoundError):
-        demo.exports.write("codings", tmp_path / "x.csv", coder="nobody")
+        files.write_export(demo, "codings", tmp_path / "x.csv", coder="nobody")
     assert not (tmp_path / "x.csv").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -207,7 +209,7 @@ def test_exp_cli(demo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     for argv, message in (
         (["export", "codings", "-o", str(out), "--coder", "bob"], "no coder named 'bob'"),
         (["export", "cases", "-o", str(tmp_path / "no" / "c.xlsx")], "does not exist"),
-        (["export", "codings", "-o", str(out)], "choose with --coder"),
+        (["export", "codings", "-o", str(out)], "choose which to read with --coder NAME"),
     ):
         assert run([*argv[:2], "--db", str(db), *argv[2:]]) == 2
         err = capsys.readouterr().err

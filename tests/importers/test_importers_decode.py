@@ -63,8 +63,9 @@ def test_undecodable_bytes() -> None:
         decode_bytes(b"caf\xe9 \x81 na\x9dve", "x.txt")
     assert str(info.value) == (
         "x.txt: cannot decode the text (tried UTF-8, UTF-16 with BOM, cp1252); "
-        "save it as UTF-8 or pass --encoding"
+        "save it as UTF-8 or give its encoding"
     )
+    assert info.value.detail == {"file": "x.txt", "hint": "encoding"}
 
 
 @pytest.mark.parametrize(

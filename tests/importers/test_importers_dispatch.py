@@ -55,8 +55,9 @@ def test_oversize_refused_before_reading(write_bytes: WriteBytes, name: str) -> 
     with pytest.raises(InputError) as info:
         parse_file(path, ImportOptions(max_bytes=1024))
     assert str(info.value) == (
-        f"{name}: file is 2.9 KB, over the 1.0 KB limit (set --max-size to raise it)"
+        f"{name}: file is 2.9 KB, over the 1.0 KB limit; the limit can be raised"
     )
+    assert info.value.detail["hint"] == "max_size" and info.value.detail["limit"] == 1024
 
 
 def test_oversize_message_in_megabytes(write_bytes: WriteBytes) -> None:
@@ -64,7 +65,7 @@ def test_oversize_message_in_megabytes(write_bytes: WriteBytes) -> None:
     with pytest.raises(InputError) as info:
         parse_file(path, ImportOptions(max_bytes=2 * 1024 * 1024))
     assert str(info.value) == (
-        "interview.docx: file is 3.2 MB, over the 2.0 MB limit (set --max-size to raise it)"
+        "interview.docx: file is 3.2 MB, over the 2.0 MB limit; the limit can be raised"
     )
 
 

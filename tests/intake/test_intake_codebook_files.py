@@ -10,6 +10,7 @@ from intake_helpers import run_cli, write
 import thematica
 from thematica import InputError
 from thematica.core.codebook import FIELDS
+from thematica.exporters import project_files as files
 
 BOOK = (
     "name,parent,definition,exclusive\n"
@@ -109,7 +110,7 @@ def test_round_trip_through_every_format(
     cb = project.codebook  # type: ignore[attr-defined]
     cb.import_file(write(tmp_path / "book.csv", BOOK))
     cb.update("loneliness", sem_level="individual", colour="#1B9E77", origin="inductive")
-    out = cb.export(tmp_path / f"out{suffix}")
+    out = files.write_codebook(project, tmp_path / f"out{suffix}")
     other_url = db_url if "://" in db_url else str(tmp_path / "other.db")
     with thematica.init_project(other_url, "copy") as copy:
         copy.codebook.import_file(out)

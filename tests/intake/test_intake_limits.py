@@ -99,7 +99,7 @@ def test_utf16_without_a_bom_names_the_encoding_to_use(
     line = one_error(run_cli(capsys, "import", f, "--db", db), f"P1-{other}.txt")
     assert line == (
         f"error: P1-{other}.txt: looks like {codec.upper()} text without a byte-order mark; "
-        f"pass --encoding {codec}"
+        f"give its encoding: {codec} (--encoding)"
     )
     with thematica.open_project(db) as p:
         assert len(p.documents.list()) == 0
@@ -125,7 +125,8 @@ def test_column_limit_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     table = _wide_csv(tmp_path / "w.csv", 1_500)
     one_error(
         run_cli(capsys, "cases", "import", table, "--id-column", "id", "--db", db),
-        "w.csv: the table has 1,502 columns, over the limit of 1,000 (raise --max-columns",
+        "w.csv: the table has 1,502 columns, over the limit of 1,000; raise the limit if they "
+        "are all wanted (--max-columns)",
     )
     done = run_cli(
         capsys, "cases", "import", table, "--id-column", "id", "--max-columns", "1600", "--db", db

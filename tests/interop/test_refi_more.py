@@ -14,6 +14,7 @@ from lxml import etree
 from sqlalchemy import insert, select
 
 import thematica
+from thematica.exporters import project_files as files
 from thematica.services.interop import import_qdpx
 from thematica.store import schema as t
 
@@ -297,7 +298,7 @@ def test_refi_more_round_trip_keeps_sets_and_variables(
             [{"set_id": cid, "member_id": c} for c in index.depth_first()[:4]],
         )
     out = tmp_path / "demo.qdpx"
-    report = demo.refi.export(out)
+    report = files.write_qdpx(demo, out)
     assert report.counts["sets"] == 2
     with zipfile.ZipFile(out) as zf:
         qde = etree.fromstring(zf.read("project.qde"))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 import thematica
 from thematica.core.errors import InputError, ThematicaError
+from thematica.exporters import project_files as files
 from thematica.interop import positions
 from thematica.interop.safezip import ZipLimits
 from thematica.services.interop import import_qdpx
@@ -97,7 +98,7 @@ def test_refi_sample_import_counts_and_round_trip(refi: Path, tmp_path: Path, sa
         assert (report.counts["codes"], report.counts["codings"]) == README_COUNTS[sample]
     p = thematica.open_project(db, "first")
     out = tmp_path / "again.qdpx"
-    p.refi.export(out)
+    files.write_qdpx(p, out)
     p.close()
     _xsd(refi, "Project-mrt2019.xsd").assertValid(qde_of(out))
     again = import_qdpx(db, out, "second")
@@ -162,11 +163,11 @@ def test_refi_demo_export_validates_and_round_trips(
     demo: object, refi: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "demo.qdpx"
-    report = demo.refi.export(out)  # type: ignore[attr-defined]
+    report = files.write_qdpx(demo, out)  # type: ignore[attr-defined]
     root = qde_of(out)
     _xsd(refi, "Project-mrt2019.xsd").assertValid(root)
     out2 = tmp_path / "demo2.qdpx"
-    demo.refi.export(out2)  # type: ignore[attr-defined]
+    files.write_qdpx(demo, out2)  # type: ignore[attr-defined]
     assert etree.tostring(qde_of(out2)) == etree.tostring(root)  # stable GUIDs
     with zipfile.ZipFile(out) as zf:
         assert all(n == "project.qde" or n.startswith("sources/") for n in zf.namelist())
@@ -192,7 +193,7 @@ def test_refi_qdc_import_and_export(project: object, refi: Path, tmp_path: Path)
         "Child", parent="Parent", definition="def", inclusion="inc", colour="#aabbcc"
     )  # type: ignore[attr-defined]
     out = tmp_path / "cb.qdc"
-    project.codebook.export(out)  # type: ignore[attr-defined]
+    files.write_codebook(project, out)  # type: ignore[attr-defined]
     _xsd(refi, "Codebook-mrt2019.xsd").assertValid(etree.parse(str(out)))
     specs = project.codebook.read_file(out)  # type: ignore[attr-defined]
     child = next(s for s in specs if s.name == "Parent").children[0]

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from thematica.cli.main import run
 from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.exporters import project_files as files
 
 ENV = "Individual/Navigating the variability of the physical environment"
 GUILT = "Individual/Navigating boundary setting and self-care/Feelings of guilt"
@@ -65,7 +66,7 @@ def test_mx_codes_matrix_fill_and_validate(demo: object) -> None:
     assert by_attr.rows == ["no", "yes", "(missing)"]
     with pytest.raises(NotFoundError, match="no attribute named 'nope'"):
         m.create("x", rows="attribute:nope", columns="codes", coder="alex")
-    with pytest.raises(InputError, match="choose with --coder"):
+    with pytest.raises(InputError, match="no consensus layer: choose which to read$"):
         m.create("x", columns="codes")  # two coders, no consensus layer
     m.remove("lived")
     with pytest.raises(NotFoundError, match="no matrix named 'lived'"):
@@ -85,7 +86,7 @@ def test_mx_themes_export_xlsx_csv_md(demo: object, tmp_path: Path) -> None:
     assert view.groups == ["individual", "organizational"]
     env = codings(demo, "alex", "P01-interview", ENV)
     m.set_cell("themes", "P01", "Physical environment", summary="Weather | mud", link=env)
-    xlsx = m.export("themes", tmp_path / "m.xlsx")
+    xlsx = files.write_matrix(demo, "themes", tmp_path / "m.xlsx")
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["individual", "organizational", "Excerpts"]
     ws = wb["individual"]
@@ -108,12 +109,12 @@ def test_mx_themes_export_xlsx_csv_md(demo: object, tmp_path: Path) -> None:
     texts = [r[9] for r in ex.iter_rows(min_row=2, values_only=True)]
     linked = demo.coding.list(coder="alex", document="P01-interview", code=ENV).rows  # type: ignore[attr-defined]
     assert len(texts) == len(env) and linked[0].text in texts
-    csv_text = m.export("themes", tmp_path / "m.csv").read_text("utf-8")
+    csv_text = files.write_matrix(demo, "themes", tmp_path / "m.csv").read_text("utf-8")
     assert csv_text.splitlines()[0] == "row,column,group,coded,linked,summary,author,links"
-    md = m.export("themes", tmp_path / "m.md").read_text("utf-8")
+    md = files.write_matrix(demo, "themes", tmp_path / "m.md").read_text("utf-8")
     assert "## individual" in md and "Weather \\| mud" in md and "## Linked excerpts" in md
     with pytest.raises(InputError, match=r"use \.xlsx, \.csv or \.md"):
-        m.export("themes", tmp_path / "m.pdf")
+        files.write_matrix(demo, "themes", tmp_path / "m.pdf")
 
 
 def test_mx_cli(demo: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from rep_helpers import docx_quotes, squash, with_consensus
 
 from thematica.core.errors import NotFoundError
+from thematica.exporters import project_files as files
 
 THEME = "Individual/Navigating the variability of the physical environment"
 
@@ -27,7 +28,7 @@ def test_starred_coding_is_the_exemplar_and_changes_the_hash(demo: Any, tmp_path
     assert [r.id for r in demo.coding.list(code=THEME) if r.starred] == [pick.id]
     after = demo.reports.state_hash()
     assert after != before
-    result = demo.reports.build(tmp_path / "starred.docx")
+    result = files.write_report(demo, tmp_path / "starred.docx")
     assert result.state_hash == after
     heading = next(h for h in docx_quotes(result.path) if h.startswith("Theme 1. "))
     quotes = docx_quotes(result.path)[heading]

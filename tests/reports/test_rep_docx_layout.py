@@ -13,6 +13,7 @@ import pytest
 from rep_helpers import with_consensus
 
 import thematica
+from thematica.exporters import project_files as files
 from thematica.exporters.report_docx import column_widths
 from thematica.services.reports import SimpleTable
 from thematica.services.reports.text import ci, num, pct, sentence_count
@@ -49,7 +50,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path
     # a second "Staffing" in another branch: the tables must then show paths
     project.codebook.add("Staffing", "Individual")
     project.themes.link("1", ["Individual/Staffing"])
-    result = project.reports.build(folder / "results.docx")
+    result = files.write_report(project, folder / "results.docx")
     yield project, result.path
     project.close()
 

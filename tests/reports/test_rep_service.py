@@ -19,6 +19,7 @@ from rep_helpers import (
 )
 
 import thematica
+from thematica.exporters import project_files as files
 from thematica.services.reports import (
     MAX_QUOTES,
     _Candidate,
@@ -39,8 +40,8 @@ def demo_c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def docx_pair(demo_c: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     folder = tmp_path_factory.mktemp("rep-docx")
-    first = demo_c.reports.build(folder / "a.docx")
-    second = demo_c.reports.build(folder / "b.docx")
+    first = files.write_report(demo_c, folder / "a.docx")
+    second = files.write_report(demo_c, folder / "b.docx")
     assert first.state_hash == second.state_hash
     return first.path, second.path, first.state_hash
 
@@ -170,7 +171,7 @@ def test_prevalence_in_words_and_numbers(demo_c: Any) -> None:
 
 def test_markdown_links_figures_and_is_reproducible(demo_c: Any, tmp_path: Path) -> None:
     out = tmp_path / "results.md"
-    result = demo_c.reports.build(out, "md")
+    result = files.write_report(demo_c, out, "md")
     first = out.read_bytes()
     text = out.read_text("utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
@@ -181,7 +182,7 @@ def test_markdown_links_figures_and_is_reproducible(demo_c: Any, tmp_path: Path)
     assert result.state_hash in text
     assert f"> {DASH} Participant " in text
     assert "| Characteristic | Value | n | % |" in text
-    demo_c.reports.build(out, "md")
+    files.write_report(demo_c, out, "md")
     assert out.read_bytes() == first
 
 
@@ -190,7 +191,7 @@ def test_html_is_well_formed_with_inline_svg(demo_c: Any, tmp_path: Path) -> Non
     import lxml.html
 
     out = tmp_path / "results.html"
-    result = demo_c.reports.build(out)
+    result = files.write_report(demo_c, out)
     first = out.read_bytes()
     parser = lxml.etree.HTMLParser(recover=False)
     root = lxml.html.fromstring(first, parser=parser)
@@ -207,13 +208,13 @@ def test_html_is_well_formed_with_inline_svg(demo_c: Any, tmp_path: Path) -> Non
     assert len(ids) == len(set(ids))  # two inline figures, no clashing ids
     assert len(root.findall(".//table")) == 4  # Table 1, 2, 3 and the appendix's A1
     assert not list(tmp_path.glob("*.png"))  # nothing beside an HTML report
-    demo_c.reports.build(out)
+    files.write_report(demo_c, out)
     assert out.read_bytes() == first
 
 
 def test_a_coder_layer_on_request(demo_c: Any, tmp_path: Path) -> None:
     out = tmp_path / "alex.docx"
-    result = demo_c.reports.build(out, coder="alex", title="Alex's coding")
+    result = files.write_report(demo_c, out, coder="alex", title="Alex's coding")
     assert result.state_hash != demo_c.reports.state_hash()
     assert result.state_hash == demo_c.reports.state_hash(coder="alex", title="Alex's coding")
     from docx import Document

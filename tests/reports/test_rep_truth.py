@@ -15,6 +15,7 @@ from rep_helpers import with_consensus
 import thematica
 from thematica.cli.main import run
 from thematica.core.errors import ConflictError
+from thematica.exporters import project_files as files
 from thematica.services.reports import OpenDisagreementsError
 
 SAM_CSV = resources.files("thematica") / "data" / "demo" / "coder-sam.csv"
@@ -60,7 +61,7 @@ def test_open_disagreements_are_refused_or_announced(demo: Any, tmp_path: Path) 
     assert open_ > 0
     out = tmp_path / "r.docx"
     with pytest.raises(OpenDisagreementsError) as err:
-        demo.reports.build(out)
+        files.write_report(demo, out)
     assert str(err.value) == (
         f"the consensus layer 'consensus' still has {open_} open disagreement(s) of "
         f"{demo.consensus.status().rows[0].compared} compared; decide them before reporting, "
@@ -69,7 +70,7 @@ def test_open_disagreements_are_refused_or_announced(demo: Any, tmp_path: Path) 
     assert not out.exists()
     # a report on one coder's own layer does not depend on the consensus: not refused
     assert demo.reports.data(coder="alex", figures=()).open_notice == ""
-    demo.reports.build(out, allow_open=True)
+    files.write_report(demo, out, allow_open=True)
     from docx import Document
 
     paragraphs = [p.text for p in Document(str(out)).paragraphs]

@@ -32,7 +32,7 @@ def pg_template(pg_admin: object) -> Iterator[str]:
     name = f"thematica_tmpl_{uuid.uuid4().hex[:12]}"
     with pg_admin.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    open_database(_url(pg_admin, name)).dispose()  # runs the migrations
+    open_database(_url(pg_admin, name), create=True).dispose()  # runs the migrations
     yield name
     with pg_admin.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

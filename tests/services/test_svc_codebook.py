@@ -10,6 +10,7 @@ from svc_helpers import count_rows, write
 import thematica
 from thematica import ConflictError, InputError, NotFoundError
 from thematica.core.codebook import FIELDS
+from thematica.exporters import project_files as files
 from thematica.store import schema as t
 
 TEMPLATE = "sem-harm-reduction-workforce"
@@ -143,7 +144,7 @@ def test_export_import_round_trip(db_url: str, tmp_path: Path, fmt: str) -> None
         src.codebook.apply_template(TEMPLATE)
         src.codebook.add("Inductive, with comma", "Individual", origin="inductive", memo='a "q"')
         src.codebook.update("Individual", example="Line one\nline two")
-        exported = src.codebook.export(tmp_path / f"book.{fmt}")
+        exported = files.write_codebook(src, tmp_path / f"book.{fmt}")
         expected = _full(src)
     with thematica.init_project(db_url, "copy") as dst:
         report = dst.codebook.import_file(exported)

@@ -136,8 +136,9 @@ def test_bad_coding_csv_shapes(coded: object, tmp_path: Path) -> None:
 def test_coders_are_blind_to_each_other(session_project: object) -> None:
     p = session_project
     assert p.coding.coders() == ["alex", "sam"]
-    with pytest.raises(InputError, match=r"2 coders.*--coder"):
+    with pytest.raises(InputError, match=r"2 coders.*: choose which to read") as exc:
         p.coding.list()
+    assert exc.value.detail == {"choices": ["alex", "sam"], "hint": "coder"}
     with pytest.raises(InputError, match="2 coders"):
         p.query("Org/Staffing")
     sam = p.coding.list(coder="sam").rows

@@ -60,10 +60,13 @@ def test_audit_log_records_imports_and_codings(project: object, tmp_path: Path) 
     assert [r.action for r in log] == ["memo", "code", "add_code", "import", "init"]
     memo, code, add, imported, init = log
     assert imported.detail["documents"] == ["P1"]
-    assert (code.actor, code.detail["applied"], code.detail["duplicates"]) == ("alex", 1, 1)
+    # every entry names the acting person; the coder and the memo's author are detail
+    me = p.access.name
+    assert (code.actor, code.detail["applied"], code.detail["duplicates"]) == (me, 1, 1)
+    assert (code.detail["coder"], code.detail["codings"]) == ("alex", [["P1", "Count", 13, 16]])
     assert add.detail == {"path": "Count"}
     assert init.detail == {"name": p.name}
-    assert memo.actor == "alex"
+    assert (memo.actor, memo.detail["author"]) == (me, "alex")
     assert [r.action for r in p.audit_log(limit=2).rows] == ["memo", "code"]
 
 

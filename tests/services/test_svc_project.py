@@ -30,8 +30,9 @@ def test_several_projects_need_a_name_to_open(db_url: str) -> None:
     thematica.init_project(db_url, "alpha").close()
     thematica.init_project(db_url, "beta", sem_levels=["Self", "Others"]).close()
     assert thematica.list_projects(db_url) == ["alpha", "beta"]
-    with pytest.raises(InputError, match=r"2 projects.*--project"):
+    with pytest.raises(InputError, match=r"2 projects \(alpha, beta\); choose one$") as exc:
         thematica.open_project(db_url)
+    assert exc.value.detail == {"choices": ["alpha", "beta"], "hint": "project"}
     with thematica.open_project(db_url, "beta") as beta:
         assert beta.name == "beta"
         assert beta.sem_levels == ["self", "others"]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from thematica.cli.app import app, open_project
+from thematica.cli.code_labels import CodeLabels
 from thematica.cli.options import Db, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
 from thematica.core.errors import InputError
@@ -97,6 +98,7 @@ def agreement(
             seed=seed,
             save=save,
         )
+        labels = CodeLabels(p)
     if fmt is AgreementFormat.xlsx:
         assert output is not None
         write_xlsx(output, report.tables())
@@ -111,7 +113,7 @@ def agreement(
     elif fmt is AgreementFormat.table:
         if output is not None:
             raise InputError("--output needs --format csv, json, md or xlsx")
-        _print_report(ui, report)
+        _print_report(ui, report, labels)
     else:
         ui.table(report.tables()[table.value], Format(fmt.value), output=output)
     for note in report.notes:
@@ -159,7 +161,7 @@ class _Brief:
     b: str
 
 
-def _print_report(ui: UI, report: Any) -> None:
+def _print_report(ui: UI, report: Any, labels: CodeLabels) -> None:
     """Compact terminal view: overall, per code (rounded, indented tree), first disagreements."""
     from thematica.core.tables import Table
 
@@ -172,7 +174,7 @@ def _print_report(ui: UI, report: Any) -> None:
     ui.table(Table(overall, title=report.overall.title), Format.table)
     codes = [
         _CodeLine(
-            "  " * r.code.count("/") + r.code.rsplit("/", 1)[-1],
+            labels.indented(r.code),
             _r(r.prevalence),
             r.coded,
             _r(r.percent),
@@ -188,7 +190,7 @@ def _print_report(ui: UI, report: Any) -> None:
     if shown:
         brief = [
             _Brief(
-                r.code.rsplit("/", 1)[-1],
+                labels.name(r.code),
                 r.document,
                 r.kind,
                 f"{r.coder_a}: {_short(r.a_text) or '—'}",

@@ -68,6 +68,8 @@ def cooccurrence(
     with open_project(db, project) as p:
         table = p.cooccurrence.table(mode, coder=coder, levels=levels)
         if heatmap is not None:
-            p.cooccurrence.heatmap(heatmap, mode, coder=coder, levels=levels)
+            from thematica.exporters.project_files import write_heatmap
+
+            write_heatmap(p, heatmap, mode, coder=coder, levels=levels)
             ui.info(f"wrote {heatmap}")
     ui.table(table, fmt, output=output)

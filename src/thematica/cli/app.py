@@ -24,8 +24,25 @@ app = typer.Typer(
 acting_as: dict[str, str | None] = {"name": None}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from thematica import __version__
+
+        typer.echo(f"thematica {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
     as_user: Annotated[
         str | None,
         typer.Option(

@@ -34,7 +34,10 @@ def batches_list(
 @batches_app.command("undo")
 def batches_undo(
     batch: Annotated[int, typer.Argument(help="The batch id ('thematica batches list').")],
-    actor: Annotated[str | None, typer.Option("--actor", help="Who undoes it (logged).")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="On whose behalf (logged as detail; the actor is --as)."),
+    ] = None,
     db: Db = None,
     project: ProjectName = None,
     quiet: Quiet = False,

@@ -136,7 +136,9 @@ def codebook_export(
         if file == "-":
             ui.write(p.codebook.export_text(fmt or "yaml"))
             return
-        path = p.codebook.export(Path(file), fmt)
+        from thematica.exporters.project_files import write_codebook
+
+        path = write_codebook(p, Path(file), fmt)
     ui.info(f"wrote {path}")
 
 

@@ -35,7 +35,10 @@ def coders_list(
 def coders_kind(
     name: Annotated[str, typer.Argument(help="The coder.")],
     kind: Annotated[CoderKind, typer.Argument(help="human, imported, ai or consensus.")],
-    actor: Annotated[str | None, typer.Option("--actor", help="Who changes it (logged).")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="On whose behalf (logged as detail; the actor is --as)."),
+    ] = None,
     db: Db = None,
     project: ProjectName = None,
     quiet: Quiet = False,

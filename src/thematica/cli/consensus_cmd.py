@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from thematica.cli.app import app, open_project
+from thematica.cli.code_labels import CodeLabels
+from thematica.cli.hints import cli_message
 from thematica.cli.options import Db, Fmt, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
 from thematica.core.errors import InputError, ThematicaError
@@ -112,12 +114,14 @@ def consensus_list(
     """The open disagreements, in document order, with both coders' spans and text."""
     with open_project(db, project) as p:
         table = p.consensus.disagreements(name=name, document=document, code=code, kind=kind)
+        labels = CodeLabels(p)
     if limit is not None:
         table.rows = table.rows[: max(0, limit)]
     if fmt is Format.table and output is None:
         from thematica.core.tables import Table
 
-        view = Table([_Line.of(d) for d in table.rows], title=f"{table.title}: {len(table)}")
+        lines = [_Line.of(d, labels) for d in table.rows]
+        view = Table(lines, title=f"{table.title}: {len(table)}")
         UI(quiet, verbose).table(view, fmt)
     else:
         UI(quiet, verbose).table(table, fmt, output=output)
@@ -135,11 +139,11 @@ class _Line:
     text: str
 
     @classmethod
-    def of(cls, d: Disagreement) -> _Line:
+    def of(cls, d: Disagreement, labels: CodeLabels) -> _Line:
         def said(coder: str, code: str | None, start: int | None, end: int | None) -> str:
             if code is None:
                 return f"{coder}: (not coded)"
-            return f"{coder}: {code.rsplit('/', 1)[-1]} [{start}, {end})"
+            return f"{coder}: {labels.name(code)} [{start}, {end})"
 
         longest = max((d.text_a or "", d.text_b or ""), key=len)
         text = longest if len(longest) <= 120 else longest[:117] + "..."
@@ -407,7 +411,12 @@ def consensus_walk(
                             d.id, action, reason, by, start, end, code, name=name
                         )
                     except ThematicaError as exc:
-                        ui.err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+                        ui.err.print(
+                            f"error: {cli_message(exc)}",
+                            highlight=False,
+                            markup=False,
+                            soft_wrap=True,
+                        )
                         continue
                     decided += 1
                     ui.info(f"  decision {row.decision}: {row.action} -> {row.result}")

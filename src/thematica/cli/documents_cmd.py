@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, ProjectName, Quiet, Verbose
-from thematica.cli.output import UI, Format
+from thematica.cli.output import UI, Format, escape
 from thematica.core.errors import InputError
 
 if TYPE_CHECKING:

@@ -12,7 +12,9 @@ import sys
 
 import typer
 
+from thematica.cli import command_tree
 from thematica.cli.app import app
+from thematica.cli.hints import cli_message
 from thematica.cli.stats_cmd import stats
 from thematica.core.errors import InputError, ThematicaError
 
@@ -48,18 +50,22 @@ __all__ = ["app", "main", "run"]
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI: user errors become one line on stderr and exit code 2, never a traceback."""
-    command = typer.main.get_command(app)
     debug = bool(os.environ.get("THEMATICA_DEBUG"))
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         argv = _take_acting_as(argv)
     except ThematicaError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {cli_message(exc)}\n")
         return exc.exit_code
     try:
-        result = command.main(args=argv, prog_name="thematica", standalone_mode=False)
+        try:  # build only the command the line names (start-up stays fast)
+            command = command_tree.build(app, argv)
+            result = command.main(args=argv, prog_name="thematica", standalone_mode=False)
+        except command_tree.NeedsFullTree:
+            command = command_tree.build(app, None)
+            result = command.main(args=argv, prog_name="thematica", standalone_mode=False)
     except ThematicaError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {cli_message(exc)}\n")
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code)

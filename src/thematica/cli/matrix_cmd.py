@@ -117,7 +117,9 @@ def matrix_export(
 ) -> None:
     """Export a matrix: XLSX (a sheet per theme group and the excerpts), CSV or Markdown."""
     with open_project(db, project) as p:
-        path = p.matrices.export(name, output)
+        from thematica.exporters.project_files import write_matrix
+
+        path = write_matrix(p, name, output)
     UI(quiet, verbose).info(f"wrote {path}")
 
 

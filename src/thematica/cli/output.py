@@ -7,11 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
+from typing import TYPE_CHECKING, Any
 
 from thematica.core.errors import InputError
 from thematica.core.tables import Table
@@ -25,6 +21,9 @@ from thematica.exporters.tabular import (
 )
 from thematica.services._progress import Progress as ProgressFn
 from thematica.services._progress import silent
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Format(StrEnum):
@@ -40,10 +39,12 @@ class UI:
     def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
         self.quiet = quiet
         self.verbose = verbose
-        self.out = Console(soft_wrap=False)
+        from rich.console import Console  # rich is imported by commands, not by --help
+
+        self.out: Console = Console(soft_wrap=False)
         if not self.out.is_terminal:
             self.out.width = 160  # piped tables: wide enough to stay readable
-        self.err = Console(stderr=True)
+        self.err: Console = Console(stderr=True)
 
     def info(self, message: str) -> None:
         if not self.quiet:
@@ -63,6 +64,14 @@ class UI:
         if self.quiet or not self.err.is_terminal:
             yield silent
             return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -105,6 +114,8 @@ class UI:
             self.write(text)
 
     def _rich(self, table: Table[Any]) -> None:
+        from rich.table import Table as RichTable
+
         columns, records = flat_records(table)
         grid = RichTable(title=table.title or None, title_justify="left", header_style="bold")
         for name in columns:
@@ -131,3 +142,10 @@ def _display(value: Any) -> str:
         return "[dim]—[/dim]"
     text = cell_text(value)
     return text.replace("[", "\\[")
+
+
+def escape(text: str) -> str:
+    """Rich's markup escape, imported when first needed (``--help`` does not load rich)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)

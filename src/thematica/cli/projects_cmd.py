@@ -1,4 +1,4 @@
-"""Commands about whole projects: init, demo, settings, the audit log."""
+"""Commands about whole projects: init, upgrade, demo, settings, the audit log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from thematica.cli.app import app, open_project
+from thematica.cli.app import acting_as, app, open_project
 from thematica.cli.options import Db, Fmt, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
 from thematica.core.errors import InputError
@@ -38,7 +38,7 @@ def init(
     if path and db and path != db:
         raise InputError("give the database once: as PATH or as --db")
     levels = [s for s in sem_levels.split(",")] if sem_levels else None
-    project = init_project(path or db, name, sem_levels=levels)
+    project = init_project(path or db, name, sem_levels=levels, actor=acting_as["name"])
     ui.info(f"Created project [bold]{project.name}[/bold] in {project.db.label}")
     ui.info("Next: thematica import --db … FILES, thematica codebook template --db …")
 
@@ -172,10 +172,62 @@ def audit_log(
     db: Db = None,
     project: ProjectName = None,
     fmt: Fmt = Format.table,
-    limit: Annotated[int, typer.Option("--limit", help="Newest entries to show.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Newest entries to show (0: all of them).")
+    ] = 50,
+    actor: Annotated[
+        list[str] | None,
+        typer.Option("--actor", help="Only changes by this person (repeat, or a comma list)."),
+    ] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--action",
+            help="Only these actions (repeat, or a comma list); 'consensus*' matches a prefix.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only changes since a date/time (2026-12-06, 2026-12-06T07:00, UTC) "
+            "or a span back from now (30m, 2h, 3d, 1w).",
+        ),
+    ] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Show the audit trail: every change made to the project, newest first."""
+    """Show the audit trail, newest first: one line per change (when, who, what).
+
+    Times are UTC. --format json gives every entry's full detail; csv and md a table.
+    """
+    from thematica.cli.log_format import log_lines
+
     with open_project(db, project) as p:
-        UI(quiet, verbose).table(p.audit_log(limit=limit), fmt)
+        rows = p.audit_log(
+            limit=limit if limit > 0 else None, actor=actor, action=action, since=since
+        )
+    ui = UI(quiet, verbose)
+    if fmt is Format.table:
+        ui.write("".join(line + "\n" for line in log_lines(rows.rows)))
+        if not rows.rows:
+            ui.info("no changes match.")
+        return
+    ui.table(rows, fmt)
+
+
+@app.command()
+def upgrade(
+    db: Db = None, fmt: Fmt = Format.table, quiet: Quiet = False, verbose: Verbose = False
+) -> None:
+    """Bring a database made by an older Thematica up to date (safe to run again).
+
+    A project without members (made before roles existed) gets its first owner: you, or
+    the person named by --as.
+    """
+    from thematica.services.project import upgrade_database
+
+    ui = UI(quiet, verbose)
+    report = upgrade_database(db, actor=acting_as["name"])
+    if not any(r.from_revision != r.to_revision or r.owner_added for r in report):
+        ui.info("Nothing to do: the schema is current and every project has an owner")
+    ui.table(report, fmt)

@@ -30,7 +30,9 @@ def qdpx_export(
     """Write the project as a REFI-QDA archive; says what the standard could not carry."""
     ui = UI(quiet, verbose)
     with open_project(db, project) as p:
-        report = p.refi.export(file)
+        from thematica.exporters.project_files import write_qdpx
+
+        report = write_qdpx(p, file)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     ui.info(f"wrote {file}: {counts}")
     for item in report.not_exported:
@@ -54,7 +56,9 @@ def qdpx_import(
     from thematica.services.interop import import_qdpx
 
     ui = UI(quiet, verbose)
-    report = import_qdpx(db, file, name)
+    from thematica.cli.app import actor_name
+
+    report = import_qdpx(db, file, name, actor=actor_name())
     if fmt == "json":
         ui.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return

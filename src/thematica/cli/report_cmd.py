@@ -157,7 +157,9 @@ def report(
     )
     with open_project(db, project) as p:
         try:
-            result = p.reports.build(output, fmt, settings=settings)
+            from thematica.exporters.project_files import write_report
+
+            result = write_report(p, output, fmt, settings=settings)
         except OpenDisagreementsError as exc:
             raise ConflictError(f"{exc} (--allow-open)") from None
     for extra in result.files:

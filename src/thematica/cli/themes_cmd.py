@@ -26,7 +26,9 @@ def _show(db: str | None, project: str | None, fmt: str, output: Path | None, ui
         if fmt == "docx":
             if output is None:
                 raise InputError("--format docx needs --output FILE.docx")
-            p.themes.export_docx(output)
+            from thematica.exporters.project_files import write_themes_docx
+
+            write_themes_docx(p, output)
             ui.info(f"wrote {output}")
             return
         table = p.themes.table()
@@ -209,5 +211,7 @@ def themes_figure(
 ) -> None:
     """Draw the Social-Ecological Model figure: each level's themes in its ring."""
     with open_project(db, project) as p:
-        p.themes.figure(output, title=title)
+        from thematica.exporters.project_files import write_sem_figure
+
+        write_sem_figure(p, output, title=title)
     UI(quiet, verbose).info(f"wrote {output}")

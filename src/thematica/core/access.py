@@ -12,7 +12,27 @@ Roles, after Taguette's and the usual lab split:
 * **viewer** — reads results.
 
 While coding is *blind* (a project setting, on by default) only owners read coder layers other
-than their own; a coder reads their own layer, and everyone reads the consensus layer.
+than their own; a coder reads their own layer, and everyone reads the consensus layer. An owner
+opens comparison (``blind`` off) when the independent coding is done.
+
+Where the services apply the layer rules, decided as a careful PI would:
+
+* every read of a named layer resolves it through ``Coding.coder_ids``, which checks each layer:
+  retrieval, the codings list and export, prevalence, co-occurrence, saturation, matrices (the
+  layer fixed when the matrix was made), reports and agreement (comparing is exactly what
+  blinding withholds, so agreement needs both layers readable);
+* consensus disagreements, status and the decision log show both compared coders' text: the two
+  layers are checked when the consensus layer is looked up (so a report, which states the
+  agreement and open disagreements behind its consensus layer, is an owner's while blind);
+* a REFI-QDA project export (``.qdpx``) carries every layer, so every layer is checked: while
+  blind only an owner exports the whole project;
+* counts are not content: how many codings each layer holds (the coders list), codings per code
+  (codebook tree and export) and per document stay visible to every member, as in NVivo's
+  reference counts; full-text search reads no layer; memos are the team's shared notes;
+* coders write only their own layer: applying one or many codings, tables and CSV files (through
+  ``ensure_coder``), auto-coding (checked before even a dry run reads the target layer),
+  removing a coding, and a memo on a coding. Starring exemplar quotes is analysis (owners), and
+  undoing a batch is deletion (owners).
 """
 
 from __future__ import annotations

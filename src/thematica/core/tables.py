@@ -20,6 +20,9 @@ class Table(Generic[R]):
     rows: list[R]
     columns: Sequence[str] = field(default_factory=tuple)
     title: str = ""
+    #: for a page of a longer result (``limit``/``offset``): how many rows the whole result
+    #: has; ``None`` where it was not counted
+    total: int | None = None
 
     def __post_init__(self) -> None:
         if not self.columns and self.rows:

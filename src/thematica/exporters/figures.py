@@ -26,11 +26,22 @@ RING_COLOURS = ("#fde7c2", "#d4ecf7", "#d5efe3", "#f4dbe8", "#ececec", "#fff6bf"
 EDGE = "#4a4a4a"
 
 
-def _suffix(path: str | Path) -> str:
+FIGURE_FORMATS = ("png", "svg")
+
+
+def figure_format(path: str | Path) -> str:
+    """The figure format a file name asks for (its suffix: png or svg)."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix not in ("png", "svg"):
+    if suffix not in FIGURE_FORMATS:
         raise InputError(f"a figure is written as .png or .svg, not {Path(path).name!r}")
     return suffix
+
+
+def _check_format(fmt: str) -> str:
+    value = fmt.lower().lstrip(".")
+    if value not in FIGURE_FORMATS:
+        raise InputError(f"a figure is drawn as png or svg, not {fmt!r}")
+    return value
 
 
 def _text_width_in(text: str, size_pt: float, bold: bool = False) -> float:
@@ -48,15 +59,12 @@ def _text_width_in(text: str, size_pt: float, bold: bool = False) -> float:
     return float(xs.max() - xs.min()) / 72.0 if xs.size else 0.0
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def _render(fig: Any, fmt: str) -> bytes:
     import io
 
-    from thematica.exporters.atomic import write_atomic
-
-    fmt = _suffix(path)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata={"Date": None} if fmt == "svg" else None)
-    return write_atomic(path, buf.getvalue())
+    return buf.getvalue()
 
 
 def _rc() -> dict[str, Any]:
@@ -69,10 +77,10 @@ def _rc() -> dict[str, Any]:
 
 def sem_figure(
     levels: Sequence[tuple[str, Sequence[str]]],
-    path: str | Path,
+    fmt: str = "png",
     *,
     title: str | None = None,
-) -> Path:
+) -> bytes:
     """Concentric circles, innermost level first, each level's themes written in its ring.
 
     ``levels`` is [(level name, [theme label, ...]), ...] from the innermost level outwards.
@@ -86,7 +94,7 @@ def sem_figure(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Ellipse
 
-    _suffix(path)
+    fmt = _check_format(fmt)
     if not levels:
         raise InputError("no themes to draw")
     lh_theme = THEME_PT * LINE_GAP / 72.0
@@ -178,7 +186,7 @@ def sem_figure(
         if title:
             fig.text(0.5, 1 - 0.2 / (size_in + top), title, ha="center", va="top", fontsize=11)
         try:
-            return _save(fig, path)
+            return _render(fig, fmt)
         finally:
             plt.close(fig)
 
@@ -187,18 +195,18 @@ def heatmap(
     labels: Sequence[str],
     counts: Sequence[Sequence[int]],
     values: Sequence[Sequence[float]],
-    path: str | Path,
+    fmt: str = "png",
     *,
     title: str = "",
     colour_label: str = "Jaccard",
-) -> Path:
+) -> bytes:
     """A square heat map: colour from ``values`` (0–1), each cell labelled with its count."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    _suffix(path)
+    fmt = _check_format(fmt)
     n = len(labels)
     if n == 0:
         raise InputError("nothing to draw")
@@ -256,6 +264,6 @@ def heatmap(
                 fontsize=9,
             )
         try:
-            return _save(fig, path)
+            return _render(fig, fmt)
         finally:
             plt.close(fig)

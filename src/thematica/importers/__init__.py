@@ -6,13 +6,14 @@ Importers never touch the database and report every problem with the file as a o
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from thematica.core.errors import InputError
 from thematica.core.models import ParsedDocument
-from thematica.importers import captions, csv_rows, odt, pdf, plain, rtf, word
+from thematica.importers import captions, csv_rows, plain
 from thematica.importers.decode import decode_bytes
 from thematica.importers.options import ImportOptions
 
@@ -26,13 +27,25 @@ __all__ = [
 
 _Importer = Callable[[Path, ImportOptions], list[ParsedDocument]]
 
+
+def _lazy(module: str) -> _Importer:
+    """The reader in ``module``, imported on first use: python-docx, odfpy, pypdf and striprtf
+    cost more to import than most commands take to run."""
+
+    def parse(path: Path, options: ImportOptions) -> list[ParsedDocument]:
+        reader: _Importer = importlib.import_module(f"thematica.importers.{module}").parse
+        return reader(path, options)
+
+    return parse
+
+
 _IMPORTERS: dict[str, _Importer] = {
     ".txt": plain.parse,
     ".md": plain.parse,
-    ".docx": word.parse,
-    ".odt": odt.parse,
-    ".pdf": pdf.parse,
-    ".rtf": rtf.parse,
+    ".docx": _lazy("word"),
+    ".odt": _lazy("odt"),
+    ".pdf": _lazy("pdf"),
+    ".rtf": _lazy("rtf"),
     ".vtt": captions.parse,
     ".srt": captions.parse,
     ".csv": csv_rows.parse,

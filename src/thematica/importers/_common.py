@@ -12,11 +12,12 @@ from thematica.importers.options import ImportOptions
 _MB = 1024 * 1024
 
 
-def fail(path: Path | str, reason: str) -> InputError:
-    """One-line error that starts with the file name, as the CLI prints it verbatim."""
+def fail(path: Path | str, reason: str, **detail: object) -> InputError:
+    """One-line error that starts with the file name; ``detail`` carries the facts (and a
+    ``hint`` that a face words as its own flag or control)."""
     name = path.name if isinstance(path, Path) else path
     reason = " ".join(reason.split())  # library messages can span lines
-    return InputError(f"{name}: {reason}")
+    return InputError(f"{name}: {reason}", file=name, **detail)
 
 
 def format_size(size: int) -> str:
@@ -30,8 +31,11 @@ def format_size(size: int) -> str:
 def _too_big(path: Path, size: int, limit: int) -> InputError:
     return fail(
         path,
-        f"file is {format_size(size)}, over the {format_size(limit)} limit "
-        "(set --max-size to raise it)",
+        f"file is {format_size(size)}, over the {format_size(limit)} limit; "
+        "the limit can be raised",
+        size=size,
+        limit=limit,
+        hint="max_size",
     )
 
 

@@ -73,7 +73,9 @@ def _text_column(header: list[str], path: Path, options: ImportOptions) -> int:
     raise fail(
         path,
         f"cannot tell which column holds the text (columns: {', '.join(header)}); "
-        "pass --text-column",
+        "name the text column",
+        columns=list(header),
+        hint="text_column",
     )
 
 
@@ -82,8 +84,11 @@ def check_width(width: int, path: Path | str, limit: int) -> None:
     if width > limit:
         raise fail(
             path,
-            f"the table has {width:,} columns, over the limit of {limit:,} "
-            "(raise --max-columns if they are all wanted)",
+            f"the table has {width:,} columns, over the limit of {limit:,}; "
+            "raise the limit if they are all wanted",
+            columns=width,
+            limit=limit,
+            hint="max_columns",
         )
 
 

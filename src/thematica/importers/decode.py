@@ -2,7 +2,8 @@
 
 The order (BOM, strict UTF-8, strict cp1252) is deliberate: UTF-8 almost never decodes bytes that
 were written in another encoding, and cp1252 is what Word and Excel on Windows save as "text", so
-the two together cover nearly every transcript. Anything else must be named with ``--encoding``.
+the two together cover nearly every transcript. Anything else must be named
+(``ImportOptions.encoding``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _MAX_CONTROL_SHARE = 0.1
 
 _UNDECODABLE = (
     "cannot decode the text (tried UTF-8, UTF-16 with BOM, cp1252); "
-    "save it as UTF-8 or pass --encoding"
+    "save it as UTF-8 or give its encoding"
 )
 _BINARY = "looks like a binary file, not text"
 
@@ -117,7 +118,10 @@ def decode_bytes(data: bytes, name: str, forced: str | None = None) -> tuple[str
         if wide is not None:
             raise fail(
                 name,
-                f"looks like {wide.upper()} text without a byte-order mark; pass --encoding {wide}",
+                f"looks like {wide.upper()} text without a byte-order mark; "
+                f"give its encoding: {wide}",
+                encoding=wide,
+                hint="encoding",
             )
         raise fail(name, _BINARY)
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
@@ -131,4 +135,4 @@ def decode_bytes(data: bytes, name: str, forced: str | None = None) -> tuple[str
             continue
         _check_text(text, name)
         return text, codec
-    raise fail(name, _UNDECODABLE)
+    raise fail(name, _UNDECODABLE, hint="encoding")

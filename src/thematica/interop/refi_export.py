@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,18 +62,26 @@ def _code_el(ns: str, code: RefiCode, with_notes: bool) -> Any:
 
 
 def _finish(tmp: str, path: Path) -> Path:
-    os.replace(tmp, path)
-    return path
+    from thematica.exporters.atomic import finish_atomic
+
+    return finish_atomic(tmp, path)
 
 
 def _temp_beside(path: Path) -> tuple[int, str]:
-    if not path.parent.exists():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
-    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    from thematica.exporters.atomic import temp_beside  # follows the umask, unlike mkstemp
+
+    return temp_beside(path)
 
 
 def write_qdc(codes: list[RefiCode], sets: list[RefiSet], path: str | Path, origin: str) -> Path:
-    path = Path(path)
+    """Write a ``.qdc`` codebook file atomically."""
+    from thematica.exporters.atomic import write_atomic
+
+    return write_atomic(path, qdc_bytes(codes, sets, origin))
+
+
+def qdc_bytes(codes: list[RefiCode], sets: list[RefiSet], origin: str) -> bytes:
+    """A REFI-QDA codebook (``.qdc``) document."""
     root = etree.Element(
         f"{{{CODEBOOK_NS}}}CodeBook", {"origin": origin}, nsmap={None: CODEBOOK_NS}
     )
@@ -92,17 +99,8 @@ def write_qdc(codes: list[RefiCode], sets: list[RefiSet], path: str | Path, orig
                 etree.SubElement(se, f"{{{CODEBOOK_NS}}}MemberCode", guid=m)
     if not codes:
         raise InputError("the codebook is empty; a .qdc needs at least one code")
-    data = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    fd, tmp = _temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return _finish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return data
 
 
 def write_qdpx(

@@ -10,9 +10,6 @@ in :mod:`refi_xml`; both are re-exported here for existing callers.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -68,7 +65,6 @@ __all__ = [
     "kid",
     "kids",
     "local",
-    "no_gc",
     "parse_qdc",
     "pi_data",
     "read_qdc",
@@ -471,26 +467,9 @@ class _ProjectReader:
 SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a bulk load creates (acyclic) objects.
-
-    Reading a large project creates about a million small objects; with the collector on, the
-    full collections they trigger cost about a quarter of the parse. Restores the previous
-    state (so it nests).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def read_qdpx(path: str | Path, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> RefiProject:
     """Parse a ``.qdpx`` archive; raises InputError with a one-line reason."""
-    with SafeZip(path, limits) as archive, no_gc():
+    with SafeZip(path, limits) as archive:
         qdes = [n for n in archive.names() if "/" not in n and n.lower().endswith(".qde")]
         if not qdes:
             raise InputError(f"{archive.label}: no project.qde at the root of the archive")

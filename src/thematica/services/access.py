@@ -54,7 +54,8 @@ def requires(operation: Operation) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-            self.project.access.check(operation, fn.__name__)
+            # a service keeps its project in .project; the Project facade is its own
+            getattr(self, "project", self).access.check(operation, fn.__name__)
             return fn(self, *args, **kwargs)
 
         checked.__thematica_operation__ = operation  # type: ignore[attr-defined]
@@ -118,14 +119,16 @@ class Access:
     def check_read_layer(self, layer: str, kind: str) -> None:
         if not self.may_read_layer(layer, kind):
             raise self.refuse(
-                f"read {layer!r}'s coding while coding is blind",
+                f"read coder layer {layer!r} while coding is blind",
                 operation="read_layer",
                 layer=layer,
             )
 
     def check_write_layer(self, layer: str) -> None:
         if not may_write_layer(self.actor, layer):
-            raise self.refuse(f"code in {layer!r}'s layer", operation="write_layer", layer=layer)
+            raise self.refuse(
+                f"code in coder layer {layer!r}", operation="write_layer", layer=layer
+            )
 
 
 _WORDS = {

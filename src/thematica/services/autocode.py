@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.core.units import split_paragraphs, split_sentences, units_hit
+from thematica.services.access import requires
 from thematica.services.coders import check_coder_name, check_kind
 from thematica.services.coding import CodingInput
 from thematica.store import schema as t
@@ -104,6 +106,7 @@ class Autocode:
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @requires(Operation.CODE)
     def run(
         self,
         *,
@@ -131,6 +134,7 @@ class Autocode:
         holds case-attribute conditions and codes whole documents.
         """
         coder = check_coder_name(coder)
+        self.project.access.check_write_layer(coder)  # before a dry run reads the layer
         if kind is not None:
             kind = check_kind(kind)
         given = [

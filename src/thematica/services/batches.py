@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ class Batches:
                 project_id=self.project.id,
                 operation=operation,
                 coder=coder,
-                actor=actor,
+                actor=self.project.access.name,  # who ran it; ``actor`` only goes to the log
                 parameters=parameters,
                 added=0,
                 created_at=now(),
@@ -93,6 +95,7 @@ class Batches:
         )
 
     # -- reading -----------------------------------------------------------------------------
+    @requires(Operation.READ)
     def list(self) -> Table[BatchRow]:
         """Every batch of the project, oldest first."""
         b = t.coding_batch.c
@@ -114,6 +117,7 @@ class Batches:
         return Table.of(BatchRow, rows, title="Coding batches")
 
     # -- undo --------------------------------------------------------------------------------
+    @requires(Operation.DELETE)
     def undo(self, batch_id: int, *, actor: str | None = None) -> UndoReport:
         """Remove the codings a batch added that still exist, in one logged transaction.
 
@@ -154,12 +158,12 @@ class Batches:
             conn.execute(
                 update(t.coding_batch)
                 .where(b.id == batch_id)
-                .values(undone_at=now(), undone_by=actor)
+                .values(undone_at=now(), undone_by=self.project.access.name)
             )
             self.project.audit(
                 conn,
                 "undo_batch",
-                actor,
+                on_behalf_of=actor,
                 batch=batch_id,
                 operation=row.operation,
                 coder=row.coder,

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from thematica.core.access import Operation
 from thematica.core.attributes import canonical, infer_type
 from thematica.core.describe import DescribeRow, describe
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.filters import AttributeInfo
 from thematica.core.models import AttributeType
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.tabular import MAX_COLUMNS, read_table
+from thematica.store import insert_ignoring_duplicates
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -61,10 +64,20 @@ class CaseWriter:
         if name not in self.cases:
             from thematica.services.project import now
 
-            new_id: int = self.conn.execute(
-                insert(t.case).values(project_id=self.project.id, name=name, created_at=now())
-            ).inserted_primary_key[0]  # type: ignore[index]
-            self.cases[name] = new_id
+            # another process importing a document of the same case may create it this moment:
+            # then the insert is a no-op and theirs is used (store/engine.py)
+            self.conn.execute(
+                insert_ignoring_duplicates(self.conn, t.case).values(
+                    project_id=self.project.id, name=name, created_at=now()
+                )
+            )
+            self.cases[name] = int(
+                self.conn.scalar(  # type: ignore[arg-type]
+                    select(t.case.c.id).where(
+                        t.case.c.project_id == self.project.id, t.case.c.name == name
+                    )
+                )
+            )
             created.append(name)
         return self.cases[name]
 
@@ -97,14 +110,17 @@ class CaseWriter:
         self.attrs[name] = (attr_id, kind, order_list)
         return self.attrs[name]
 
-    def set_value(self, case_id: int, name: str, raw: str | None, kind: AttributeType) -> None:
+    def set_value(
+        self, case_id: int, name: str, raw: str | None, kind: AttributeType
+    ) -> tuple[str | None, str | None]:
+        """Store one value; returns (old, new) for the audit log (old None: there was none)."""
         attr_id, kind, order = self.attrs.get(name) or self.define(name, kind)
         value = canonical(raw, kind, order, name)
         table = t.attribute_value
-        exists = self.conn.scalar(
-            select(func.count()).where(table.c.case_id == case_id, table.c.attribute_id == attr_id)
-        )
-        if exists:
+        before = self.conn.execute(
+            select(table.c.value).where(table.c.case_id == case_id, table.c.attribute_id == attr_id)
+        ).first()
+        if before is not None:
             self.conn.execute(
                 table.update()
                 .where(table.c.case_id == case_id, table.c.attribute_id == attr_id)
@@ -114,6 +130,7 @@ class CaseWriter:
             self.conn.execute(
                 insert(table).values(case_id=case_id, attribute_id=attr_id, value=value)
             )
+        return (before[0] if before is not None else None), value
 
 
 def parse_order(spec: str) -> list[str]:
@@ -128,6 +145,7 @@ class Cases:
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @requires(Operation.IMPORT)
     def import_table(
         self,
         path: str | Path,
@@ -173,13 +191,18 @@ class Cases:
         for i, name in columns:
             kinds[name] = declared.get(name) or infer_type(r[i] for r in rows)
             if kinds[name] is AttributeType.ORDINAL and name not in orders:
-                raise InputError(f"attribute {name!r} is ordinal: give its order with --order")
+                raise InputError(
+                    f"attribute {name!r} is ordinal: give its order of values",
+                    attribute=name,
+                    hint="order",
+                )
             for n, row in enumerate(rows, 2):
                 try:
                     canonical(row[i], kinds[name], orders.get(name), name)
                 except InputError as exc:
                     raise InputError(f"{path.name}: row {n}: {exc}") from exc
         report = CaseImportReport(attributes={k: v.value for k, v in kinds.items()})
+        changed: list[list[str | None]] = []
         with self.project.db.write() as conn:
             writer = CaseWriter(self.project, conn)
             for name, kind in kinds.items():
@@ -191,16 +214,21 @@ class Cases:
                 if existed:
                     report.cases_updated.append(case_name)
                 for i, name in columns:
-                    writer.set_value(case_id, name, row[i], kinds[name])
+                    old, new = writer.set_value(case_id, name, row[i], kinds[name])
+                    if existed and old != new:
+                        changed.append([case_name, name, old, new])
             self.project.audit(
                 conn,
                 "import_cases",
                 file=str(path),
                 created=len(report.cases_created),
                 updated=len(report.cases_updated),
+                cases=report.cases_created,
+                changes=changed,  # [case, attribute, old, new] of existing cases' values
             )
         return report
 
+    @requires(Operation.IMPORT)
     def define_attribute(
         self, name: str, kind: AttributeType | str, order: Sequence[str] | None = None
     ) -> None:
@@ -209,6 +237,7 @@ class Cases:
             raise InputError(f"attribute {name!r} is ordinal: give its order")
         with self.project.db.write() as conn:
             writer = CaseWriter(self.project, conn)
+            was = writer.attrs.get(name.strip())
             attr_id, _kind, _order = writer.define(name, kind, order)
             stored = select(t.attribute_value.c.value).where(
                 t.attribute_value.c.attribute_id == attr_id
@@ -218,18 +247,30 @@ class Cases:
                     canonical(value, kind, order, name)
                 except InputError as exc:
                     raise InputError(f"cannot make {name!r} {kind.value}: {exc}") from exc
-            self.project.audit(conn, "define_attribute", name=name, type=kind.value, order=order)
+            self.project.audit(
+                conn,
+                "define_attribute",
+                name=name,
+                type=kind.value,
+                order=list(order) if order else None,
+                old_type=was[1].value if was else None,
+                old_order=was[2] if was else None,
+            )
 
+    @requires(Operation.IMPORT)
     def set(self, case: str, attribute: str, value: str | None) -> None:
         with self.project.db.write() as conn:
             writer = CaseWriter(self.project, conn)
             if case not in writer.cases:
                 raise NotFoundError(f"no case named {case!r}")
             kind = writer.attrs[attribute][1] if attribute in writer.attrs else infer_type([value])
-            writer.set_value(writer.cases[case], attribute, value, kind)
-            self.project.audit(conn, "set_attribute", case=case, attribute=attribute, value=value)
+            old, new = writer.set_value(writer.cases[case], attribute, value, kind)
+            self.project.audit(
+                conn, "set_attribute", case=case, attribute=attribute, value=new, old=old, new=new
+            )
 
     # -- reading ------------------------------------------------------------------------
+    @requires(Operation.READ)
     def attribute_info(self, conn: Connection | None = None) -> list[AttributeInfo]:
         stmt = (
             select(t.attribute)
@@ -248,6 +289,7 @@ class Cases:
             for r in rows
         ]
 
+    @requires(Operation.READ)
     def values(self, conn: Connection | None = None) -> dict[str, dict[str, str | None]]:
         """case name -> {attribute name -> value}; every case, every attribute (None = missing)."""
 
@@ -275,6 +317,7 @@ class Cases:
         with self.project.db.read() as c:
             return load(c)
 
+    @requires(Operation.READ)
     def list(self) -> Table[CaseRow]:
         with self.project.db.read() as conn:
             values = self.values(conn)
@@ -289,6 +332,7 @@ class Cases:
         rows = [CaseRow(name, int(docs.get(name, 0)), attrs) for name, attrs in values.items()]
         return Table(rows, title="Cases")
 
+    @requires(Operation.READ)
     def dataframe(self) -> Any:
         """Cases × attributes as a pandas DataFrame indexed by case."""
         import pandas as pd
@@ -299,6 +343,7 @@ class Cases:
         frame.index.name = "case"
         return frame
 
+    @requires(Operation.READ)
     def describe(
         self, attributes: Sequence[str] | None = None, *, unit: str = "participants"
     ) -> Table[DescribeRow]:
@@ -319,9 +364,7 @@ class Cases:
             values = self.values(conn)
             groups = load_attributor(self.project, conn).group_cases()
         if not values:
-            raise InputError(
-                "the project has no cases yet; import them with 'thematica cases import'"
-            )
+            raise InputError("the project has no cases yet", hint="cases_import")
         if groups or unit == "groups":
             values = {c: v for c, v in values.items() if (c in groups) == (unit == "groups")}
             if not values:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from thematica.core.access import Operation
 from thematica.core.codebook import (
     BOOL_FIELDS,
     FIELDS,
@@ -24,13 +25,15 @@ from thematica.core.codebook import (
 )
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.code_index import CodeIndex as CodeIndex  # re-exported
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
-_EXPORT_FORMATS = {
+#: file suffix -> codebook export format
+EXPORT_FORMATS = {
     ".yaml": "yaml",
     ".yml": "yaml",
     ".csv": "csv",
@@ -105,6 +108,7 @@ class Codebook:
         self.project = project
 
     # -- reading ------------------------------------------------------------------------
+    @requires(Operation.READ)
     def index(self, conn: Connection | None = None) -> CodeIndex:
         stmt = select(t.code).where(t.code.c.project_id == self.project.id)
         if conn is not None:
@@ -112,6 +116,7 @@ class Codebook:
         with self.project.db.read() as c:
             return CodeIndex(c.execute(stmt).all())
 
+    @requires(Operation.READ)
     def tree(self) -> Table[CodeRow]:
         with self.project.db.read() as conn:
             index = self.index(conn)
@@ -138,6 +143,7 @@ class Codebook:
         ]
         return Table(rows, title="Codebook")
 
+    @requires(Operation.READ)
     def get(self, path: str) -> dict[str, Any]:
         index = self.index()
         cid = index.resolve(path)
@@ -172,7 +178,9 @@ class Codebook:
                 field=field,
                 old_value=None if old is None else str(old),
                 new_value=None if new is None else str(new),
-                actor=actor,
+                # for whom: the name a caller gave, else the acting person (the audit log's
+                # entry always names the acting person)
+                actor=actor or self.project.access.name,
                 at=now(),
             )
         )
@@ -247,6 +255,7 @@ class Codebook:
         index.rows[cid] = conn.execute(select(t.code).where(t.code.c.id == cid)).one()
         return True
 
+    @requires(Operation.CODEBOOK)
     def add(
         self, name: str, parent: str | None = None, *, actor: str | None = None, **fields: Any
     ) -> str:
@@ -254,23 +263,41 @@ class Codebook:
         name = check_name(name)
         values = check_fields(fields, self.project.sem_levels)
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
             parent_id = index.resolve(parent) if parent else None
             cid = self._create(conn, index, name, parent_id, values, actor)
-            self.project.audit(conn, "add_code", actor, path=index.paths[cid])
+            self.project.audit(conn, "add_code", on_behalf_of=actor, path=index.paths[cid])
             return index.paths[cid]
 
+    @requires(Operation.CODEBOOK)
     def update(self, path: str, *, actor: str | None = None, **fields: Any) -> None:
         new_name = fields.pop("name", None)
         values = check_fields(fields, self.project.sem_levels)
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
             cid = index.resolve(path)
+            before, old_path = index.rows[cid], index.paths[cid]
             if new_name is not None:
                 self._rename(conn, index, cid, check_name(new_name), actor)
             self._update(conn, index, cid, values, actor)
-            self.project.audit(conn, "update_code", actor, path=path, fields=sorted(fields))
+            after = conn.execute(select(t.code).where(t.code.c.id == cid)).one()
+            changes = {
+                key: [getattr(before, key), getattr(after, key)]
+                for key in ("name", *FIELDS)
+                if getattr(before, key) != getattr(after, key)
+            }
+            self.project.audit(
+                conn,
+                "update_code",
+                on_behalf_of=actor,
+                path=old_path,
+                fields=sorted({*fields, *(["name"] if new_name is not None else [])}),
+                changes=changes,
+            )
 
+    @requires(Operation.CODEBOOK)
     def set_exclusive(self, path: str, exclusive: bool = True, *, actor: str | None = None) -> bool:
         """Declare (or undeclare) a code's direct subcodes mutually exclusive alternatives.
 
@@ -280,9 +307,16 @@ class Codebook:
         with self.project.db.write() as conn:
             index = self.index(conn)
             cid = index.resolve(path)
+            old = bool(index.rows[cid].exclusive)
             changed = self._update(conn, index, cid, {"exclusive": bool(exclusive)}, actor)
             self.project.audit(
-                conn, "set_exclusive", actor, path=index.paths[cid], exclusive=bool(exclusive)
+                conn,
+                "set_exclusive",
+                on_behalf_of=actor,
+                path=index.paths[cid],
+                exclusive=bool(exclusive),
+                old=old,
+                new=bool(exclusive),
             )
             return changed
 
@@ -298,8 +332,10 @@ class Codebook:
         conn.execute(t.code.update().where(t.code.c.id == cid).values(name=name))
         self._record(conn, "rename", index.paths[cid], cid, "name", row.name, name, actor)
 
+    @requires(Operation.CODEBOOK)
     def move(self, path: str, new_parent: str | None, *, actor: str | None = None) -> None:
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
             cid = index.resolve(path)
             parent_id = index.resolve(new_parent) if new_parent else None
@@ -322,8 +358,16 @@ class Codebook:
             )
             new_path = index.paths.get(parent_id) if parent_id else None
             self._record(conn, "move", index.paths[cid], cid, "parent", old_parent, new_path, actor)
-            self.project.audit(conn, "move_code", actor, path=path, parent=new_parent)
+            self.project.audit(
+                conn,
+                "move_code",
+                on_behalf_of=actor,
+                path=index.paths[cid],
+                parent=new_path,
+                old_parent=old_parent,
+            )
 
+    @requires(Operation.CODEBOOK)
     def remove(self, path: str, *, force: bool = False, actor: str | None = None) -> int:
         """Delete a code and its subtree; refuses while codings use them unless ``force``."""
         with self.project.db.write() as conn:
@@ -334,16 +378,27 @@ class Codebook:
             if used and not force:
                 raise ConflictError(
                     f"{index.paths[cid]!r} and its subcodes have {used} codings; "
-                    "merge them elsewhere first or use --force to delete them too"
+                    "merge them elsewhere first or delete them too",
+                    code=index.paths[cid],
+                    codings=used,
+                    hint="force",
                 )
             conn.execute(delete(t.coding).where(t.coding.c.code_id.in_(ids)))
             for sub in reversed(ids):
                 self._record(conn, "delete", index.paths[sub], sub, actor=actor)
                 conn.execute(delete(t.code).where(t.code.c.id == sub))
-            self.project.audit(conn, "remove_code", actor, path=path, codings=int(used))
+            self.project.audit(
+                conn,
+                "remove_code",
+                on_behalf_of=actor,
+                path=index.paths[cid],
+                codings=int(used),
+                codes=[index.paths[sub] for sub in ids],
+            )
             return int(used)
 
     # -- files (formats in services/codebook_files.py) ---------------------------------
+    @requires(Operation.READ)
     def read_file(self, path: str | Path, *, path_separator: str | None = None) -> list[CodeSpec]:
         """Parse a codebook file (.yaml/.yml, .csv/.xlsx/.docx table, .qdc) into specs.
 
@@ -377,11 +432,13 @@ class Codebook:
             f"{path.name}: expected a .yaml, .yml, .csv, .xlsx, .docx or .qdc codebook"
         )
 
+    @requires(Operation.READ)
     def parse_yaml(self, text: str, name: str = "codebook") -> list[CodeSpec]:
         from thematica.services.codebook_files import parse_yaml
 
         return parse_yaml(text, name, self.project.sem_levels)
 
+    @requires(Operation.CODEBOOK)
     def import_file(
         self, path: str | Path, *, path_separator: str | None = None, actor: str | None = None
     ) -> CodebookImportReport:
@@ -389,11 +446,13 @@ class Codebook:
         specs = self.read_file(path, path_separator=path_separator)
         return self.apply_specs(specs, source=str(path), actor=actor)
 
+    @requires(Operation.CODEBOOK)
     def apply_specs(
         self, specs: Sequence[CodeSpec], *, source: str, actor: str | None = None
     ) -> CodebookImportReport:
         report = CodebookImportReport([], [])
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
 
             def merge(items: Sequence[CodeSpec], parent_id: int | None) -> None:
@@ -423,13 +482,16 @@ class Codebook:
             self.project.audit(
                 conn,
                 "import_codebook",
-                actor,
+                on_behalf_of=actor,
                 source=source,
                 created=len(report.created),
                 updated=len(report.updated),
+                created_codes=report.created,
+                updated_codes=report.updated,
             )
         return report
 
+    @requires(Operation.READ)
     def export_text(self, fmt: str = "yaml") -> str:
         from thematica.services import codebook_files as files
 
@@ -440,32 +502,30 @@ class Codebook:
             return files.csv_text(specs)
         raise InputError(f"unknown codebook format {fmt!r}; use yaml or csv")
 
-    def export(self, path: str | Path, fmt: str | None = None) -> Path:
-        """Write the codebook as YAML, CSV, XLSX, Word (a table) or REFI-QDA .qdc."""
-        from thematica.exporters.atomic import write_atomic
+    @requires(Operation.READ)
+    def render(self, fmt: str) -> bytes:
+        """The codebook as a file's bytes: yaml, csv, xlsx, docx (a table) or REFI-QDA qdc
+        (``exporters.project_files.write_codebook`` writes it, choosing by the suffix)."""
         from thematica.services import codebook_files as files
 
-        path = Path(path)
-        fmt = fmt or _EXPORT_FORMATS.get(path.suffix.lower())
         if fmt == "qdc":
-            return self.project.refi.export_codebook(path)
+            return self.project.refi.codebook_qdc()
         if fmt in ("xlsx", "docx"):
             rows = files.table_rows(self.index().specs())
             if fmt == "xlsx":
                 from thematica.exporters.xlsx_tables import sheets_to_xlsx
 
-                data = sheets_to_xlsx({"Codebook": (files.TABLE_COLUMNS, rows)})
-            else:
-                from thematica.exporters.codebook_docx import codebook_docx_bytes
+                return sheets_to_xlsx({"Codebook": (files.TABLE_COLUMNS, rows)})
+            from thematica.exporters.codebook_docx import codebook_docx_bytes
 
-                title = f"Codebook: {self.project.name}"
-                data = codebook_docx_bytes(title, files.TABLE_COLUMNS, rows)
-            return write_atomic(path, data)
-        if fmt is None:
+            title = f"Codebook: {self.project.name}"
+            return codebook_docx_bytes(title, files.TABLE_COLUMNS, rows)
+        if fmt not in EXPORT_FORMATS.values():
             raise InputError(
-                f"{path.name}: choose a .yaml, .csv, .xlsx, .docx or .qdc file name (or a format)"
+                f"unknown codebook format {fmt!r}; use yaml, csv, xlsx, docx or qdc",
+                choices=sorted(set(EXPORT_FORMATS.values())),
             )
-        return write_atomic(path, self.export_text(fmt))
+        return self.export_text(fmt).encode("utf-8")
 
     # -- templates ----------------------------------------------------------------------
     @staticmethod
@@ -475,6 +535,7 @@ class Codebook:
             p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml")
         )
 
+    @requires(Operation.CODEBOOK)
     def apply_template(self, name: str, *, actor: str | None = None) -> CodebookImportReport:
         if name not in self.templates():
             raise NotFoundError(f"no template {name!r}; available: {', '.join(self.templates())}")
@@ -484,6 +545,7 @@ class Codebook:
         return self.apply_specs(self.parse_yaml(text, name), source=f"template:{name}", actor=actor)
 
     # -- history and versions -----------------------------------------------------------
+    @requires(Operation.READ)
     def history(self) -> Table[ChangeRow]:
         c = t.codebook_change.c
         with self.project.db.read() as conn:
@@ -503,6 +565,7 @@ class Codebook:
             ]
         return Table(rows, title="Codebook history")
 
+    @requires(Operation.CODEBOOK)
     def freeze(self, name: str, note: str = "") -> int:
         """Save the codebook as it is now under a version name; returns the number of codes."""
         from thematica.services.project import now
@@ -528,6 +591,7 @@ class Codebook:
             self.project.audit(conn, "freeze_codebook", version=name, codes=len(snapshot))
         return len(snapshot)
 
+    @requires(Operation.READ)
     def versions(self) -> Table[VersionRow]:
         v = t.codebook_version.c
         with self.project.db.read() as conn:
@@ -552,6 +616,7 @@ class Codebook:
             raise NotFoundError(f"no codebook version named {name!r}")
         return list(snap)
 
+    @requires(Operation.READ)
     def compare(self, old: str, new: str = "current") -> Table[CodebookChange]:
         with self.project.db.read() as conn:
             changes = diff_snapshots(self._snapshot(conn, old), self._snapshot(conn, new))

@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
+from thematica.store import insert_ignoring_duplicates
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ def check_kind(kind: str) -> str:
 def check_coder_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise InputError("a coder needs a name (--coder NAME)")
+        raise InputError("a coder needs a name", hint="coder_name")
     if "," in cleaned or cleaned.lower() in RESERVED_CODERS:
         raise InputError(f"{cleaned!r} cannot be a coder name (no commas; 'all' is reserved)")
     return cleaned
@@ -56,6 +59,7 @@ class CoderLayers:
 
     project: Project
 
+    @requires(Operation.READ)
     def coders(self) -> list[str]:
         with self.project.db.read() as conn:
             return list(
@@ -78,30 +82,34 @@ class CoderLayers:
         self.project.access.check_write_layer(name)
         if kind is not None:
             kind = check_kind(kind)
-        row = conn.execute(
-            select(t.coder.c.id, t.coder.c.kind).where(
-                t.coder.c.project_id == self.project.id, t.coder.c.name == name
+        find = select(t.coder.c.id, t.coder.c.kind).where(
+            t.coder.c.project_id == self.project.id, t.coder.c.name == name
+        )
+        row = conn.execute(find).first()
+        if row is None:
+            # Idempotent: when another process creates the same coder at this moment the
+            # insert is a no-op (on PostgreSQL it waits for theirs to commit) and we use theirs.
+            conn.execute(
+                insert_ignoring_duplicates(conn, t.coder).values(
+                    project_id=self.project.id, name=name, kind=kind or "human", created_at=now()
+                )
             )
-        ).first()
-        if row is not None and kind is None and row.kind == "consensus":
+            row = conn.execute(find).one()
+        if kind is None and row.kind == "consensus":
             # The consensus layer changes only through logged decisions.
             raise InputError(
-                f"{name!r} is a consensus layer, not a coder; change it with "
-                "'thematica consensus decide'"
+                f"{name!r} is a consensus layer, not a coder; it changes only through "
+                "consensus decisions",
+                layer=name,
+                hint="consensus_decide",
             )
-        if row is not None and kind is not None and row.kind != kind:
+        if kind is not None and row.kind != kind:
             raise ConflictError(
                 f"coder {name!r} is {row.kind}, not {kind}; change the coder's kind first"
             )
-        if row is not None:
-            return int(row.id)
-        cid = conn.execute(
-            insert(t.coder).values(
-                project_id=self.project.id, name=name, kind=kind or "human", created_at=now()
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        return int(cid)
+        return int(row.id)
 
+    @requires(Operation.READ)
     def coder_rows(self) -> Table[CoderRow]:
         """Every coder layer with its kind and how much it has coded."""
         c, k = t.coding.c, t.coder.c
@@ -128,6 +136,7 @@ class CoderLayers:
             ]
         return Table.of(CoderRow, rows, title="Coders")
 
+    @requires(Operation.SETTINGS)
     def set_coder_kind(self, name: str, kind: str, *, actor: str | None = None) -> str:
         """Say what a coder layer is (human, imported, ai, consensus); returns the old kind.
 
@@ -155,7 +164,9 @@ class CoderLayers:
                     f"{name!r} is a consensus layer built from decisions; its kind cannot change"
                 )
             conn.execute(t.coder.update().where(k.id == row.id).values(kind=kind))
-            self.project.audit(conn, "coder_kind", actor, coder=name, old=row.kind, new=kind)
+            self.project.audit(
+                conn, "coder_kind", on_behalf_of=actor, coder=name, old=row.kind, new=kind
+            )
         return str(row.kind)
 
     def coder_ids(self, conn: Connection, names: str | Sequence[str] | None) -> dict[int, str]:
@@ -188,7 +199,9 @@ class CoderLayers:
                         if consensus
                         else " and no consensus layer"
                     )
-                    + "; choose with --coder NAME, several as A,B, or --coder all"
+                    + ": choose which to read",
+                    choices=list(rows),
+                    hint="coder",
                 )
             else:
                 names = list(rows)

@@ -27,10 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.core.text import normalise
 from thematica.services._progress import Progress, silent
+from thematica.services.access import requires
 from thematica.services.coders import CoderLayers, check_coder_name, check_kind
 from thematica.store import insert_ignoring_duplicates, is_unique_violation
 from thematica.store import schema as t
@@ -113,6 +115,7 @@ class Coding(CoderLayers):
 
     # -- coders -------------------------------------------------------------------------
     # -- writing ------------------------------------------------------------------------
+    @requires(Operation.CODE)
     def apply(
         self,
         document: str,
@@ -178,17 +181,17 @@ class Coding(CoderLayers):
                 {
                     "project_id": pid,
                     "at": stamp,
-                    "actor": actor or self.project.access.name,
+                    "actor": self.project.access.name,  # always the acting person
                     "action": "code",
                     "detail": {
                         "coder": coder,
                         "applied": 1,
-                        "duplicates": 0,
-                        "source": None,
                         "document": document,
                         "code": code,
                         "start": start,
                         "end": end,
+                        "coding": int(coding_id),
+                        **_behalf(actor, self.project.access.name),
                     },
                 },
             )
@@ -235,6 +238,7 @@ class Coding(CoderLayers):
                     found[r.name] = found[r.id] = (int(r.id), r.name, int(r.length))
         return found
 
+    @requires(Operation.CODE)
     def apply_many(
         self,
         items: Iterable[CodingInput],
@@ -251,7 +255,9 @@ class Coding(CoderLayers):
 
         With ``batch`` (the operation's name, e.g. ``"table"``) the call is recorded as one
         undoable coding batch (``services/batches.py``) with ``parameters``; only the codings
-        it adds carry the batch's id. ``kind`` creates a new coder as that kind, and refuses an
+        it adds carry the batch's id. Without one, more than :data:`ITEMISE` codings form a
+        ``codings`` batch all the same, so the audit entry can name them by its id (fewer are
+        listed in the entry itself). ``kind`` creates a new coder as that kind, and refuses an
         existing coder of another kind.
         """
         from thematica.services.project import now
@@ -311,12 +317,15 @@ class Coding(CoderLayers):
                     )
                 )
             report = CodingReport(coder=coder)
+            if batch is None and len(rows) > ITEMISE:
+                batch = "codings"  # too many to list in the audit entry: its batch names them
             if batch is not None:
                 report.batch_id = self.project.batches.open(
                     conn, batch, coder, dict(parameters or {}), actor
                 )
             stamp = now()
-            pending: list[dict[str, object]] = []
+            pending: list[dict[str, Any]] = []
+            added: list[tuple[int, int, int, int]] = []
             for doc_id, code_id, start, end, memo in rows:
                 key = (doc_id, code_id, start, end)
                 if key in existing:
@@ -339,45 +348,54 @@ class Coding(CoderLayers):
                 )
                 report.documents.add(docs[doc_id][1])
                 if len(pending) >= BATCH:
-                    self._insert_new(conn, pending, report)
+                    added += self._insert_new(conn, pending, report)
                     progress(report.applied, len(rows), "coding")
                     pending = []
             if pending:
-                self._insert_new(conn, pending, report)
+                added += self._insert_new(conn, pending, report)
             progress(len(rows), len(rows), "coding")
             if report.batch_id is not None:
                 self.project.batches.finish(conn, report.batch_id, report.applied)
+            # one entry for the call; each coding is in it (few) or retrievable by its batch id
+            # (coding.batch_id, ``batches`` service), so the entry always says what was added
             self.project.audit(
                 conn,
                 "code",
-                actor,
+                on_behalf_of=actor,
                 coder=coder,
                 applied=report.applied,
                 duplicates=report.duplicates,
                 source=source,
                 batch=report.batch_id,
+                **_itemised(added, index.paths, docs),
             )
         return report
 
     @staticmethod
     def _insert_new(
-        conn: Connection, pending: list[dict[str, object]], report: CodingReport
-    ) -> None:
+        conn: Connection, pending: list[dict[str, Any]], report: CodingReport
+    ) -> list[tuple[int, int, int, int]]:
         """Insert codings not seen when the transaction read the existing ones.
 
         On SQLite that read is exact (writers queue up). On PostgreSQL another process may
         store the same coding in the meantime; such a row is skipped and counted as a
         duplicate, as it would have been a moment later, instead of failing the whole batch.
+        Returns (document id, code id, start, end) of each coding added.
         """
         if conn.dialect.name != "postgresql":
             conn.execute(insert(t.coding), pending)
             report.applied += len(pending)
-            return
-        stmt = insert_ignoring_duplicates(conn, t.coding).returning(t.coding.c.id)
-        added = len(conn.execute(stmt, pending).all())
-        report.applied += added
-        report.duplicates += len(pending) - added
+            return [_key(row) for row in pending]
+        c = t.coding.c
+        stmt = insert_ignoring_duplicates(conn, t.coding).returning(
+            c.document_id, c.code_id, c.start, c.end
+        )
+        added = [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(stmt, pending)]
+        report.applied += len(added)
+        report.duplicates += len(pending) - len(added)
+        return added
 
+    @requires(Operation.CODE)
     def import_csv(
         self,
         path: str | Path,
@@ -448,6 +466,7 @@ class Coding(CoderLayers):
             actor=actor,
         )
 
+    @requires(Operation.CODE)
     def apply_table(
         self,
         path: str | Path,
@@ -478,10 +497,13 @@ class Coding(CoderLayers):
             actor=actor,
         )
 
+    @requires(Operation.CODE)
     def remove(self, document: str, code: str, start: int, end: int, *, coder: str) -> None:
+        self.project.access.check_write_layer(coder)
         with self.project.db.write() as conn:
             doc_id = self.project.documents.id_of(conn, document)
-            code_id = self.project.codebook.index(conn).resolve(code)
+            index = self.project.codebook.index(conn)
+            code_id = index.resolve(code)
             coder_id = next(iter(self.coder_ids(conn, coder)))
             c = t.coding.c
             result = conn.execute(
@@ -500,11 +522,30 @@ class Coding(CoderLayers):
                     f"{coder} has no coding of {code!r} at [{start}, {end}) in {document}"
                 )
             self.project.audit(
-                conn, "uncode", coder=coder, document=document, code=code, start=start, end=end
+                conn,
+                "uncode",
+                coder=coder,
+                document=document,
+                code=index.paths[code_id],
+                start=start,
+                end=end,
             )
 
+    @requires(Operation.MEMO)
     def set_memo(self, coding_id: int, memo: str | None) -> None:
         with self.project.db.write() as conn:
+            layer = conn.scalar(
+                select(t.coder.c.name)
+                .join(t.coding, t.coding.c.coder_id == t.coder.c.id)
+                .where(t.coding.c.id == coding_id, t.coding.c.project_id == self.project.id)
+            )
+            if layer is not None:  # a coder annotates only codings in their own layer
+                self.project.access.check_write_layer(str(layer))
+            old = conn.scalar(
+                select(t.coding.c.memo).where(
+                    t.coding.c.id == coding_id, t.coding.c.project_id == self.project.id
+                )
+            )
             result = conn.execute(
                 t.coding.update()
                 .where(t.coding.c.id == coding_id, t.coding.c.project_id == self.project.id)
@@ -512,8 +553,9 @@ class Coding(CoderLayers):
             )
             if not result.rowcount:
                 raise NotFoundError(f"no coding with id {coding_id}")
-            self.project.audit(conn, "coding_memo", coding=coding_id)
+            self.project.audit(conn, "coding_memo", coding=coding_id, old=old, new=memo or None)
 
+    @requires(Operation.ANALYSE)
     def star(self, coding_id: int, starred: bool = True, *, actor: str | None = None) -> None:
         """Mark a coding as an exemplar quote for reports (``starred=False`` clears it)."""
         with self.project.db.write() as conn:
@@ -525,10 +567,14 @@ class Coding(CoderLayers):
             if not result.rowcount:
                 raise NotFoundError(f"no coding with id {coding_id}")
             self.project.audit(
-                conn, "coding_star" if starred else "coding_unstar", actor, coding=coding_id
+                conn,
+                "coding_star" if starred else "coding_unstar",
+                on_behalf_of=actor,
+                coding=coding_id,
             )
 
     # -- reading ------------------------------------------------------------------------
+    @requires(Operation.READ)
     def list(
         self,
         *,
@@ -568,12 +614,37 @@ class Coding(CoderLayers):
             ]
         return Table.of(CodingRow, rows, title="Codings")
 
+    @requires(Operation.READ)
     def count(self) -> int:
         with self.project.db.read() as conn:
             return int(
                 conn.scalar(select(func.count()).where(t.coding.c.project_id == self.project.id))
                 or 0
             )
+
+
+#: codings one audit entry lists one by one; a call adding more records its batch instead
+ITEMISE = 100
+
+
+def _key(row: dict[str, Any]) -> tuple[int, int, int, int]:
+    return (int(row["document_id"]), int(row["code_id"]), int(row["start"]), int(row["end"]))
+
+
+def _itemised(
+    added: list[tuple[int, int, int, int]],
+    paths: dict[int, str],
+    docs: dict[str | int, tuple[int, str, int]],
+) -> dict[str, Any]:
+    """The audit detail naming each coding added: [document, code, start, end] rows, when
+    there are few enough to list (the batch id names the rest)."""
+    if not added or len(added) > ITEMISE:
+        return {}
+    return {"codings": [[docs[d][1], paths[k], s, e] for d, k, s, e in added]}
+
+
+def _behalf(given: str | None, acting: str) -> dict[str, str]:
+    return {"on_behalf_of": given} if given and given != acting else {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,16 @@ the units carrying the level.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.prevalence import Coded, _code_level, load_coded
 from thematica.store import schema as t
 
@@ -63,6 +64,8 @@ class Matrix:
     units: list[int]  # units carrying each label
     mode: str
     levels: bool
+    #: each label as a figure shows it: a code's own name (which may contain "/"), a level
+    short: list[str] = field(default_factory=list)
 
 
 def units_of(
@@ -141,6 +144,7 @@ class Cooccurrence:
                 turns.setdefault(doc_id, []).append((start, end))
         return coded, units_of(coded.codings, mode, turns)
 
+    @requires(Operation.READ)
     def table(
         self,
         mode: str = "overlap",
@@ -169,6 +173,7 @@ class Cooccurrence:
         what = "SEM levels" if levels else "codes"
         return Table(rows, title=f"Co-occurrence of {what} ({mode})")
 
+    @requires(Operation.READ)
     def matrix(
         self,
         mode: str = "overlap",
@@ -201,7 +206,7 @@ class Cooccurrence:
                 counts[i][i] = within.get(lvl, 0)
                 jac[i][i] = round(within.get(lvl, 0) / single[lvl], 4) if single.get(lvl) else 0.0
             units_n = [single.get(lvl, 0) for lvl in labels]
-            return Matrix(labels, counts, jac, units_n, mode, True)
+            return Matrix(labels, counts, jac, units_n, mode, True, list(labels))
         used_ids = {c for u in units for c in u}
         order = [cid for cid in codes.depth_first() if cid in used_ids]
         names = {cid: codes.paths[cid] for cid in order}
@@ -211,32 +216,33 @@ class Cooccurrence:
         for i, label in enumerate(labels):
             counts[i][i] = single.get(label, 0)
             jac[i][i] = 1.0
-        return Matrix(labels, counts, jac, [single.get(x, 0) for x in labels], mode, False)
+        units_n = [single.get(x, 0) for x in labels]
+        short = [codes.rows[c].name for c in order]
+        return Matrix(labels, counts, jac, units_n, mode, False, short)
 
+    @requires(Operation.READ)
     def heatmap(
         self,
-        path: str | Path,
         mode: str = "overlap",
         *,
+        fmt: str = "png",
         coder: str | Sequence[str] | None = None,
         levels: bool = False,
-    ) -> Path:
-        """A heat map (PNG or SVG by suffix): colour = Jaccard, number = count."""
+    ) -> bytes:
+        """A heat map as PNG or SVG bytes: colour = Jaccard, number = count; codes are labelled
+        by their own names (``exporters.project_files.write_heatmap`` writes a file)."""
         from thematica.exporters.figures import heatmap
 
         matrix = self.matrix(mode, coder=coder, levels=levels)
         if not matrix.labels:
             raise InputError("nothing to draw: no codings in the selected layer")
         what = "SEM levels" if levels else "codes"
-        labels = matrix.labels if levels else [lab.rsplit("/", 1)[-1] for lab in matrix.labels]
-        return Path(
-            heatmap(
-                labels,
-                matrix.counts,
-                matrix.jaccard,
-                path,
-                title=f"Co-occurrence of {what} ({mode}; colour: Jaccard, number: count)",
-            )
+        return heatmap(
+            matrix.short,
+            matrix.counts,
+            matrix.jaccard,
+            fmt,
+            title=f"Co-occurrence of {what} ({mode}; colour: Jaccard, number: count)",
         )
 
 

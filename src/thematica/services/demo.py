@@ -36,7 +36,7 @@ def _clear_previous_demo(url: str) -> None:
     """Delete an earlier demo database so the demo can be rebuilt, but never anything else."""
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
-        database = open_database(url)
+        database = open_database(url, create=True)  # a blank server database gets the schema
         with database.read() as conn:
             names = list(conn.scalars(select(t.project.c.name)))
         database.dispose()
@@ -55,7 +55,8 @@ def _clear_previous_demo(url: str) -> None:
     database.dispose()
     if names != [DEMO_PROJECT]:
         raise ConflictError(
-            f"{path} exists and is not a demo database; choose another --db for the demo"
+            f"{path} exists and is not a demo database; choose another place for the demo",
+            hint="db",
         )
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)

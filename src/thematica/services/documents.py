@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from thematica.core.access import Operation
 from thematica.core.attributes import infer_type
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import AttributeType, ParsedDocument, Turn
 from thematica.core.tables import Table
 from thematica.importers import ImportOptions, collect_files, parse_file
 from thematica.services._progress import Progress, silent
+from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -155,6 +157,7 @@ class Documents:
         self.project = project
 
     # -- import -------------------------------------------------------------------------
+    @requires(Operation.IMPORT)
     def import_files(
         self,
         paths: Sequence[str | Path],
@@ -289,6 +292,7 @@ class Documents:
                 progress(i, len(docs), f"storing {doc.name}")
 
     # -- reading ------------------------------------------------------------------------
+    @requires(Operation.READ)
     def list(self) -> Table[DocumentRow]:
         d, c = t.document, t.case
         turns = (
@@ -352,6 +356,7 @@ class Documents:
             )
         }
 
+    @requires(Operation.READ)
     def get(self, name: str) -> DocumentRecord:
         with self.project.db.read() as conn:
             doc_id = self.id_of(conn, name)
@@ -370,18 +375,30 @@ class Documents:
             row.id, row.name, row.text, row.case_name, row.source_format, row.encoding, turns
         )
 
+    @requires(Operation.IMPORT)
     def link_case(self, document: str, case: str) -> None:
         from thematica.services.cases import CaseWriter
 
         with self.project.db.write() as conn:
             doc_id = self.id_of(conn, document)
             created: list[str] = []
-            case_id = CaseWriter(self.project, conn).ensure(case, created)
+            writer = CaseWriter(self.project, conn)
+            old = _case_of(conn, doc_id)
+            case_id = writer.ensure(case, created)
             conn.execute(
                 t.document.update().where(t.document.c.id == doc_id).values(case_id=case_id)
             )
-            self.project.audit(conn, "link_case", document=document, case=case)
+            self.project.audit(
+                conn,
+                "link_case",
+                document=document,
+                case=" ".join(case.split()),
+                old=old,
+                new=" ".join(case.split()),
+                cases_created=created,
+            )
 
+    @requires(Operation.IMPORT)
     def link_table(self, path: str | Path, *, encoding: str | None = None) -> LinkReport:
         """Link many documents to cases from a CSV/XLSX with ``document`` and ``case`` columns.
 
@@ -430,7 +447,11 @@ class Documents:
                         f"{path.name}: row {n}: no document named {document!r} in the project"
                     )
             writer = CaseWriter(self.project, conn)
+            changes: list[list[str | None]] = []
             for document, (case, _n) in wanted.items():
+                old = _case_of(conn, ids[document])
+                if old != case:
+                    changes.append([document, old, case])
                 case_id = writer.ensure(case, report.cases_created)
                 conn.execute(
                     t.document.update().where(d.id == ids[document]).values(case_id=case_id)
@@ -442,9 +463,11 @@ class Documents:
                 file=str(path),
                 linked=len(report.linked),
                 cases_created=report.cases_created,
+                changes=changes,  # [document, old case, new case] where the case changed
             )
         return report
 
+    @requires(Operation.DELETE)
     def remove(self, name: str) -> int:
         """Delete a document with its codings; returns how many codings went with it."""
         with self.project.db.write() as conn:
@@ -455,6 +478,15 @@ class Documents:
             conn.execute(delete(t.document).where(t.document.c.id == doc_id))
             self.project.audit(conn, "remove_document", document=name, codings=n)
         return int(n)
+
+
+def _case_of(conn: Connection, doc_id: int) -> str | None:
+    """The name of the case a document is linked to now (None: none)."""
+    return conn.scalar(
+        select(t.case.c.name)
+        .join(t.document, t.document.c.case_id == t.case.c.id)
+        .where(t.document.c.id == doc_id)
+    )
 
 
 #: PostgreSQL's search index works on 4 bytes per character and one allocation may not pass

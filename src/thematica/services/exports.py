@@ -4,27 +4,28 @@ and written as CSV or XLSX.
 Attribute columns are typed by the attribute's type: numeric as ``Int64``/``Float64``, dates as
 ``datetime64``, ordinal as an ordered ``Categorical`` (in the attribute's value order), boolean
 as ``boolean``, categorical as ``string``; a missing value is ``NA`` (``NaT`` for dates), never
-the text ``"None"``. Files are written atomically (a temporary file beside the target, renamed
-into place). A CSV holds one table; an XLSX adds a second sheet with each attribute's type and
-value order.
+the text ``"None"``. The service returns file contents; ``exporters.project_files.write_export``
+writes them atomically (a temporary file beside the target, renamed into place). A CSV holds
+one table; an XLSX adds a second sheet with each attribute's type and value order.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from thematica.core.access import Operation
 from thematica.core.codebook import BOOL_FIELDS, FIELDS
 from thematica.core.errors import InputError
 from thematica.core.filters import AttributeInfo
 from thematica.core.models import AttributeType
-from thematica.exporters.atomic import write_atomic
 from thematica.exporters.xlsx_tables import frames_to_xlsx
+from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class Exports:
         self.project = project
 
     # -- frames -------------------------------------------------------------------------
+    @requires(Operation.READ)
     def attributes_frame(self) -> pd.DataFrame:
         """Each attribute's name, type and (ordinal) value order, in the project's order."""
         import pandas as pd
@@ -98,6 +100,7 @@ class Exports:
             }
         )
 
+    @requires(Operation.READ)
     def cases_frame(self) -> pd.DataFrame:
         """One row per case: ``case``, ``documents`` (how many), then every attribute, typed."""
         import pandas as pd
@@ -124,6 +127,7 @@ class Exports:
             data[columns[info.name]] = typed_column(info, [values[n][info.name] for n in names])
         return pd.DataFrame(data)
 
+    @requires(Operation.READ)
     def codebook_frame(self) -> pd.DataFrame:
         """One row per code, depth first: path, name, parent, depth, every field, codings."""
         import pandas as pd
@@ -158,6 +162,7 @@ class Exports:
         data["codings"] = pd.array([int(counts.get(cid, 0)) for cid in order], dtype="Int64")
         return pd.DataFrame(data)
 
+    @requires(Operation.READ)
     def codings_frame(self, coder: str | Sequence[str] | None = None) -> pd.DataFrame:
         """One row per coding of the chosen layer(s), ordered by document and position.
 
@@ -226,6 +231,97 @@ class Exports:
         frame = frame.sort_values(["document", "start", "end", "id"], kind="stable")
         return frame[ordered].reset_index(drop=True)
 
+    @requires(Operation.READ)
+    def codings_rows(
+        self, coder: str | Sequence[str] | None = None
+    ) -> tuple[list[str], Iterator[list[str]]]:
+        """The codings table as CSV cells, streamed: its header, and rows as they are read.
+
+        The same table as :meth:`codings_frame` (same columns, order and cell text as its CSV)
+        without holding it in memory: one document's codings and text at a time, so exporting
+        200,000 codings needs a few MiB. The coder choice is checked before anything is
+        returned; the rows come from a read transaction held while they are consumed.
+        """
+        pid = self.project.id
+        d = t.document.c
+        with self.project.db.read() as conn:
+            has_coders = conn.scalar(select(t.coder.c.id).where(t.coder.c.project_id == pid))
+            coders = self.project.coding.coder_ids(conn, coder) if has_coders else {}
+            paths = dict(self.project.codebook.index(conn).paths)
+            case_names = dict(
+                conn.execute(
+                    select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == pid)
+                ).all()
+            )
+            docs = {
+                r.id: (r.name, case_names.get(r.case_id))
+                for r in conn.execute(select(d.id, d.name, d.case_id).where(d.project_id == pid))
+            }
+        attr_columns, attr_cells = self._case_cells()
+        header = [*CODING_COLUMNS[:3], *attr_columns, *CODING_COLUMNS[3:]]
+        # the frame's order: document name, then position (ids break ties, as a stable sort)
+        order = sorted(docs, key=lambda i: (docs[i][0], i))
+        rows = self._coding_rows(coders, paths, docs, order, attr_cells, len(attr_columns))
+        return header, rows
+
+    def _case_cells(self) -> tuple[list[str], dict[str, list[str]]]:
+        """Attribute column names and, per case, its attribute cells exactly as pandas writes
+        them in the codings CSV (the cases table is small; the codings are what stream)."""
+        cases = self.cases_frame().drop(columns=["documents"])
+        attrs = _unique_columns([str(col) for col in cases.columns[1:]], CODING_COLUMNS)
+        if not attrs:
+            return [], {}
+        records = list(csv.reader(io.StringIO(frame_to_csv(cases.rename(columns=attrs)))))
+        return list(attrs.values()), {rec[0]: rec[1:] for rec in records[1:]}
+
+    def _coding_rows(
+        self,
+        coders: dict[int, str],
+        paths: dict[int, str],
+        docs: dict[int, tuple[str, str | None]],
+        order: list[int],
+        attr_cells: dict[str, list[str]],
+        n_attrs: int,
+    ) -> Iterator[list[str]]:
+        if not coders:
+            return
+        c, d = t.coding.c, t.document.c
+        blank = [""] * n_attrs
+        layers = list(coders)
+        with self.project.db.read() as conn:
+            coded = set(
+                conn.scalars(
+                    select(c.document_id)
+                    .where(c.project_id == self.project.id, c.coder_id.in_(layers))
+                    .distinct()
+                )
+            )
+            for doc_id in order:
+                if doc_id not in coded:
+                    continue
+                name, case = docs[doc_id]
+                text = conn.scalar(select(d.text).where(d.id == doc_id)) or ""
+                attrs = attr_cells.get(case, blank) if case is not None else blank
+                result = conn.execution_options(yield_per=2000).execute(
+                    select(c.id, c.code_id, c.coder_id, c.start, c.end, c.memo)
+                    .where(c.document_id == doc_id, c.coder_id.in_(layers))
+                    .order_by(c.start, c.end, c.id)
+                )
+                for r in result:
+                    yield [
+                        str(r.id),
+                        name,
+                        case or "",
+                        *attrs,
+                        paths[r.code_id],
+                        coders[r.coder_id],
+                        str(r.start),
+                        str(r.end),
+                        text[r.start : r.end],
+                        r.memo or "",
+                    ]
+
+    @requires(Operation.READ)
     def frame(self, kind: str, *, coder: str | Sequence[str] | None = None) -> pd.DataFrame:
         if kind == "codings":
             return self.codings_frame(coder=coder)
@@ -235,35 +331,28 @@ class Exports:
             return self.cases_frame()
         raise InputError(f"unknown export {kind!r}; choose {', '.join(KINDS)}")
 
-    # -- files --------------------------------------------------------------------------
-    def write(
-        self,
-        kind: str,
-        path: str | Path,
-        format: str | None = None,
-        *,
-        coder: str | Sequence[str] | None = None,
-    ) -> Path:
-        """Write one table as CSV or XLSX (from the suffix unless ``format`` is given)."""
-        check_target(kind, path, format)
-        return self.write_frame(kind, self.frame(kind, coder=coder), path, format)
+    # -- file contents ------------------------------------------------------------------
+    @requires(Operation.READ)
+    def render(self, kind: str, fmt: str, *, coder: str | Sequence[str] | None = None) -> bytes:
+        """One table as the bytes of a CSV or XLSX file (``exporters.project_files.
+        write_export`` writes it to a path, streaming a codings CSV)."""
+        return self.render_frame(kind, self.frame(kind, coder=coder), fmt)
 
-    def write_frame(
-        self,
-        kind: str,
-        frame: pd.DataFrame,
-        path: str | Path,
-        format: str | None = None,
-    ) -> Path:
-        """Write a frame made by :meth:`frame` (an XLSX of codings or cases adds the
-        ``attributes`` sheet: each attribute's type and value order)."""
-        fmt = check_target(kind, path, format)
+    @requires(Operation.READ)
+    def render_frame(self, kind: str, frame: pd.DataFrame, fmt: str) -> bytes:
+        """A frame made by :meth:`frame` as CSV or XLSX bytes (an XLSX of codings or cases
+        adds the ``attributes`` sheet: each attribute's type and value order)."""
+        if kind not in KINDS:
+            raise InputError(f"unknown export {kind!r}; choose {', '.join(KINDS)}")
+        fmt = fmt.lower().lstrip(".")
         if fmt == "csv":
-            return write_atomic(path, frame_to_csv(frame))
+            return frame_to_csv(frame).encode("utf-8")
+        if fmt != "xlsx":
+            raise InputError(f"an export is csv or xlsx, not {fmt!r}", choices=list(FORMATS))
         sheets = {kind: frame}
         if kind in ("codings", "cases"):
             sheets["attributes"] = self.attributes_frame()
-        return write_atomic(path, frames_to_xlsx(sheets))
+        return frames_to_xlsx(sheets)
 
 
 def check_target(kind: str, path: str | Path, format: str | None = None) -> str:

@@ -26,22 +26,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import Turn
 from thematica.core.tables import Table
 from thematica.core.text import speaker_at
+from thematica.services.access import requires
 from thematica.services.speakers import Attributor, load_attributor
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from thematica.services.project import Project
 
 MISSING_ROW = "(missing)"
 NO_LEVEL = "(no level)"
+#: what a matrix can be exported as
+MATRIX_FORMATS = ("xlsx", "csv", "md")
 
 
 @dataclass(slots=True)
@@ -166,6 +167,7 @@ class Matrices:
         self.project = project
 
     # -- definitions --------------------------------------------------------------------
+    @requires(Operation.ANALYSE)
     def create(
         self,
         name: str,
@@ -194,10 +196,13 @@ class Matrices:
                     )
                 )
                 self.project.audit(conn, "matrix.create", name=name, **definition)
-        except IntegrityError as exc:
-            raise ConflictError(f"a matrix named {name!r} already exists") from exc
+        except ConflictError as exc:  # uq_matrix_name, as worded by Database.write
+            if "collision" not in exc.detail:
+                raise
+            raise ConflictError(f"a matrix named {name!r} already exists", matrix=name) from exc
         return self.get(name)
 
+    @requires(Operation.READ)
     def list(self) -> Table[MatrixRow]:
         m, c = t.matrix.c, t.matrix_cell.c
         out: list[MatrixRow] = []
@@ -218,6 +223,7 @@ class Matrices:
                 )
         return Table(out, title="Framework matrices")
 
+    @requires(Operation.ANALYSE)
     def remove(self, name: str) -> None:
         with self.project.db.write() as conn:
             mid, _ = self._find(conn, name)
@@ -342,11 +348,12 @@ class Matrices:
             raise InputError("the codebook is empty; add codes first")
         out = []
         for cid in index.depth_first():
-            top = index.paths[cid].split("/")[0]
+            top = index.chain(cid)[0]  # a name may contain "/": never split the path
             out.append(Column(index.paths[cid], top, frozenset(index.subtree(cid))))
         return out
 
     # -- the view -----------------------------------------------------------------------
+    @requires(Operation.READ)
     def get(self, name: str) -> MatrixView:
         """The matrix with every cell: summary, links, linked excerpts and coded counts."""
         with self.project.db.read() as conn:
@@ -459,6 +466,7 @@ class Matrices:
         return out
 
     # -- editing ------------------------------------------------------------------------
+    @requires(Operation.ANALYSE)
     def set_cell(
         self,
         matrix: str,
@@ -489,7 +497,7 @@ class Matrices:
                 )
             mc = t.matrix_cell.c
             existing = conn.execute(
-                select(mc.id, mc.links).where(
+                select(mc.id, mc.links, mc.summary).where(
                     mc.matrix_id == mid, mc.row_key == row, mc.column_key == column
                 )
             ).first()
@@ -520,16 +528,19 @@ class Matrices:
                 )
             else:
                 conn.execute(update(t.matrix_cell).where(mc.id == existing.id).values(**values))
+            old_summary = (existing.summary or "") if existing is not None else ""
             self.project.audit(
                 conn,
                 "matrix.set",
-                actor=author,
                 matrix=matrix,
                 row=row,
                 column=column,
                 summary=summary is not None,
                 link=list(link),
                 unlink=list(unlink),
+                author=author,
+                # old -> new summary, only when this call wrote one
+                **({"old": old_summary, "new": summary.strip()} if summary is not None else {}),
             )
         return self.get(matrix).cell(row, column)
 
@@ -563,26 +574,25 @@ class Matrices:
                 raise InputError(f"coding {i} does not have a code of column {col.key!r}")
 
     # -- export -------------------------------------------------------------------------
-    def export(self, name: str, path: str | Path, fmt: str | None = None) -> Path:
-        """Write the matrix as XLSX (a sheet per column group + excerpts), CSV or Markdown."""
-        from pathlib import Path as _Path
-
-        from thematica.exporters.atomic import write_atomic
-
-        target = _Path(path)
-        kind = (fmt or target.suffix.lstrip(".")).lower()
-        if kind not in ("xlsx", "csv", "md"):
+    @requires(Operation.READ)
+    def render(self, name: str, fmt: str) -> bytes:
+        """The matrix as a file's bytes: xlsx (a sheet per column group + excerpts), csv or md
+        (``exporters.project_files.write_matrix`` writes it, choosing by the suffix)."""
+        kind = fmt.lower().lstrip(".")
+        if kind not in MATRIX_FORMATS:
             raise InputError(
-                f"cannot export a matrix as {kind or 'that'!r}: use .xlsx, .csv or .md"
+                f"cannot export a matrix as {fmt or 'that'!r}: use xlsx, csv or md",
+                choices=list(MATRIX_FORMATS),
             )
         view = self.get(name)
         if kind == "xlsx":
             from thematica.exporters.matrix_xlsx import matrix_xlsx
 
-            return write_atomic(target, matrix_xlsx(view))
+            return matrix_xlsx(view)
         from thematica.exporters.matrix_xlsx import matrix_csv, matrix_markdown
 
-        return write_atomic(target, matrix_csv(view) if kind == "csv" else matrix_markdown(view))
+        text = matrix_csv(view) if kind == "csv" else matrix_markdown(view)
+        return text.encode("utf-8")
 
 
 def _iso(value: datetime | None) -> str | None:

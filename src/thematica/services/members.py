@@ -16,6 +16,7 @@ from thematica.core.access import Operation, Role
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
+from thematica.store import insert_ignoring_duplicates
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -79,12 +80,13 @@ def ensure_user(conn: Connection, name: str, display_name: str | None = None) ->
     uid = conn.scalar(select(u.id).where(u.name == name))
     if uid is not None:
         return int(uid)
-    new = conn.execute(
-        insert(t.user_account).values(
+    # two people adding the same new user at once: the second insert is a no-op (store/engine)
+    conn.execute(
+        insert_ignoring_duplicates(conn, t.user_account).values(
             name=name, display_name=display_name or name, password_hash=None, created_at=now()
         )
-    ).inserted_primary_key[0]  # type: ignore[index]
-    return int(new)
+    )
+    return int(conn.scalar(select(u.id).where(u.name == name)))  # type: ignore[arg-type]
 
 
 class Members:

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class Memos:
             raise NotFoundError(f"no coding with id {coding_id}")
         return coding_id
 
+    @requires(Operation.MEMO)
     def add(
         self, target_type: str, target: str | None, text: str, *, author: str | None = None
     ) -> int:
@@ -76,9 +79,17 @@ class Memos:
                     updated_at=stamp,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            self.project.audit(conn, "memo", author, target_type=target_type, target=target)
+            self.project.audit(
+                conn,
+                "memo",
+                memo=memo_id,
+                target_type=target_type,
+                target=target,
+                author=author,  # data the caller gave; the entry's actor is who wrote it
+            )
         return memo_id
 
+    @requires(Operation.READ)
     def list(self, target_type: str | None = None, target: str | None = None) -> Table[MemoRow]:
         m = t.memo.c
         with self.project.db.read() as conn:

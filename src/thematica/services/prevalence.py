@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.quantifiers import QuantifierScale, scale_from_settings
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.speakers import Attributor, load_attributor
 from thematica.store import schema as t
 
@@ -111,15 +113,18 @@ class Prevalence:
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @requires(Operation.READ)
     def scale(self, scale: QuantifierScale | None = None) -> QuantifierScale:
         return scale or scale_from_settings(self.project.settings)
 
+    @requires(Operation.SETTINGS)
     def set_scale(self, spec: object) -> QuantifierScale:
         """Store the project's quantifier scale (its JSON form; None restores the default)."""
         scale = QuantifierScale.from_spec(spec)  # type: ignore[arg-type]
         self.project.update_settings(quantifiers=None if spec is None else scale.to_spec())
         return scale
 
+    @requires(Operation.READ)
     def table(
         self,
         of: str = "themes",
@@ -155,7 +160,7 @@ class Prevalence:
                 items.append(("code", str(n), codes.paths[cid], level, ids))
         else:
             if not themes.themes:
-                raise InputError("no themes yet; add some with 'thematica themes add' first")
+                raise InputError("no themes yet: add some first", hint="themes_add")
 
             def expand(ids: list[int]) -> set[int]:
                 out: set[int] = set()
@@ -212,9 +217,11 @@ class Prevalence:
             title += f", counting {unit}"
         return Table(rows, columns=tuple(columns), title=title)
 
+    @requires(Operation.READ)
     def themes(self, **kwargs: object) -> Table[PrevalenceRow]:
         return self.table("themes", **kwargs)  # type: ignore[arg-type]
 
+    @requires(Operation.READ)
     def codes(self, **kwargs: object) -> Table[PrevalenceRow]:
         return self.table("codes", **kwargs)  # type: ignore[arg-type]
 

@@ -7,22 +7,63 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
 
 from thematica.core.access import Actor, Operation, Role
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import DEFAULT_SEM_LEVELS
 from thematica.core.tables import Table
-from thematica.services.access import current_user_name, role_of
-from thematica.store import Database, open_database
+from thematica.services.access import current_user_name, requires, role_of
+from thematica.store import Database, insert_ignoring_duplicates, open_database
 from thematica.store import schema as t
 from thematica.store.engine import resolve_url
 
+if TYPE_CHECKING:
+    from thematica.services.agreement import Agreement
+    from thematica.services.autocode import Autocode
+    from thematica.services.batches import Batches
+    from thematica.services.cases import Cases
+    from thematica.services.codebook import Codebook
+    from thematica.services.coding import Coding
+    from thematica.services.consensus import Consensus
+    from thematica.services.cooccurrence import Cooccurrence
+    from thematica.services.documents import Documents
+    from thematica.services.exports import Exports
+    from thematica.services.interop import Refi
+    from thematica.services.matrix import Matrices
+    from thematica.services.members import Members
+    from thematica.services.memos import Memos
+    from thematica.services.prevalence import Prevalence
+    from thematica.services.reports import Reports
+    from thematica.services.retrieval import Retrieval
+    from thematica.services.saturation import Saturation
+    from thematica.services.speakers import Speakers
+    from thematica.services.themes import Themes
+
 DbArg = str | os.PathLike[str] | None
+
+
+class _Service:
+    """A service object made on first use and then kept on the project (a non-data
+    descriptor: the instance attribute it sets wins from then on)."""
+
+    def __init__(self, module: str, cls: str) -> None:
+        self.module, self.cls, self.name = module, cls, ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, project: Project | None, owner: type | None = None) -> Any:
+        if project is None:
+            return self
+        import importlib
+
+        service = getattr(importlib.import_module(self.module), self.cls)(project)
+        project.__dict__[self.name] = service
+        return service
 
 
 @dataclass(slots=True)
@@ -32,15 +73,34 @@ class SettingRow:
 
 
 @dataclass(slots=True)
+class UpgradeRow:
+    """What ``upgrade`` did to one project: the schema revision it moved from and to, and the
+    owner it was given when it had no members (None: it had some)."""
+
+    project: str
+    from_revision: str | None
+    to_revision: str
+    owner_added: str | None
+
+
+@dataclass(slots=True)
 class AuditRow:
+    """One change: when (UTC, ISO 8601), who acted, what kind of change, and its detail."""
+
     at: str
     actor: str | None
     action: str
     detail: dict[str, Any]
+    id: int = 0
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _utc(at: datetime) -> datetime:
+    """A stored time as UTC: SQLite hands back naive datetimes (they were stored as UTC)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
@@ -60,6 +120,75 @@ class Project:
     >>> project.query("Staffing", coder="alex").to_dataframe()  # doctest: +SKIP
     """
 
+    # Each service is built on first use (``_Service``): a command that runs a query does not
+    # import the agreement statistics (numpy), the REFI-QDA XML layer (lxml) and the rest.
+    if TYPE_CHECKING:
+        members: Members
+        documents: Documents
+        cases: Cases
+        speakers: Speakers
+        codebook: Codebook
+        coding: Coding
+        batches: Batches
+        autocode: Autocode
+        memos: Memos
+        agreement: Agreement
+        consensus: Consensus
+        retrieval: Retrieval
+        refi: Refi
+        exports: Exports
+        themes: Themes
+        prevalence: Prevalence
+        cooccurrence: Cooccurrence
+        saturation: Saturation
+        matrices: Matrices
+        reports: Reports
+    else:
+        members = _Service("thematica.services.members", "Members")
+        documents = _Service("thematica.services.documents", "Documents")
+        cases = _Service("thematica.services.cases", "Cases")
+        speakers = _Service("thematica.services.speakers", "Speakers")
+        codebook = _Service("thematica.services.codebook", "Codebook")
+        coding = _Service("thematica.services.coding", "Coding")
+        batches = _Service("thematica.services.batches", "Batches")
+        autocode = _Service("thematica.services.autocode", "Autocode")
+        memos = _Service("thematica.services.memos", "Memos")
+        agreement = _Service("thematica.services.agreement", "Agreement")
+        consensus = _Service("thematica.services.consensus", "Consensus")
+        retrieval = _Service("thematica.services.retrieval", "Retrieval")
+        refi = _Service("thematica.services.interop", "Refi")
+        exports = _Service("thematica.services.exports", "Exports")
+        themes = _Service("thematica.services.themes", "Themes")
+        prevalence = _Service("thematica.services.prevalence", "Prevalence")
+        cooccurrence = _Service("thematica.services.cooccurrence", "Cooccurrence")
+        saturation = _Service("thematica.services.saturation", "Saturation")
+        matrices = _Service("thematica.services.matrix", "Matrices")
+        reports = _Service("thematica.services.reports", "Reports")
+
+    #: the service attributes, in the order they were once built
+    SERVICES = (
+        "members",
+        "documents",
+        "cases",
+        "speakers",
+        "codebook",
+        "coding",
+        "batches",
+        "autocode",
+        "memos",
+        "agreement",
+        "consensus",
+        "retrieval",
+        "refi",
+        "exports",
+        "themes",
+        "prevalence",
+        "cooccurrence",
+        "saturation",
+        "matrices",
+        "reports",
+    )
+
     def __init__(
         self,
         db: Database,
@@ -69,26 +198,6 @@ class Project:
         actor: Actor | None = None,
     ) -> None:
         from thematica.services.access import Access
-        from thematica.services.agreement import Agreement
-        from thematica.services.autocode import Autocode
-        from thematica.services.batches import Batches
-        from thematica.services.cases import Cases
-        from thematica.services.codebook import Codebook
-        from thematica.services.coding import Coding
-        from thematica.services.consensus import Consensus
-        from thematica.services.cooccurrence import Cooccurrence
-        from thematica.services.documents import Documents
-        from thematica.services.exports import Exports
-        from thematica.services.interop import Refi
-        from thematica.services.matrix import Matrices
-        from thematica.services.members import Members
-        from thematica.services.memos import Memos
-        from thematica.services.prevalence import Prevalence
-        from thematica.services.reports import Reports
-        from thematica.services.retrieval import Retrieval
-        from thematica.services.saturation import Saturation
-        from thematica.services.speakers import Speakers
-        from thematica.services.themes import Themes
 
         self.db = db
         self.id = project_id
@@ -96,26 +205,6 @@ class Project:
         self.settings = settings
         #: who is acting, with their role here; every service checks it (services/access.py)
         self.access = Access(self, actor or Actor(current_user_name(), Role.OWNER))
-        self.members = Members(self)
-        self.documents = Documents(self)
-        self.cases = Cases(self)
-        self.speakers = Speakers(self)
-        self.codebook = Codebook(self)
-        self.coding = Coding(self)
-        self.batches = Batches(self)
-        self.autocode = Autocode(self)
-        self.memos = Memos(self)
-        self.agreement = Agreement(self)
-        self.consensus = Consensus(self)
-        self.retrieval = Retrieval(self)
-        self.refi = Refi(self)
-        self.exports = Exports(self)
-        self.themes = Themes(self)
-        self.prevalence = Prevalence(self)
-        self.cooccurrence = Cooccurrence(self)
-        self.saturation = Saturation(self)
-        self.matrices = Matrices(self)
-        self.reports = Reports(self)
         self.query = self.retrieval.query
         self.search = self.retrieval.search
 
@@ -139,35 +228,88 @@ class Project:
     def actor(self) -> Actor:
         return self.access.actor
 
-    def audit(self, conn: Connection, action: str, actor: str | None = None, **detail: Any) -> None:
-        """Append to the project's audit log, inside the caller's transaction. The entry names
-        the acting person; ``actor`` names another (for example "demo") only when given."""
+    def audit(
+        self, conn: Connection, action: str, /, on_behalf_of: str | None = None, **detail: Any
+    ) -> None:
+        """Append to the project's audit log, inside the caller's transaction, so a change and
+        its entry are stored together or not at all.
+
+        The entry's actor is always the acting person (:attr:`access`): a caller cannot make
+        a change look like someone else's. ``on_behalf_of`` keeps a name the caller was given
+        for whom the change was made (an old ``actor=`` argument) as detail, when it differs.
+        """
+        if on_behalf_of and on_behalf_of != self.access.name:
+            detail["on_behalf_of"] = on_behalf_of
         conn.execute(
             insert(t.audit_log).values(
                 project_id=self.id,
                 at=now(),
-                actor=actor or self.access.name,
+                actor=self.access.name,
                 action=action,
                 detail=detail,
             )
         )
 
-    def audit_log(self, limit: int = 50) -> Table[AuditRow]:
-        """The newest ``limit`` entries of the audit trail, newest first."""
-        self.access.check(Operation.READ, "audit_log")
+    @requires(Operation.READ)
+    def audit_log(
+        self,
+        limit: int | None = 50,
+        *,
+        actor: str | Sequence[str] | None = None,
+        action: str | Sequence[str] | None = None,
+        since: datetime | str | None = None,
+        offset: int = 0,
+    ) -> Table[AuditRow]:
+        """Entries of the audit trail, newest first, each with its full detail.
+
+        ``actor``: one name or several. ``action``: one or several actions, a comma list, each
+        exact or a prefix ending in ``*`` (``consensus*``). ``since``: a datetime (naive means
+        UTC), an ISO date or datetime, or a span back from now such as ``2h`` or ``3d``
+        (:func:`thematica.core.timespans.parse_since`). ``limit`` None: all of them.
+        """
+        from thematica.core.timespans import parse_since, split_names
+
         a = t.audit_log.c
+        stmt = select(t.audit_log).where(a.project_id == self.id)
+        actors = split_names(actor)
+        if actors:
+            stmt = stmt.where(a.actor.in_(actors))
+        actions = split_names(action)
+        if actions:
+            stmt = stmt.where(
+                or_(
+                    *(
+                        a.action.startswith(name[:-1], autoescape=True)
+                        if name.endswith("*")
+                        else a.action == name
+                        for name in actions
+                    )
+                )
+            )
+        if since is not None:
+            when = parse_since(since, now()) if isinstance(since, str) else since
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            stmt = stmt.where(a.at >= when.astimezone(UTC))
+        if offset < 0:
+            raise InputError(f"offset must not be negative, not {offset}")
+        stmt = stmt.order_by(a.id.desc()).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(max(1, limit))
         with self.db.read() as conn:
             rows = [
-                AuditRow(r.at.isoformat(timespec="seconds"), r.actor, r.action, r.detail)
-                for r in conn.execute(
-                    select(t.audit_log)
-                    .where(a.project_id == self.id)
-                    .order_by(a.id.desc())
-                    .limit(max(1, limit))
+                AuditRow(
+                    _utc(r.at).isoformat(timespec="seconds"),
+                    r.actor,
+                    r.action,
+                    dict(r.detail or {}),
+                    int(r.id),
                 )
+                for r in conn.execute(stmt)
             ]
         return Table(rows, title="Audit log")
 
+    @requires(Operation.SETTINGS)
     def configure(
         self,
         *,
@@ -178,7 +320,6 @@ class Project:
     ) -> dict[str, Any]:
         """Change project settings after checking them; ``""`` clears a pattern. ``blind``
         False opens comparison: every member may then read every coder layer."""
-        self.access.check(Operation.SETTINGS, "configure")
         import re
 
         from thematica.core.text import detect_turns
@@ -217,29 +358,19 @@ class Project:
             self.update_settings(**changes)
         return dict(self.settings)
 
+    @requires(Operation.SETTINGS)
     def update_settings(self, **changes: Any) -> None:
-        self.access.check(Operation.SETTINGS, "update_settings")
         settings = {**self.settings, **changes}
         with self.db.write() as conn:
             conn.execute(
                 t.project.update().where(t.project.c.id == self.id).values(settings=settings)
             )
-            self.audit(conn, "settings", changes=changes)
+            self.audit(
+                conn,
+                "settings",
+                changes={key: [self.settings.get(key), value] for key, value in changes.items()},
+            )
         self.settings = settings
-
-
-def _settle_heap() -> None:
-    """Move long-lived objects (the ~100,000 that importing SQLAlchemy, Alembic and the parsers
-    allocates, and whatever the host holds) out of the cyclic garbage collector's view.
-
-    Left in view, every full collection rescans them: 50-100 ms stalls in about one query in
-    ten (see BENCHMARKS.md). Garbage is collected first, so only live objects are frozen, and
-    freezing does not stop them being freed when their last reference goes.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 def _default_name(url: str) -> str:
@@ -270,6 +401,12 @@ def init_project(
     settings = default_settings(levels)
     try:
         with database.write() as conn:
+            if conn.scalar(select(t.project.c.id).where(t.project.c.name == name)) is not None:
+                raise ConflictError(
+                    f"{database.label} already has a project named {name!r}",
+                    database=database.label,
+                    project=name,
+                )
             pid = conn.execute(
                 insert(t.project).values(name=name, created_at=now(), settings=settings)
             ).inserted_primary_key[0]  # type: ignore[index]
@@ -288,10 +425,9 @@ def init_project(
                     project_id=pid, at=now(), actor=creator, action="init", detail={"name": name}
                 )
             )
-    except IntegrityError as exc:
+    except BaseException:
         database.dispose()
-        raise ConflictError(f"{database.label} already has a project named {name!r}") from exc
-    _settle_heap()
+        raise
     return Project(database, pid, name, settings, Actor(creator, Role.OWNER))
 
 
@@ -305,16 +441,25 @@ def list_projects(db: DbArg = None) -> list[str]:
 
 
 def open_project(
-    db: DbArg = None, project: str | None = None, *, actor: str | None = None
+    db: DbArg = None,
+    project: str | None = None,
+    *,
+    actor: str | None = None,
+    read_only: bool | None = None,
 ) -> Project:
     """Open a project for ``actor`` (default :func:`current_user_name`); ``project`` may be
     left out when the database holds only one.
+
+    The schema is not migrated here: an out-of-date database raises
+    :class:`~thematica.store.SchemaOutOfDate` (see :func:`upgrade_database`). ``read_only``
+    (default: when the SQLite file or its folder is not writable, or ``$THEMATICA_READ_ONLY``
+    is set) opens it without writing anything; every write then fails cleanly.
 
     Opening does not check membership: every operation does (a non-member may do nothing).
     A project that has no members at all — made before roles existed — treats everyone as
     owner until ``thematica upgrade`` records one.
     """
-    database = open_database(db)
+    database = open_database(db, read_only=read_only)
     try:
         with database.read() as conn:
             rows = conn.execute(
@@ -332,12 +477,14 @@ def open_project(
             raise NotFoundError(f"no project named {project!r} in {database.label}")
     if not rows:
         database.dispose()
-        raise NotFoundError(f"{database.label} has no project yet; run 'thematica init'")
+        raise NotFoundError(f"{database.label} has no project yet", hint="init")
     if len(rows) > 1:
         names = ", ".join(r.name for r in rows)
         database.dispose()
         raise InputError(
-            f"{database.label} holds {len(rows)} projects ({names}); choose one with --project"
+            f"{database.label} holds {len(rows)} projects ({names}); choose one",
+            choices=[r.name for r in rows],
+            hint="project",
         )
     row = rows[0]
     name = current_user_name(actor)
@@ -349,5 +496,53 @@ def open_project(
         raise
     if not has_members:
         role = Role.OWNER
-    _settle_heap()
     return Project(database, row.id, row.name, dict(row.settings), Actor(name, role))
+
+
+def upgrade_database(db: DbArg = None, *, actor: str | None = None) -> Table[UpgradeRow]:
+    """Bring a database's schema to this version's and give every project that has no
+    members (one made before roles existed) an owner: ``actor`` (default
+    :func:`current_user_name`), the person running the upgrade.
+
+    Safe to run twice and from several processes at once: the migration and the owner
+    assignment each hold the database's write lock, so later runs find the work done.
+    """
+    from thematica.services.members import ensure_user
+
+    database = open_database(db, migrate=True)
+    before, after = database.migrated or (None, "")
+    who = current_user_name(actor)
+    rows: list[UpgradeRow] = []
+    try:
+        with database.write() as conn:
+            database.serialize(conn)
+            members = set(conn.scalars(select(t.project_member.c.project_id).distinct()))
+            for pid, pname in conn.execute(
+                select(t.project.c.id, t.project.c.name).order_by(t.project.c.id)
+            ):
+                owner = None
+                if pid not in members:
+                    owner = who
+                    conn.execute(
+                        insert_ignoring_duplicates(conn, t.project_member).values(
+                            project_id=pid,
+                            user_id=ensure_user(conn, who),
+                            role=Role.OWNER.value,
+                            added_at=now(),
+                            added_by=who,
+                        )
+                    )
+                if owner is not None or before != after:
+                    conn.execute(
+                        insert(t.audit_log).values(
+                            project_id=pid,
+                            at=now(),
+                            actor=who,
+                            action="upgrade",
+                            detail={"from": before, "to": after, "owner_added": owner},
+                        )
+                    )
+                rows.append(UpgradeRow(pname, before, after, owner))
+    finally:
+        database.dispose()
+    return Table.of(UpgradeRow, rows, title=f"Upgrade of {database.label}")

@@ -73,7 +73,10 @@ def ratings_array(
         if categories is not None:
             parsed = [_as_number(c) for c in categories]
             if any(p is None for p in parsed):
-                raise InputError("--categories must be numbers when the ratings are numbers")
+                raise InputError(
+                    "the categories must be numbers when the ratings are numbers",
+                    hint="categories",
+                )
             cats = [int(p) if p is not None and p.is_integer() else p for p in parsed]
         return array, cats
     objects = np.array([[c if c else None for c in row] for row in cells], dtype=object)
@@ -97,9 +100,11 @@ def agreement_from_file(
             f"unknown coefficient {coefficient!r}; choose one of {', '.join(COEFFICIENTS)}"
         )
     if weights is not None and weights not in ("linear", "quadratic"):
-        raise InputError(f"--weights must be linear or quadratic, not {weights!r}")
+        raise InputError(
+            f"weights must be linear or quadratic, not {weights!r}", hint="weights"
+        )
     if bootstrap < 0:
-        raise InputError("--bootstrap must be 0 or more")
+        raise InputError("the number of bootstrap resamples must be 0 or more", hint="bootstrap")
     names, cells = read_ratings_csv(path, header=header)
     data, cats = ratings_array(cells, categories)
     result = agreement(

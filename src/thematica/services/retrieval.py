@@ -14,24 +14,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.filters import matches, parse_filter
 from thematica.core.models import Span, Turn
 from thematica.core.query import evaluate, parse, terms
 from thematica.core.tables import Table
 from thematica.core.text import normalise, speaker_at
+from thematica.services.access import requires
 from thematica.services.speakers import Attributor, attributor_for
 from thematica.store import schema as t
+from thematica.store.fulltext import candidate_documents
 
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
 R = TypeVar("R")
 _CHUNK = 2000
-#: The indexed expression of migration 0002: words split at punctuation, as FTS5 splits them.
-PG_TSVECTOR = "to_tsvector('simple', regexp_replace(text, '[[:punct:]]+', ' ', 'g'))"
 
 
 @dataclass(slots=True)
@@ -141,6 +142,7 @@ class Retrieval:
         return _Scope(docs, attributor, keep)
 
     # -- coded excerpts -----------------------------------------------------------------
+    @requires(Operation.READ)
     def query(
         self,
         expression: str,
@@ -150,12 +152,16 @@ class Retrieval:
         documents: Sequence[str] | None = None,
         include_subcodes: bool = True,
         limit: int | None = None,
+        offset: int = 0,
     ) -> Table[Excerpt]:
         """Coded excerpts matching a code expression such as ``"Staffing OR Compensation"``.
 
         Codes include their subcodes unless ``include_subcodes`` is false. ``where`` filters
         by case attributes (``"lived_experience = yes"``); all conditions must hold.
+        ``limit``/``offset`` return one page (in document and position order); the table's
+        ``total`` is the number of excerpts in the whole result.
         """
+        _check_page(limit, offset)
         node = parse(expression)
         with self.project.db.read() as conn:
             coders = self.project.coding.coder_ids(conn, coder)
@@ -179,7 +185,9 @@ class Retrieval:
             )
             if documents or where:
                 if not docs:
-                    return self._excerpts(conn, [], scope, index.paths, coders)
+                    empty = self._excerpts(conn, [], scope, index.paths, coders)
+                    empty.total = 0
+                    return empty
                 if len(docs) < 5000:
                     stmt = stmt.where(c.document_id.in_(list(docs)))
             code_to_terms: dict[int, list[str]] = {}
@@ -200,9 +208,11 @@ class Retrieval:
             result = evaluate(node, spans)
             if scope.keep is not None and scope.attributor.has_maps:
                 result = [s for s in result if scope.allows(s.document_id, s.start, s.end)]
-            if limit is not None:
-                result = result[:limit]
-            return self._excerpts(conn, result, scope, index.paths, coders)
+            total = len(result)
+            result = result[offset : None if limit is None else offset + limit]
+            page = self._excerpts(conn, result, scope, index.paths, coders)
+            page.total = total
+            return page
 
     def _excerpts(
         self,
@@ -273,6 +283,7 @@ class Retrieval:
         return out
 
     # -- full-text search ---------------------------------------------------------------
+    @requires(Operation.READ)
     def search(
         self,
         query: str,
@@ -281,15 +292,22 @@ class Retrieval:
         documents: Sequence[str] | None = None,
         limit: int = 100,
         width: int = 40,
+        offset: int | None = None,
     ) -> Table[Hit]:
         """Keyword in context: every occurrence of the query's words in matching documents.
 
         Words must all occur in a document (AND); ``"quoted words"`` match as a phrase and a
-        trailing ``*`` matches a prefix (``stigma*``). Case is ignored.
+        trailing ``*`` matches a prefix (``stigma*``). Case is ignored. The first ``limit``
+        hits are returned, and the search stops there; with ``offset`` (0 for the first page)
+        it returns hits ``offset`` to ``offset + limit`` and counts every hit in ``total``.
         """
         parsed = parse_search(query)
         if limit < 1:
-            raise InputError("--limit must be at least 1")
+            raise InputError("the limit must be at least 1", hint="limit")
+        _check_page(limit, offset or 0)
+        paged = offset is not None
+        skip = offset or 0
+        seen = 0
         with self.project.db.read() as conn:
             scope = self._documents(conn, where, documents)
             docs, attr = scope.docs, scope.attributor
@@ -311,10 +329,15 @@ class Retrieval:
                     )
                     if not found:
                         continue
-                    turns = self._turns(conn, doc_id)
+                    turns: list[Turn] | None = None
                     for start, end in found:
                         if attr.mapped(doc_id) and not scope.allows(doc_id, start, end):
                             continue
+                        seen += 1
+                        if seen <= skip or len(hits) >= limit:
+                            continue  # before the page, or after it (only counted)
+                        if turns is None:
+                            turns = self._turns(conn, doc_id)
                         hits.append(
                             Hit(
                                 document=docs[doc_id].name,
@@ -328,9 +351,12 @@ class Retrieval:
                                 group=attr.group_of(doc_id),
                             )
                         )
-                        if len(hits) >= limit:
+                        if len(hits) >= limit and not paged:
                             return _table(Hit, hits, f"Search: {query}", attr.has_maps)
-        return _table(Hit, hits, f"Search: {query}", attr.has_maps)
+        table = _table(Hit, hits, f"Search: {query}", attr.has_maps)
+        if paged:
+            table.total = seen
+        return table
 
     def _turns(self, conn: Connection, doc_id: int) -> list[Turn]:
         return [
@@ -343,42 +369,9 @@ class Retrieval:
         ]
 
     def _fulltext(self, conn: Connection, parsed: list[SearchTerm]) -> list[int]:
-        if self.project.db.dialect == "sqlite":
-            match = " ".join(term.fts5() for term in parsed)
-            return list(
-                conn.scalars(
-                    # IN (subquery) runs the MATCH once; as a join, SQLite's planner walks the
-                    # project's documents and runs the full-text query once per document.
-                    text(
-                        "SELECT d.id FROM document d WHERE d.project_id = :p AND d.id IN "
-                        "(SELECT rowid FROM document_fts WHERE document_fts MATCH :q)"
-                    ),
-                    {"q": match, "p": self.project.id},
-                )
-            )
-        # Candidates only: every word of every term (phrases unchained), which the GIN index
-        # answers without recomputing to_tsvector. A phrase (<->) makes PostgreSQL recheck each
-        # candidate by re-parsing its whole text, and the planner, costing to_tsvector as cheap,
-        # picks a sequential scan that does the same for every document (seconds per search).
-        # search() keeps only documents where every term's pattern matches. Sequential scans
-        # are off for this transaction and "project_id + 0" keeps the planner off the project
-        # index, so the GIN index is the only way in.
-        words = " & ".join(
-            f"'{tok}'" + (":*" if term.prefix and n == len(term.tokens) - 1 else "")
-            for term in parsed
-            for n, tok in enumerate(term.tokens)
-        )
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        return list(
-            conn.scalars(
-                text(
-                    "SELECT id FROM document WHERE project_id + 0 = :p "
-                    f"AND {PG_TSVECTOR} @@ to_tsquery('simple', :q)"
-                ),
-                {"q": words, "p": self.project.id},
-            )
-        )
-
+        """Documents the full-text index offers (see :mod:`thematica.store.fulltext`)."""
+        terms = [(term.tokens, term.prefix) for term in parsed]
+        return candidate_documents(conn, self.project.db.dialect, self.project.id, terms)
 
 @dataclass(frozen=True, slots=True)
 class SearchTerm:
@@ -386,16 +379,6 @@ class SearchTerm:
 
     tokens: tuple[str, ...]
     prefix: bool = False
-
-    def fts5(self) -> str:
-        phrase = '"' + " ".join(self.tokens) + '"'
-        return phrase + " *" if self.prefix else phrase
-
-    def tsquery(self) -> str:
-        parts = [f"'{tok}'" for tok in self.tokens]
-        if self.prefix:
-            parts[-1] += ":*"
-        return "(" + " <-> ".join(parts) + ")"
 
     def regex(self) -> re.Pattern[str]:
         body = r"\W+".join(re.escape(tok) for tok in self.tokens)
@@ -421,6 +404,13 @@ def parse_search(query: str) -> list[SearchTerm]:
     if not out:
         raise InputError(f"nothing to search for in {query!r}: give at least one word")
     return out
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 0:
+        raise InputError(f"limit must be 0 or more, not {limit}", limit=limit)
+    if offset < 0:
+        raise InputError(f"offset must be 0 or more, not {offset}", offset=offset)
 
 
 def _flat(s: str) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.models import AttributeType
 from thematica.core.saturation import (
@@ -35,6 +36,7 @@ from thematica.core.saturation import (
     first_seen,
 )
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.speakers import Attributor, attributor_for
 from thematica.store import schema as t
 
@@ -74,6 +76,7 @@ class Saturation:
         self.project = project
 
     # -- data -------------------------------------------------------------------------------
+    @requires(Operation.READ)
     def interviews(
         self,
         order_by: str | None = None,
@@ -209,6 +212,7 @@ class Saturation:
         return out
 
     # -- results ----------------------------------------------------------------------------
+    @requires(Operation.READ)
     def assess(
         self,
         order_by: str | None = None,
@@ -252,6 +256,7 @@ class Saturation:
         )
         return Table(rows, title=title)
 
+    @requires(Operation.READ)
     def frequency(
         self, order_by: str | None = None, *, coder: str | None = None, unit: str = "document"
     ) -> Table[CodeFirstSeen]:

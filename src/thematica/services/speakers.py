@@ -44,8 +44,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.attribution import attribution, group_label, participant_label
 from thematica.store import schema as t
 
@@ -289,6 +291,7 @@ class Speakers:
     def attributor(self, conn: Connection, doc_ids: Iterable[int] | None = None) -> Attributor:
         return load_attributor(self.project, conn, doc_ids)
 
+    @requires(Operation.READ)
     def list(self, document: str | None = None) -> Table[SpeakerRow]:
         """Each document's speakers (first appearance order) with turns and mapped case."""
         tr, d = t.turn.c, t.document.c
@@ -325,6 +328,7 @@ class Speakers:
         title = f"Speakers of {document}" if document else "Speaker maps"
         return Table.of(SpeakerRow, rows, title=title)
 
+    @requires(Operation.IMPORT)
     def map(
         self,
         document: str,
@@ -338,6 +342,7 @@ class Speakers:
             raise InputError("nothing to map: give at least one SPEAKER=CASE")
         return self._write([(document, s, c, None) for s, c in pairs], actor, None)
 
+    @requires(Operation.IMPORT)
     def import_table(
         self, path: str | Path, *, encoding: str | None = None, actor: str | None = None
     ) -> SpeakerMapReport:
@@ -415,7 +420,16 @@ class Speakers:
                 seen[(doc_id, speaker)] = (case, where)
             writer = CaseWriter(self.project, conn)
             names = {v: k for k, v in doc_ids.items()}
+            replaced: list[list[str | None]] = []  # [document, speaker, old case] remapped
             for (doc_id, speaker), (case, _where) in seen.items():
+                old = conn.execute(
+                    select(t.case.c.name)
+                    .select_from(t.speaker_case)
+                    .outerjoin(t.case, t.case.c.id == m.case_id)
+                    .where(m.document_id == doc_id, m.speaker == speaker)
+                ).first()
+                if old is not None and old[0] != case:
+                    replaced.append([names[doc_id], speaker, old[0]])
                 case_id = writer.ensure(case, report.cases_created) if case else None
                 conn.execute(
                     delete(t.speaker_case).where(m.document_id == doc_id, m.speaker == speaker)
@@ -431,15 +445,17 @@ class Speakers:
             self.project.audit(
                 conn,
                 "speakers.map",
-                actor,
+                on_behalf_of=actor,
                 source=source,
                 mappings=[
                     [names[doc_id], speaker, case] for (doc_id, speaker), (case, _w) in seen.items()
                 ],
                 cases_created=report.cases_created,
+                replaced=replaced,
             )
         return report
 
+    @requires(Operation.IMPORT)
     def unmap(
         self, document: str, speakers: Sequence[str] = (), *, actor: str | None = None
     ) -> int:
@@ -459,6 +475,10 @@ class Speakers:
             gone = len(set(speakers)) if speakers else len(current)
             conn.execute(stmt)
             self.project.audit(
-                conn, "speakers.unmap", actor, document=document, speakers=list(speakers) or None
+                conn,
+                "speakers.unmap",
+                on_behalf_of=actor,
+                document=document,
+                speakers=list(speakers) or None,
             )
         return gone

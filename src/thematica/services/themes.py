@@ -12,13 +12,14 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class Themes:
         self.project = project
 
     # -- reading ------------------------------------------------------------------------
+    @requires(Operation.READ)
     def index(self, conn: Connection | None = None) -> ThemeIndex:
         def load(c: Connection) -> ThemeIndex:
             rows = c.execute(select(t.theme).where(t.theme.c.project_id == self.project.id)).all()
@@ -143,6 +145,7 @@ class Themes:
         with self.project.db.read() as conn:
             return self.index(conn), self.project.codebook.index(conn)
 
+    @requires(Operation.READ)
     def list(self) -> Table[ThemeRow]:
         themes, codes = self._indexes()
         rows = [
@@ -159,6 +162,7 @@ class Themes:
         ]
         return Table(rows, title="Themes")
 
+    @requires(Operation.READ)
     def get(self, theme: str) -> ThemeRow:
         for row in self.list():
             if row.name.casefold() == theme.strip().casefold() or row.number == theme.strip():
@@ -166,6 +170,7 @@ class Themes:
         self.index().resolve(theme)  # raises NotFoundError
         raise AssertionError("unreachable")
 
+    @requires(Operation.READ)
     def table(self) -> Table[ThemeTableRow]:
         """The theme table by SEM level (Table 2): numbered themes, subthemes and their codes."""
         themes, codes = self._indexes()
@@ -186,6 +191,7 @@ class Themes:
         title = "Themes and subthemes by Social-Ecological Model level"
         return Table(rows, columns=("level", "theme", "subthemes", "codes"), title=title)
 
+    @requires(Operation.READ)
     def levels(self) -> builtins.list[tuple[str, builtins.list[str]]]:
         """(level, ["1 Theme name", ...]) for each level with themes, in SEM order."""
         themes = self.index()
@@ -194,23 +200,27 @@ class Themes:
             out.setdefault(th.level or NO_LEVEL, []).append(f"{th.number} {th.name}")
         return list(out.items())
 
-    def figure(self, path: str | Path, *, title: str | None = None) -> Path:
-        """Draw the Social-Ecological Model figure (SVG or PNG by the file's suffix)."""
+    @requires(Operation.READ)
+    def figure(self, fmt: str = "png", *, title: str | None = None) -> bytes:
+        """The Social-Ecological Model figure as PNG or SVG bytes (a face decides where they
+        go: :func:`thematica.exporters.project_files.write_sem_figure` writes a file)."""
         from thematica.exporters.figures import sem_figure
 
         levels = self.levels()
         if not levels:
-            raise InputError("no themes yet; add some with 'thematica themes add' first")
-        return Path(sem_figure(levels, path, title=title))
+            raise InputError("no themes yet: add some first", hint="themes_add")
+        return sem_figure(levels, fmt, title=title)
 
-    def export_docx(self, path: str | Path) -> Path:
-        from thematica.exporters.docx_table import write_table_docx
+    @requires(Operation.READ)
+    def docx(self) -> bytes:
+        """The themes table (:meth:`table`) as a Word document."""
+        from thematica.exporters.docx_table import table_docx_bytes
 
         table = self.table()
         if not table.rows:
-            raise InputError("no themes yet; add some with 'thematica themes add' first")
-        return write_table_docx(
-            table, path, note="Themes are numbered across levels; subthemes as theme.n."
+            raise InputError("no themes yet: add some first", hint="themes_add")
+        return table_docx_bytes(
+            table, note="Themes are numbered across levels; subthemes as theme.n."
         )
 
     # -- writing ------------------------------------------------------------------------
@@ -232,6 +242,7 @@ class Themes:
                 out.append(cid)
         return out
 
+    @requires(Operation.ANALYSE)
     def add(
         self,
         name: str,
@@ -289,7 +300,7 @@ class Themes:
             self.project.audit(
                 conn,
                 "theme_add",
-                actor,
+                on_behalf_of=actor,
                 theme=name,
                 parent=themes.themes[parent_id].name if parent_id else None,
                 sem_level=level,
@@ -297,6 +308,7 @@ class Themes:
             )
         return int(tid)
 
+    @requires(Operation.ANALYSE)
     def update(
         self,
         theme: str,
@@ -341,12 +353,23 @@ class Themes:
                     .where(t.theme.c.id.in_(info.children))
                     .values(sem_level=values["sem_level"])
                 )
-            changes = {k: v for k, v in values.items() if k != "updated_at"}
-            self.project.audit(conn, "theme_update", actor, theme=info.name, changes=changes)
+            was = {
+                "name": info.name,
+                "description": info.description,
+                "memo": info.memo,
+                "sem_level": info.level,
+            }
+            # old -> new of each field given (a field given unchanged is listed all the same)
+            changes = {k: [was[k], v] for k, v in values.items() if k != "updated_at"}
+            self.project.audit(
+                conn, "theme_update", on_behalf_of=actor, theme=info.name, changes=changes
+            )
 
+    @requires(Operation.ANALYSE)
     def rename(self, theme: str, new_name: str, *, actor: str | None = None) -> None:
         self.update(theme, name=new_name, actor=actor)
 
+    @requires(Operation.ANALYSE)
     def move(
         self,
         theme: str,
@@ -405,12 +428,15 @@ class Themes:
             self.project.audit(
                 conn,
                 "theme_move",
-                actor,
+                on_behalf_of=actor,
                 theme=info.name,
                 parent=themes.themes[parent_id].name if parent_id else None,
                 position=position,
+                old_parent=themes.themes[info.parent_id].name if info.parent_id else None,
+                old_position=info.position,
             )
 
+    @requires(Operation.ANALYSE)
     def remove(self, theme: str, *, actor: str | None = None) -> int:
         """Delete a theme and its subthemes (the codes stay); returns how many were deleted."""
         with self.project.db.write() as conn:
@@ -421,10 +447,16 @@ class Themes:
             conn.execute(delete(t.theme).where(t.theme.c.id.in_(ids[1:])))
             conn.execute(delete(t.theme).where(t.theme.c.id == tid))
             self.project.audit(
-                conn, "theme_remove", actor, theme=themes.themes[tid].name, removed=len(ids)
+                conn,
+                "theme_remove",
+                on_behalf_of=actor,
+                theme=themes.themes[tid].name,
+                removed=len(ids),
+                themes=[themes.themes[i].name for i in ids],
             )
         return len(ids)
 
+    @requires(Operation.ANALYSE)
     def link(
         self, theme: str, codes: Sequence[str], *, actor: str | None = None
     ) -> builtins.list[str]:
@@ -441,10 +473,11 @@ class Themes:
                 conn.execute(insert(t.theme_code), [{"theme_id": tid, "code_id": c} for c in new])
             paths = [index.paths[c] for c in new]
             self.project.audit(
-                conn, "theme_link", actor, theme=themes.themes[tid].name, codes=paths
+                conn, "theme_link", on_behalf_of=actor, theme=themes.themes[tid].name, codes=paths
             )
         return paths
 
+    @requires(Operation.ANALYSE)
     def unlink(
         self, theme: str, codes: Sequence[str], *, actor: str | None = None
     ) -> builtins.list[str]:
@@ -468,13 +501,15 @@ class Themes:
             )
             paths = [index.paths[c] for c in wanted]
             self.project.audit(
-                conn, "theme_unlink", actor, theme=themes.themes[tid].name, codes=paths
+                conn, "theme_unlink", on_behalf_of=actor, theme=themes.themes[tid].name, codes=paths
             )
         return paths
 
+    @requires(Operation.ANALYSE)
     def set_memo(self, theme: str, memo: str, *, actor: str | None = None) -> None:
         self.update(theme, memo=memo, actor=actor)
 
+    @requires(Operation.ANALYSE)
     def from_codebook(
         self, level_depth: int = 1, *, actor: str | None = None
     ) -> builtins.list[str]:
@@ -545,10 +580,15 @@ class Themes:
                 for child in index.children.get(head, []):
                     create(child, tid, index.subtree(child))
             self.project.audit(
-                conn, "theme_from_codebook", actor, level_depth=level_depth, created=created
+                conn,
+                "theme_from_codebook",
+                on_behalf_of=actor,
+                level_depth=level_depth,
+                created=created,
             )
         return created
 
+    @requires(Operation.READ)
     def count(self) -> int:
         with self.project.db.read() as conn:
             return int(

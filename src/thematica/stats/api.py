@@ -40,7 +40,7 @@ def estimator(
         )
     if coefficient == "alpha":
         if weights is not None:
-            raise InputError("alpha takes a level (--level), not weights")
+            raise InputError("alpha takes a level, not weights", hint="level")
         if level not in LEVELS:
             raise InputError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
         return alpha_estimator(data, level, categories)

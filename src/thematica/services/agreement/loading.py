@@ -49,7 +49,7 @@ def coder_names(coders: str | Sequence[str]) -> list[str]:
         return names
     if len(names) < 2:
         raise InputError(
-            f"agreement needs at least 2 coders, got {len(names)} (e.g. --coders alex,sam)"
+            f"agreement needs at least 2 coders, got {len(names)}", hint="coders"
         )
     return names
 
@@ -143,7 +143,7 @@ def load_data(
         turns=dict(turns),
     )
     if len(data.coders) < 2:
-        raise InputError("agreement needs at least 2 coders (e.g. --coders alex,sam)")
+        raise InputError("agreement needs at least 2 coders", hint="coders")
     return data, snapshot
 
 

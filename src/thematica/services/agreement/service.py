@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.agreement.character import character_report
 from thematica.services.agreement.compare import compare_runs, results
 from thematica.services.agreement.loading import coder_names, load_data
@@ -30,6 +32,7 @@ class Agreement:
         self.project = project
 
     # -- public API --------------------------------------------------------------------------
+    @requires(Operation.READ)
     def compute(
         self,
         coders: str | Sequence[str] = ("alex", "sam"),
@@ -58,6 +61,8 @@ class Agreement:
         names = coder_names(coders)
         if save is not None and not save.strip():
             raise InputError("a saved agreement run needs a name")
+        if save is not None:  # computing is reading; keeping the run is analysis
+            self.project.access.check(Operation.ANALYSE, "compute")
         data, snapshot = load_data(self.project, names, unit, documents, codes)
         parameters = {
             "coders": data.coders,
@@ -79,6 +84,7 @@ class Agreement:
             report.saved_as = save.strip()
         return report
 
+    @requires(Operation.READ)
     def runs(self) -> Table[RunRow]:
         """Saved agreement runs, oldest first."""
         r = t.agreement_run.c
@@ -96,6 +102,7 @@ class Agreement:
             ]
         return Table(rows, title="Saved agreement runs")
 
+    @requires(Operation.READ)
     def compare(self, old: str, new: str | None = None) -> AgreementComparison:
         """How agreement changed from saved run ``old`` to saved run ``new``.
 

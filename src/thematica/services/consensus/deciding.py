@@ -94,8 +94,10 @@ def plan_request(conn: Connection, ctx: Context, req: Request) -> Plan:
     if item is None:
         if old is None:
             raise NotFoundError(
-                f"no open disagreement {did!r} in consensus layer {layer.name!r} "
-                "(see 'thematica consensus list')"
+                f"no open disagreement {did!r} in consensus layer {layer.name!r}",
+                disagreement=did,
+                layer=layer.name,
+                hint="consensus_list",
             )
         snap = ctx.snapshots[did]
         item = Disagreement.from_snapshot(int(snap.document_id), snap.disagreement)
@@ -263,7 +265,7 @@ def write_plans(
     project.audit(
         conn,
         "consensus_decide",
-        plans[0].decided_by,
+        decided_by=plans[0].decided_by,
         layer=layer.name,
         decisions=len(plans),
         agreed=sum(1 for p in plans if p.action == "agreed"),
@@ -349,7 +351,7 @@ def write_added(
     project.audit(
         conn,
         "consensus_add",
-        decided_by,
+        decided_by=decided_by,
         layer=layer.name,
         decision=decision_id,
         document=document,

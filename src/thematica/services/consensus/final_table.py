@@ -405,7 +405,7 @@ def apply_final(
         project.audit(
             conn,
             "consensus_apply_final",
-            who,
+            decided_by=who,
             layer=layer.name,
             file=path.name,
             unit=unit,
@@ -413,7 +413,7 @@ def apply_final(
             decisions=len(values),
             inserted=inserted,
             removed=removed,
-            **counts,
+            **dict[str, Any](counts),
         )
     return FinalSummary(
         layer=layer.name,

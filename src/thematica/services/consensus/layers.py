@@ -67,6 +67,8 @@ def human_coder_ids(project: Project, conn: Connection, coders: Sequence[str]) -
             raise NotFoundError(f"no coder named {name!r}; coders: {known or 'none yet'}")
         if rows[name][1] == "consensus":
             raise InputError(f"{name!r} is a consensus layer, not a coder to compare")
+        # disagreements and the decision log show both coders' text: blind coding applies
+        project.access.check_read_layer(name, rows[name][1])
     return rows[coders[0]][0], rows[coders[1]][0]
 
 
@@ -75,12 +77,14 @@ def find_layer(project: Project, conn: Connection, name: str | None) -> Layer:
     if name is None:
         if not names:
             raise NotFoundError(
-                "no consensus layer yet; run 'thematica consensus start --coders A,B'"
+                "no consensus layer yet: start one for two coders", hint="consensus_start"
             )
         if len(names) > 1:
             raise InputError(
                 f"this project has {len(names)} consensus layers ({', '.join(names)}); "
-                "choose one with --name"
+                "choose one by name",
+                choices=sorted(names),
+                hint="name",
             )
         name = next(iter(names))
     if name not in names:
@@ -91,8 +95,9 @@ def find_layer(project: Project, conn: Connection, name: str | None) -> Layer:
     record = starts(project, conn).get(name)
     if record is None:
         raise NotFoundError(
-            f"consensus layer {name!r} has no recorded coders; "
-            f"run 'thematica consensus start --coders A,B --name {name}'"
+            f"consensus layer {name!r} has no recorded coders; start it again with its two coders",
+            layer=name,
+            hint="consensus_start",
         )
     coders = (str(record["coders"][0]), str(record["coders"][1]))
     ids = human_coder_ids(project, conn, coders)
@@ -107,7 +112,7 @@ def check_pair(coders: Sequence[str] | str, name: str, min_overlap: float) -> li
         coders = [x.strip() for x in coders.split(",") if x.strip()]
     pair = [check_coder_name(x) for x in coders]
     if len(pair) != 2 or pair[0] == pair[1]:
-        raise InputError("consensus compares exactly two different coders, e.g. --coders A,B")
+        raise InputError("consensus compares exactly two different coders", hint="coders")
     if name in pair:
         raise InputError(f"the consensus layer cannot be named after a coder ({name!r})")
     if not 0.0 <= min_overlap <= 1.0:
@@ -141,12 +146,16 @@ def ensure_layer(
         if list(record["coders"]) != list(pair):
             raise ConflictError(
                 f"consensus layer {name!r} compares {', '.join(record['coders'])}; "
-                "start another one with --name"
+                "start another one under a new name",
+                layer=name,
+                hint="name",
             )
         if float(record.get("min_overlap") or 0.0) != float(min_overlap):
             raise ConflictError(
                 f"consensus layer {name!r} was started with min_overlap "
-                f"{record.get('min_overlap')}; start another one with --name"
+                f"{record.get('min_overlap')}; start another one under a new name",
+                layer=name,
+                hint="name",
             )
     if existing is None:
         layer_id = int(
@@ -162,7 +171,7 @@ def ensure_layer(
         project.audit(
             conn,
             "consensus_start",
-            actor,
+            decided_by=actor,  # the team deciding (data), not who ran it (the entry's actor)
             layer=name,
             coders=list(pair),
             min_overlap=float(min_overlap),

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
+from thematica.services.access import requires
 from thematica.services.consensus.deciding import (
     Context,
     Plan,
@@ -56,11 +58,13 @@ class Consensus:
         self.project = project
 
     # -- layers -----------------------------------------------------------------------------
+    @requires(Operation.READ)
     def layers(self) -> list[str]:
         """Names of the project's consensus layers."""
         with self.project.db.read() as conn:
             return list(layer_names(self.project, conn))
 
+    @requires(Operation.CONSENSUS)
     def start(
         self,
         coders: Sequence[str] | str = ("alex", "sam"),
@@ -95,6 +99,7 @@ class Consensus:
         return StartSummary(name, pair, len(plans), agreed, decided, open_)
 
     # -- reading ----------------------------------------------------------------------------
+    @requires(Operation.READ)
     def disagreements(
         self,
         *,
@@ -123,6 +128,7 @@ class Consensus:
             items, columns=DISAGREEMENT_COLUMNS, title=f"Open disagreements ({layer.name})"
         )
 
+    @requires(Operation.READ)
     def log(
         self,
         *,
@@ -143,6 +149,7 @@ class Consensus:
             out = [r for r in out if r.action != "agreed"]
         return Table(out, columns=DECISION_COLUMNS, title=f"Consensus decisions ({layer.name})")
 
+    @requires(Operation.READ)
     def status(self, *, name: str | None = None) -> Table[StatusRow]:
         """Counts: pairings compared, agreed, decided (by action, the team's additions and
         overturned agreements apart), open, consensus codings."""
@@ -183,6 +190,7 @@ class Consensus:
         return Table([row], title=f"Consensus ({layer.name})")
 
     # -- deciding ----------------------------------------------------------------------------
+    @requires(Operation.CONSENSUS)
     def decide(
         self,
         disagreement_id: str,
@@ -209,6 +217,7 @@ class Consensus:
         ids = self._decide_many([request], name=name, source=None)
         return self._log_rows(ids, name)[0]
 
+    @requires(Operation.CONSENSUS)
     def overturn(
         self,
         disagreement_id: str,
@@ -223,6 +232,7 @@ class Consensus:
         ids = self._decide_many([request], name=name, source=None)
         return self._log_rows(ids, name)[0]
 
+    @requires(Operation.CONSENSUS)
     def add(
         self,
         document: str,
@@ -269,6 +279,7 @@ class Consensus:
             )
         return self._log_rows([decision], name)[0]
 
+    @requires(Operation.CONSENSUS)
     def apply_file(self, path: str | Path, *, name: str | None = None) -> int:
         """Apply decisions from a CSV/XLSX file, all or nothing; returns how many.
 
@@ -328,6 +339,7 @@ class Consensus:
             raise InputError(f"{path.name}: no decisions in the file")
         return len(self._decide_many(requests, name=name, source=path.name))
 
+    @requires(Operation.CONSENSUS)
     def apply_final(
         self,
         source: str | Path,

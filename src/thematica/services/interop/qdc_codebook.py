@@ -49,9 +49,10 @@ def codebook_specs(project: Project, path: str | Path) -> list[CodeSpec]:
     return conv(codes)
 
 
-def export_codebook(project: Project, path: str | Path) -> Path:
+def codebook_qdc(project: Project) -> bytes:
+    """The codebook as the bytes of a REFI-QDA ``.qdc`` file (codes with their memos)."""
     from thematica import __version__ as version
-    from thematica.interop.refi_export import write_qdc
+    from thematica.interop.refi_export import qdc_bytes
 
     with project.db.read() as conn:
         known = guid_map(conn, project)
@@ -71,7 +72,7 @@ def export_codebook(project: Project, path: str | Path) -> Path:
                 cid = _derived_id(c.guid, project.name, memos)
             if cid in memos:
                 c.extra["memo"] = memos[cid]
-    return write_qdc(codes, [], path, f"Thematica {version}")
+    return qdc_bytes(codes, [], f"Thematica {version}")
 
 
 def _derived_id(guid: str, project: str, memos: dict[int, str]) -> int | None:

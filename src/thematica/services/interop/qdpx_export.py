@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from thematica.core.access import Operation
 from thematica.core.codebook import CodeSpec
 from thematica.interop import guids
 from thematica.interop.refi_model import (
@@ -28,6 +29,7 @@ from thematica.interop.refi_model import (
     RefiUser,
     RefiVariable,
 )
+from thematica.services.access import requires
 from thematica.services.interop import qdc_codebook
 from thematica.services.interop.shared import code_tree, guid_map, guid_of
 from thematica.store import schema as t
@@ -61,12 +63,22 @@ class RefiExportReport:
     not_exported: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class RefiPackage:
+    """A project read for REFI-QDA export, not yet written."""
+
+    project: RefiProject
+    counts: dict[str, int] = field(default_factory=dict)
+    not_exported: list[str] = field(default_factory=list)
+
+
 class Refi:
     """``project.refi``: REFI-QDA export of this project and ``.qdc`` codebook files."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @requires(Operation.READ)
     def build(self) -> tuple[RefiProject, list[str]]:
         """The project as REFI dataclasses, and what could not be carried."""
         from thematica import __version__ as version
@@ -88,6 +100,8 @@ class Refi:
             for r in conn.execute(
                 select(t.coder).where(t.coder.c.project_id == pid).order_by(t.coder.c.id)
             ):
+                # the file carries every layer: while blind, only an owner may export it
+                pr.access.check_read_layer(r.name, r.kind)
                 g = guid_of(pr, known, "coder", r.id)
                 coder_guid[r.id] = g
                 coder_by_name[r.name] = g
@@ -258,11 +272,11 @@ class Refi:
                 lost.append(f"case set {s.name!r} (REFI sets hold codes, sources and notes only)")
         return p, lost
 
-    def export(self, path: str | Path) -> RefiExportReport:
-        from thematica.interop.refi_export import write_qdpx
-
+    @requires(Operation.READ)
+    def package(self) -> RefiPackage:
+        """The project as REFI dataclasses with what they hold and what they cannot carry;
+        :func:`thematica.exporters.project_files.write_qdpx` writes them as a ``.qdpx``."""
         p, lost = self.build()
-        write_qdpx(p, path)
         counts = {
             "sources": len(p.sources),
             "codes": _count_codes(p.codes),
@@ -273,15 +287,18 @@ class Refi:
             "notes": len(p.notes),
             "sets": len([s for s in p.sets if s.codes or s.sources]),
         }
-        return RefiExportReport(str(path), counts, lost)
+        return RefiPackage(p, counts, lost)
 
     # -- codebooks ----------------------------------------------------------------------
+    @requires(Operation.READ)
     def codebook_specs(self, path: str | Path) -> list[CodeSpec]:
         """A ``.qdc`` file as codebook specs (for ``Codebook.read_file``)."""
         return qdc_codebook.codebook_specs(self.project, path)
 
-    def export_codebook(self, path: str | Path) -> Path:
-        return qdc_codebook.export_codebook(self.project, path)
+    @requires(Operation.READ)
+    def codebook_qdc(self) -> bytes:
+        """The codebook as a REFI-QDA ``.qdc`` file's bytes."""
+        return qdc_codebook.codebook_qdc(self.project)
 
 
 def _count_codes(codes: list[RefiCode]) -> int:

@@ -21,7 +21,7 @@ from thematica.core.codebook import check_fields
 from thematica.core.errors import ConflictError, InputError
 from thematica.core.models import AttributeType
 from thematica.interop import guids
-from thematica.interop.refi_import import no_gc, read_qdpx
+from thematica.interop.refi_import import read_qdpx
 from thematica.interop.refi_model import RefiCode, RefiProject, RefiSelection
 from thematica.services.interop.bulk_insert import BATCH_ROWS, bound, bulk_insert, raw_rows
 from thematica.services.interop.shared import code_name, unique_name
@@ -63,22 +63,34 @@ class RefiImportReport:
 _DOC_BATCH = 100
 
 
-def import_qdpx(db: DbArg, path: str | Path, name: str | None = None) -> RefiImportReport:
-    """Create a new project in ``db`` from a ``.qdpx``; everything lands or nothing does."""
+def import_qdpx(
+    db: DbArg, path: str | Path, name: str | None = None, *, actor: str | None = None
+) -> RefiImportReport:
+    """Create a new project in ``db`` from a ``.qdpx``; everything lands or nothing does.
+
+    The person importing (``actor``, default :func:`current_user_name`) becomes its owner, as
+    with ``init``, and the imported codebook is saved as its first codebook version ("imported
+    from FILE.qdpx"), so later edits can be compared with what came in.
+    """
+    from thematica.core.access import Actor, Role
+    from thematica.services.access import current_user_name
+    from thematica.services.members import ensure_user
     from thematica.services.project import Project, default_settings, now
     from thematica.store import open_database
 
     parsed = read_qdpx(path)
     pname = (name or parsed.name or Path(path).stem).strip()[:200]
     if not pname:
-        raise InputError("the imported project needs a name; use --name")
+        raise InputError("the imported project needs a name", hint="name")
     database = open_database(db, create=True)
     try:
         with database.read() as conn:
             if conn.scalar(select(t.project.c.id).where(t.project.c.name == pname)) is not None:
                 raise ConflictError(
                     f"{database.label} already has a project named {pname!r}; "
-                    "choose another with --name"
+                    "choose another name",
+                    project=pname,
+                    hint="name",
                 )
         settings = default_settings()
         for key in ("sem_levels", "speaker_pattern", "case_pattern"):
@@ -88,13 +100,49 @@ def import_qdpx(db: DbArg, path: str | Path, name: str | None = None) -> RefiImp
             pid = conn.execute(
                 insert(t.project).values(name=pname, created_at=now(), settings=settings)
             ).inserted_primary_key[0]  # type: ignore[index]
-            project = Project(database, int(pid), pname, settings)
-            with no_gc():
-                report = _Store(project, conn, parsed).run()
-            project.audit(conn, "import_qdpx", None, source=str(path), counts=dict(report.counts))
+            creator = current_user_name(actor)
+            conn.execute(
+                insert(t.project_member).values(
+                    project_id=pid,
+                    user_id=ensure_user(conn, creator),
+                    role=Role.OWNER.value,
+                    added_at=now(),
+                    added_by=creator,
+                )
+            )
+            project = Project(database, int(pid), pname, settings, Actor(creator, Role.OWNER))
+            report = _Store(project, conn, parsed).run()
+            version = _first_version(project, conn, Path(path).name)
+            project.audit(
+                conn,
+                "import_qdpx",
+                source=str(path),
+                counts=dict(report.counts),
+                codebook_version=version,
+            )
         return report
     finally:
         database.dispose()
+
+
+def _first_version(project: Project, conn: Connection, file_name: str) -> str:
+    """Save the imported codebook as the project's first codebook version (as ``codebook
+    freeze`` does); returns the version's name."""
+    from thematica.services.project import now
+
+    snapshot = project.codebook.index(conn).snapshot()
+    name = f"imported from {file_name}"[:200]
+    conn.execute(
+        insert(t.codebook_version).values(
+            project_id=project.id,
+            name=name,
+            note=f"the codebook as imported from {file_name}"[:2000],
+            snapshot=snapshot,
+            created_at=now(),
+        )
+    )
+    project.audit(conn, "freeze_codebook", version=name, codes=len(snapshot))
+    return name
 
 
 class _Store:

@@ -1,7 +1,8 @@
 """Results drafts: the tables, figures, prevalence and exemplar quotes of a study in one document.
 
-``project.reports.build("results.docx")`` (or ``.md`` / ``.html``) writes a draft of a paper's
-results section, assembled from the project and from one set of :class:`ReportSettings`
+``project.reports.render("docx")`` (or ``"md"`` / ``"html"``) renders a draft of a paper's
+results section (``thematica.exporters.project_files.write_report(project, "results.docx")``
+writes it), assembled from the project and from one set of :class:`ReportSettings`
 (defaults, a YAML file from ``thematica report init``, flags on top):
 
 * a **methods paragraph** that states only what is true of the project
@@ -29,6 +30,7 @@ from __future__ import annotations
 from thematica.services.reports.model import (
     Figure,
     Quote,
+    RenderedReport,
     ReportData,
     ReportResult,
     SimpleTable,
@@ -59,6 +61,7 @@ __all__ = [
     "Figure",
     "OpenDisagreementsError",
     "Quote",
+    "RenderedReport",
     "ReportData",
     "ReportResult",
     "ReportSettings",

@@ -89,6 +89,17 @@ class ReportData:
 
 
 @dataclass(slots=True)
+class RenderedReport:
+    """A report in one format, not yet written: the document and, for Markdown, the figure
+    files it links (name beside the report -> bytes)."""
+
+    format: str
+    content: bytes
+    files: dict[str, bytes]
+    state_hash: str
+
+
+@dataclass(slots=True)
 class ReportResult:
     path: Path
     format: str

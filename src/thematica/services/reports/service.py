@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.models import AttributeType
+from thematica.services.access import requires
 from thematica.services.reports import agreement_figures as figs
 from thematica.services.reports.methods import MethodsFacts, methods_paragraph, open_notice
 from thematica.services.reports.model import (
     Figure,
     Quote,
+    RenderedReport,
     ReportData,
-    ReportResult,
     ThemeSection,
 )
 from thematica.services.reports.participants import attribute_defaults, choose_attributes
@@ -48,6 +49,15 @@ FORMATS = ("md", "html", "docx")
 SVG_SALT = "thematica-report"
 
 
+def report_format(fmt: str) -> str:
+    """``fmt`` checked and normalised (``markdown`` is ``md``)."""
+    value = fmt.lower().lstrip(".")
+    value = "md" if value == "markdown" else value
+    if value not in FORMATS:
+        raise InputError(f"a report is written as md, html or docx, not {fmt!r}")
+    return value
+
+
 class OpenDisagreementsError(ConflictError):
     """The consensus layer a report reads still has open disagreements."""
 
@@ -59,6 +69,7 @@ class Reports:
         self.project = project
 
     # -- configuration ---------------------------------------------------------------------
+    @requires(Operation.READ)
     def config_template(self) -> str:
         """The commented YAML of every report setting at its default, listing this project's
         attributes (with the default Table 1 selection), coders, saved runs and themes."""
@@ -112,56 +123,47 @@ class Reports:
             coder=coder, saturation_order_by=order_by, title=title, **overrides
         )
 
-    # -- writing -----------------------------------------------------------------------------
-    def build(
+    # -- rendering ---------------------------------------------------------------------------
+    @requires(Operation.READ)
+    def render(
         self,
-        path: str | Path,
-        fmt: str | None = None,
+        fmt: str = "docx",
         *,
+        stem: str = "results",
         settings: ReportSettings | None = None,
         coder: str | None = None,
         order_by: str | None = None,
         title: str | None = None,
         **overrides: Any,
-    ) -> ReportResult:
-        """Write the results draft to ``path`` (format from ``fmt`` or the suffix).
+    ) -> RenderedReport:
+        """The results draft as bytes in ``fmt`` (md, html or docx); nothing is written.
 
         ``settings`` (e.g. from :meth:`load_config`) with the keyword settings on top. Markdown
-        also writes its figures beside the report (``NAME.sem.png``, ``NAME.saturation.png``);
-        HTML inlines them as SVG; DOCX embeds them as PNG. Everything is computed before
-        anything is written; files are written atomically.
+        comes with its figures as separate files named from ``stem`` (``STEM.sem.png``,
+        ``STEM.saturation.png``); HTML inlines them as SVG; DOCX embeds them as PNG.
+        :func:`thematica.exporters.project_files.write_report` writes it all to a path.
         """
-        from thematica.exporters.atomic import write_atomic
-
         chosen = self.settings(settings, coder=coder, order_by=order_by, title=title, **overrides)
-        target = Path(path)
-        fmt = (fmt or target.suffix.lstrip(".")).lower()
-        if fmt == "markdown":
-            fmt = "md"
-        if fmt not in FORMATS:
-            raise InputError(f"a report is written as md, html or docx, not {fmt!r}")
-        if not target.parent.exists():
-            raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
+        fmt = report_format(fmt)
         kinds = ("svg",) if fmt == "html" else ("png",)
         data = self.data(settings=chosen, figures=kinds)
-        files: list[Path] = []
+        files: dict[str, bytes] = {}
         if fmt == "md":
             from thematica.exporters.report_markdown import render_markdown
 
-            text, extra = render_markdown(data, target.stem)
-            for name, blob in extra.items():
-                files.append(write_atomic(target.parent / name, blob))
-            write_atomic(target, text)
+            text, files = render_markdown(data, stem)
+            content = text.encode("utf-8")
         elif fmt == "html":
             from thematica.exporters.report_html import render_html
 
-            write_atomic(target, render_html(data))
+            content = render_html(data).encode("utf-8")
         else:
             from thematica.exporters.report_docx import render_docx
 
-            write_atomic(target, render_docx(data))
-        return ReportResult(target, fmt, data.state_hash, files)
+            content = render_docx(data)
+        return RenderedReport(fmt, content, files, data.state_hash)
 
+    @requires(Operation.READ)
     def state_hash(
         self,
         *,
@@ -201,6 +203,7 @@ class Reports:
         )
         return {str(name): int(n) for name, n in rows}
 
+    @requires(Operation.READ)
     def data(
         self,
         *,
@@ -223,7 +226,7 @@ class Reports:
             index = project.codebook.index(conn)
             themes = project.themes.index(conn)
             if not themes.themes:
-                raise InputError("no themes yet; add some with 'thematica themes add' first")
+                raise InputError("no themes yet: add some first", hint="themes_add")
             selected = _select_themes(themes, s.themes)
             infos = project.cases.attribute_info(conn)
             order = self._order_attribute([a.name for a in infos], s.saturation_order_by)
@@ -472,14 +475,11 @@ class Reports:
         import matplotlib
 
         png, svg = b"", ""
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            matplotlib.rc_context({"svg.hashsalt": SVG_SALT}),
-        ):
+        with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
             if "png" in kinds:
-                png = self.project.themes.figure(Path(tmp) / "sem.png").read_bytes()
+                png = self.project.themes.figure("png")
             if "svg" in kinds:
-                svg = self.project.themes.figure(Path(tmp) / "sem.svg").read_text("utf-8")
+                svg = self.project.themes.figure("svg").decode("utf-8")
         return Figure(
             "sem",
             "Figure 1. Themes by level of the Social-Ecological Model (individual innermost).",
