@@ -71,7 +71,7 @@ def test_ana_prevalence_empty_project(project: Any) -> None:
 
 
 def test_ana_prevalence_demo(demo: Any) -> None:
-    with pytest.raises(InputError, match="no consensus layer: choose which to read$"):
+    with pytest.raises(InputError, match=r"no consensus layer: choose which to read$"):
         demo.prevalence.table("themes")
     table = demo.prevalence.table("themes", coder="alex")
     assert {r.total for r in table.rows} == {7}

@@ -66,7 +66,7 @@ def test_mx_codes_matrix_fill_and_validate(demo: object) -> None:
     assert by_attr.rows == ["no", "yes", "(missing)"]
     with pytest.raises(NotFoundError, match="no attribute named 'nope'"):
         m.create("x", rows="attribute:nope", columns="codes", coder="alex")
-    with pytest.raises(InputError, match="no consensus layer: choose which to read$"):
+    with pytest.raises(InputError, match=r"no consensus layer: choose which to read$"):
         m.create("x", columns="codes")  # two coders, no consensus layer
     m.remove("lived")
     with pytest.raises(NotFoundError, match="no matrix named 'lived'"):

@@ -58,7 +58,7 @@ def test_sat_layers_and_errors(project: object, tmp_path: Path) -> None:
     from thematica.services.coding import CodingInput
 
     project.coding.apply_many([CodingInput("C1-d", "d", 0, 5)], coder="sam")  # type: ignore[attr-defined]
-    with pytest.raises(InputError, match="no consensus layer: choose which to read$"):
+    with pytest.raises(InputError, match=r"no consensus layer: choose which to read$"):
         project.saturation.assess("interview_date")  # type: ignore[attr-defined]
     sam = project.saturation.assess("interview_date", coder="sam", base=1, run=1)  # type: ignore[attr-defined]
     assert [s.cumulative for s in sam.documents] == [0, 0, 1]

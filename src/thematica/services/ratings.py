@@ -100,9 +100,7 @@ def agreement_from_file(
             f"unknown coefficient {coefficient!r}; choose one of {', '.join(COEFFICIENTS)}"
         )
     if weights is not None and weights not in ("linear", "quadratic"):
-        raise InputError(
-            f"weights must be linear or quadratic, not {weights!r}", hint="weights"
-        )
+        raise InputError(f"weights must be linear or quadratic, not {weights!r}", hint="weights")
     if bootstrap < 0:
         raise InputError("the number of bootstrap resamples must be 0 or more", hint="bootstrap")
     names, cells = read_ratings_csv(path, header=header)

@@ -373,6 +373,7 @@ class Retrieval:
         terms = [(term.tokens, term.prefix) for term in parsed]
         return candidate_documents(conn, self.project.db.dialect, self.project.id, terms)
 
+
 @dataclass(frozen=True, slots=True)
 class SearchTerm:
     """A word, phrase or prefix; ``tokens`` are lower-case runs of letters and digits."""

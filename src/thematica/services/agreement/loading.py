@@ -48,9 +48,7 @@ def coder_names(coders: str | Sequence[str]) -> list[str]:
     if [n.lower() for n in names] == ["all"]:
         return names
     if len(names) < 2:
-        raise InputError(
-            f"agreement needs at least 2 coders, got {len(names)}", hint="coders"
-        )
+        raise InputError(f"agreement needs at least 2 coders, got {len(names)}", hint="coders")
     return names
 
 

@@ -87,8 +87,7 @@ def import_qdpx(
         with database.read() as conn:
             if conn.scalar(select(t.project.c.id).where(t.project.c.name == pname)) is not None:
                 raise ConflictError(
-                    f"{database.label} already has a project named {pname!r}; "
-                    "choose another name",
+                    f"{database.label} already has a project named {pname!r}; choose another name",
                     project=pname,
                     hint="name",
                 )
