@@ -16,9 +16,8 @@ from thematica.cli.hints import HINTS, cli_message
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 
 SRC = Path(thematica.__file__).resolve().parent
-#: the layers a web app calls; none of them may word errors for a terminal (store/engine.py's
-#: schema messages still name 'thematica init/upgrade' and are left to their owner)
-LIBRARY = ("core", "services", "stats", "interop", "importers")
+#: the layers a web app calls; none of them may word errors for a terminal
+LIBRARY = ("core", "services", "stats", "interop", "importers", "store")
 
 
 def _python_files(*layers: str) -> list[Path]:
@@ -245,10 +244,18 @@ def test_cli_words_the_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
     open_database(empty, create=True).dispose()
     assert run(["documents", "list", "--db", empty]) == 2
-    assert capsys.readouterr().err.endswith("has no project yet; run 'thematica init'\n")
+    assert capsys.readouterr().err.endswith(
+        "has no project yet; create one with 'thematica init'\n"
+    )
 
 
 def test_cli_message_without_a_hint_is_the_message() -> None:
     assert cli_message(InputError("bad value")) == "bad value"
     assert cli_message(InputError("bad value", hint="no-such-hint")) == "bad value"
-    assert cli_message(NotFoundError("gone", hint="init")) == "gone; run 'thematica init'"
+    assert (
+        cli_message(NotFoundError("gone", hint="init")) == "gone; create one with 'thematica init'"
+    )
+    assert (
+        cli_message(NotFoundError("old", hint="upgrade", database="s.db"))
+        == "old; run 'thematica upgrade --db s.db'"
+    )

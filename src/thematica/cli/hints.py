@@ -25,7 +25,7 @@ HINTS: dict[str, str] = {
     "db": " (--db)",
     "encoding": " (--encoding)",
     "force": " (--force)",
-    "init": "; run 'thematica init'",
+    "init": "; create one with 'thematica init{db}'",
     "level": " (--level)",
     "limit": " (--limit)",
     "max_columns": " (--max-columns)",
@@ -35,7 +35,7 @@ HINTS: dict[str, str] = {
     "project": " (--project)",
     "text_column": " (--text-column)",
     "themes_add": " with 'thematica themes add'",
-    "upgrade": "; run 'thematica upgrade'",
+    "upgrade": "; run 'thematica upgrade{db}'",
     "weights": " (--weights)",
 }
 
@@ -44,4 +44,6 @@ def cli_message(exc: ThematicaError) -> str:
     """The error's one line as the command line prints it (after ``error: ``)."""
     hint = exc.detail.get("hint")
     suffix = HINTS.get(hint, "") if isinstance(hint, str) else ""
+    database = exc.detail.get("database")
+    suffix = suffix.replace("{db}", f" --db {database}" if database else "")
     return f"{exc}{suffix}"

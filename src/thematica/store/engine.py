@@ -332,8 +332,7 @@ def open_database(
         path = Path(parsed.database or "")
         if not create and not path.exists():
             raise NotFoundError(
-                f"no Thematica database at {path}; create one with 'thematica init --db {path}'",
-                database=str(path),
+                f"no Thematica database at {path}", database=str(path), hint="init"
             )
         if create and not path.parent.exists():
             raise NotFoundError(f"folder {path.parent} does not exist")
@@ -381,9 +380,9 @@ def _check_revision(database: Database) -> None:
             if tables:
                 raise InputError(f"{database.label} is a database, but not a Thematica one")
             raise NotFoundError(
-                f"{database.label} holds no Thematica database yet; create one with "
-                f"'thematica init --db {database.label}'",
+                f"{database.label} holds no Thematica database yet",
                 database=database.label,
+                hint="init",
             )
         found = conn.scalar(text("SELECT version_num FROM alembic_version"))
     head = schema_head()
@@ -392,8 +391,9 @@ def _check_revision(database: Database) -> None:
     if found is not None and _is_known(found):
         raise SchemaOutOfDate(
             f"{database.label} uses an older database schema (revision {found}; this version "
-            f"of Thematica needs {head}); run 'thematica upgrade --db {database.label}'",
+            f"of Thematica needs {head})",
             database=database.label,
+            hint="upgrade",
             revision=found,
             needed=head,
         )
