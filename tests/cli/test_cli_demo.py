@@ -21,7 +21,11 @@ def _summary(db: Path) -> tuple[list[str], int, int, list[str]]:
         )
 
 
-def test_demo_builds_rebuilds_and_points_onwards(cli: Callable[..., Any], tmp_path: Path) -> None:
+def test_demo_builds_rebuilds_and_points_onwards(
+    cli_process: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A real process (a smoke test of the entry point): the in-process runs cover the rest."""
+    cli = cli_process
     db = tmp_path / "demo.db"
     first = ok(cli("demo", "--db", db))
     assert first.stdout == ""
