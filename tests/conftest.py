@@ -74,12 +74,60 @@ def project(db_url: str) -> Iterator[object]:
     p.close()
 
 
-@pytest.fixture
-def demo(db_url: str) -> Iterator[object]:
-    """The demo project, built on each backend."""
+@pytest.fixture(scope="session")
+def demo_template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo built once per test session: each test gets a copy (building it takes seconds,
+    copying a file milliseconds)."""
+    import sqlite3
+
     import thematica
 
-    p, _summary = thematica.build_demo(db_url)
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    thematica.build_demo(str(path))[0].close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, to copy it
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template_pg(pg_admin: object) -> Iterator[str]:
+    """The demo built once per session in a PostgreSQL database that tests clone as a template."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    import thematica
+
+    name = f"thematica_demo_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    thematica.build_demo(url)[0].close()
+    yield name
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def demo(db_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The demo project on each backend: a fresh copy of the session's demo for every test."""
+    import shutil
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    import thematica
+
+    if db_url.startswith("postgresql"):
+        template = request.getfixturevalue("demo_template_pg")
+        pg_admin = request.getfixturevalue("pg_admin")
+        name = make_url(db_url).database
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    else:
+        shutil.copyfile(request.getfixturevalue("demo_template_sqlite"), db_url)
+    p = thematica.open_project(db_url)
     yield p
     p.close()
 
