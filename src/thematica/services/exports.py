@@ -197,6 +197,9 @@ class Exports:
                 if coders
                 else []
             )
+            # in a focus group a coding belongs to its speaker's case (services/speakers.py)
+            attr = self.project.speakers.attributor(conn)
+            case_of = [attr.case_of(r.document_id, r.start, r.end) for r in codings]
             # each document's text is read once and sliced in Python (code-point offsets)
             texts: list[str] = []
             current, text = None, ""
@@ -210,7 +213,7 @@ class Exports:
             {
                 "id": pd.array([r.id for r in codings], dtype="Int64"),
                 "document": pd.array([docs[r.document_id][0] for r in codings], dtype="string"),
-                "case": pd.array([docs[r.document_id][1] for r in codings], dtype="string"),
+                "case": pd.array(case_of, dtype="string"),
                 "code": pd.array([index.paths[r.code_id] for r in codings], dtype="string"),
                 "coder": pd.array([coders[r.coder_id] for r in codings], dtype="string"),
                 "start": pd.array([r.start for r in codings], dtype="Int64"),
@@ -289,6 +292,7 @@ class Exports:
         blank = [""] * n_attrs
         layers = list(coders)
         with self.project.db.read() as conn:
+            attr = self.project.speakers.attributor(conn)
             coded = set(
                 conn.scalars(
                     select(c.document_id)
@@ -308,6 +312,9 @@ class Exports:
                     .order_by(c.start, c.end, c.id)
                 )
                 for r in result:
+                    if attr.has_maps:  # a focus group: the speaker's case, not the group's
+                        case = attr.case_of(doc_id, r.start, r.end)
+                        attrs = attr_cells.get(case, blank) if case is not None else blank
                     yield [
                         str(r.id),
                         name,
