@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from thematica.core.access import Operation
 from thematica.core.codebook import BOOL_FIELDS, FIELDS
@@ -179,15 +179,7 @@ class Exports:
             has_coders = conn.scalar(select(t.coder.c.id).where(t.coder.c.project_id == pid))
             coders = self.project.coding.coder_ids(conn, coder) if has_coders else {}
             index = self.project.codebook.index(conn)
-            case_names = dict(
-                conn.execute(
-                    select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == pid)
-                ).all()
-            )
-            docs = {
-                r.id: (r.name, case_names.get(r.case_id))
-                for r in conn.execute(select(d.id, d.name, d.case_id).where(d.project_id == pid))
-            }
+            docs = self._documents(conn)
             codings = (
                 conn.execute(
                     select(c.id, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo)
@@ -234,6 +226,21 @@ class Exports:
         frame = frame.sort_values(["document", "start", "end", "id"], kind="stable")
         return frame[ordered].reset_index(drop=True)
 
+    def _documents(self, conn: Connection) -> dict[int, tuple[str, str | None]]:
+        """Every document's name and own case, by id."""
+        d = t.document.c
+        case_names = dict(
+            conn.execute(
+                select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == self.project.id)
+            ).all()
+        )
+        return {
+            r.id: (r.name, case_names.get(r.case_id))
+            for r in conn.execute(
+                select(d.id, d.name, d.case_id).where(d.project_id == self.project.id)
+            )
+        }
+
     @requires(Operation.READ)
     def codings_rows(
         self, coder: str | Sequence[str] | None = None
@@ -246,20 +253,11 @@ class Exports:
         returned; the rows come from a read transaction held while they are consumed.
         """
         pid = self.project.id
-        d = t.document.c
         with self.project.db.read() as conn:
             has_coders = conn.scalar(select(t.coder.c.id).where(t.coder.c.project_id == pid))
             coders = self.project.coding.coder_ids(conn, coder) if has_coders else {}
             paths = dict(self.project.codebook.index(conn).paths)
-            case_names = dict(
-                conn.execute(
-                    select(t.case.c.id, t.case.c.name).where(t.case.c.project_id == pid)
-                ).all()
-            )
-            docs = {
-                r.id: (r.name, case_names.get(r.case_id))
-                for r in conn.execute(select(d.id, d.name, d.case_id).where(d.project_id == pid))
-            }
+            docs = self._documents(conn)
         attr_columns, attr_cells = self._case_cells()
         header = [*CODING_COLUMNS[:3], *attr_columns, *CODING_COLUMNS[3:]]
         # the frame's order: document name, then position (ids break ties, as a stable sort)

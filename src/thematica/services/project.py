@@ -380,6 +380,31 @@ def _default_name(url: str) -> str:
     return "default"
 
 
+def insert_project(
+    conn: Connection, name: str, settings: dict[str, Any], actor: str | None
+) -> tuple[int, str]:
+    """Insert a project row with its creator (``actor``, default :func:`current_user_name`)
+    as owner, inside the caller's transaction; returns the project id and the creator."""
+    from thematica.services.members import ensure_user
+
+    pid = int(
+        conn.execute(
+            insert(t.project).values(name=name, created_at=now(), settings=settings)
+        ).inserted_primary_key[0]  # type: ignore[index]
+    )
+    creator = current_user_name(actor)
+    conn.execute(
+        insert(t.project_member).values(
+            project_id=pid,
+            user_id=ensure_user(conn, creator),
+            role=Role.OWNER.value,
+            added_at=now(),
+            added_by=creator,
+        )
+    )
+    return pid, creator
+
+
 def init_project(
     db: DbArg = None,
     name: str | None = None,
@@ -389,7 +414,6 @@ def init_project(
 ) -> Project:
     """Create a project (and, for a SQLite path, the database file itself); the person creating
     it (``actor``, default :func:`current_user_name`) becomes its owner."""
-    from thematica.services.members import ensure_user
     url = resolve_url(db)
     database = open_database(url, create=True)
     name = (name or _default_name(url)).strip()
@@ -407,19 +431,7 @@ def init_project(
                     database=database.label,
                     project=name,
                 )
-            pid = conn.execute(
-                insert(t.project).values(name=name, created_at=now(), settings=settings)
-            ).inserted_primary_key[0]  # type: ignore[index]
-            creator = current_user_name(actor)
-            conn.execute(
-                insert(t.project_member).values(
-                    project_id=pid,
-                    user_id=ensure_user(conn, creator),
-                    role=Role.OWNER.value,
-                    added_at=now(),
-                    added_by=creator,
-                )
-            )
+            pid, creator = insert_project(conn, name, settings, actor)
             conn.execute(
                 insert(t.audit_log).values(
                     project_id=pid, at=now(), actor=creator, action="init", detail={"name": name}

@@ -73,9 +73,7 @@ def import_qdpx(
     from FILE.qdpx"), so later edits can be compared with what came in.
     """
     from thematica.core.access import Actor, Role
-    from thematica.services.access import current_user_name
-    from thematica.services.members import ensure_user
-    from thematica.services.project import Project, default_settings, now
+    from thematica.services.project import Project, default_settings, insert_project
     from thematica.store import open_database
 
     parsed = read_qdpx(path)
@@ -96,20 +94,8 @@ def import_qdpx(
             if key in parsed.extra:
                 settings[key] = parsed.extra[key]
         with database.write() as conn:
-            pid = conn.execute(
-                insert(t.project).values(name=pname, created_at=now(), settings=settings)
-            ).inserted_primary_key[0]  # type: ignore[index]
-            creator = current_user_name(actor)
-            conn.execute(
-                insert(t.project_member).values(
-                    project_id=pid,
-                    user_id=ensure_user(conn, creator),
-                    role=Role.OWNER.value,
-                    added_at=now(),
-                    added_by=creator,
-                )
-            )
-            project = Project(database, int(pid), pname, settings, Actor(creator, Role.OWNER))
+            pid, creator = insert_project(conn, pname, settings, actor)
+            project = Project(database, pid, pname, settings, Actor(creator, Role.OWNER))
             report = _Store(project, conn, parsed).run()
             version = _first_version(project, conn, Path(path).name)
             project.audit(
