@@ -32,3 +32,31 @@ def test_report_quotes_speakers_and_counts_participants(project: Any, tmp_path: 
     assert [(q.attribution, q.text) for q in support.quotes] == [
         ("\u2013 Participant 2, focus group 1", "my supervisor helps")
     ]
+
+
+def test_methods_count_participants_in_focus_groups(project: Any, tmp_path: Path) -> None:
+    p = build_focus_groups(project, tmp_path)
+    p.themes.add("Short staffing", codes=["Staffing"])
+    methods = p.reports.data(coder="ann", figures=()).methods
+    # FG1, FG2 and one interview: 3 documents, but P1..P7 are the participants
+    assert methods.startswith(
+        "The analysis drew on 3 documents (interviews and focus groups) with 7 participants, "
+        "each counted by what they said."
+    )
+
+
+def test_a_moderator_inside_a_quote_is_not_credited(project: Any, tmp_path: Path) -> None:
+    from fg_helpers import FG1, span
+
+    p = build_focus_groups(project, tmp_path)
+    # from P1's first answer through the moderator's "Anything else?"
+    start = span(FG1, "Staffing is the problem")[0]
+    end = span(FG1, "Anything else?")[1]
+    with p.db.read() as conn:
+        attr = p.speakers.attributor(conn)
+        doc_id = p.documents.get("FG1").id
+        assert attr.attribution(doc_id, start, end) == (
+            "\u2013 Participant 1 and Participant 2 and Participant 3, focus group 1"
+        )
+        only = span(FG1, "Anything else?")
+        assert attr.attribution(doc_id, *only) == "\u2013 Moderator, focus group 1"

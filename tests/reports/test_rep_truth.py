@@ -222,3 +222,16 @@ def test_methods_paragraph_from_hand_made_facts() -> None:
         "The findings below are based on the coding of bot (AI-suggested coding). "
         "The codebook held 30 codes (20 deductive, 8 inductive, 2 unspecified)."
     )
+
+
+def test_agreement_needs_two_coders_and_saturation_reads_well(demo: Any) -> None:
+    from thematica.core.errors import InputError
+
+    one = demo.reports.settings(agreement_coders=("alex",))
+    with pytest.raises(InputError, match="compares two or more coders, not alex alone"):
+        demo.reports.data(settings=one, coder="alex", figures=())
+    # runs of one: "the next one interview", and participants ordered by case name
+    by_case = demo.reports.settings(saturation_unit="case", saturation_run=1, saturation_base=2)
+    methods = demo.reports.data(settings=by_case, coder="alex", figures=()).methods
+    assert "with participants taken in order of case name" in methods
+    assert "(3+1: the next one participant added new codes at or below the threshold)" in methods

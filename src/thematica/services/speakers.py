@@ -165,7 +165,10 @@ class Attributor:
         if not doc.mapped:
             return attribution(doc.case, doc.name)
         labels: list[str] = []
-        for label in self.speakers(doc_id, start, end):
+        said = self.speakers(doc_id, start, end)
+        # a moderator's words inside a participant's quote are not theirs to be credited with
+        voiced = [x for x in said if x is None or doc.speakers.get(x, x) is not None] or said
+        for label in voiced:
             case = doc.speakers.get(label) if label is not None else None
             text = participant_label(case) if case is not None else (label or doc.name)
             if text not in labels:

@@ -57,6 +57,8 @@ class MethodsFacts:
     saturation: SaturationResult | None = None
     saturation_order: str | None = None
     saturation_unit: str = "document"
+    #: some documents are focus groups (speakers mapped to participants)
+    focus_groups: bool = False
     extra: list[str] = field(default_factory=list)
 
 
@@ -201,10 +203,10 @@ def saturation_sentences(f: MethodsFacts) -> list[str]:
     s = f.saturation
     if s is None:
         return []
-    things = "participants" if f.saturation_unit == "case" else "interviews"
-    order = (
-        f"in order of {f.saturation_order}" if f.saturation_order else "in order of document name"
-    )
+    by_case = f.saturation_unit == "case"
+    things = "participants" if by_case else "interviews"
+    default_order = "case name" if by_case else "document name"
+    order = f"in order of {f.saturation_order or default_order}"
     head = (
         f"Saturation was assessed following Guest, Namey and Chen (2020), with {things} taken "
         f"{order} (a base of {s.base}, runs of {s.run}, new-information threshold "
@@ -214,8 +216,8 @@ def saturation_sentences(f: MethodsFacts) -> list[str]:
     if s.saturation_position is not None:
         return [
             f"{head}: it was reached after {s.saturation_position:,} of {total:,} {things} "
-            f"({s.report_as}: the next {count_word(s.run)} {things} added new codes at or below "
-            "the threshold)."
+            f"({s.report_as}: the next {count_word(s.run)} "
+            f"{things if s.run != 1 else things[:-1]} added new codes at or below the threshold)."
         ]
     if s.notes and total < s.base + s.run:
         return [f"{head}: it could not be assessed with {total:,} {things}."]
@@ -223,12 +225,19 @@ def saturation_sentences(f: MethodsFacts) -> list[str]:
 
 
 def methods_paragraph(f: MethodsFacts) -> str:
-    interviews = plural(f.n_documents, "interview")
     cases = plural(f.n_cases, "participant")
-    parts = [
-        f"The analysis drew on {f.n_documents:,} {interviews} (documents) with {f.n_cases:,} "
-        f"{cases} (cases)."
-    ]
+    if f.focus_groups:  # a focus group is one document but several participants
+        opening = (
+            f"The analysis drew on {f.n_documents:,} {plural(f.n_documents, 'document')} "
+            f"(interviews and focus groups) with {f.n_cases:,} {cases}, each counted by "
+            "what they said."
+        )
+    else:
+        opening = (
+            f"The analysis drew on {f.n_documents:,} {plural(f.n_documents, 'interview')} "
+            f"(documents) with {f.n_cases:,} {cases} (cases)."
+        )
+    parts = [opening]
     parts += coders_sentences(f)
     parts += agreement_sentences(f)
     parts += consensus_sentences(f)

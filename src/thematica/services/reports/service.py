@@ -249,12 +249,20 @@ class Reports:
                     f"agreement.coders: no coder named {unknown[0]!r} "
                     f"(coders: {', '.join(kinds) or 'none yet'})"
                 )
+            if compared and len(set(compared)) < 2:
+                raise InputError(
+                    "agreement.coders: agreement compares two or more coders, "
+                    f"not {', '.join(compared)} alone"
+                )
             if not compared:
                 reconciled = list(consensus.get("coders") or []) if consensus else None
                 compared = figs.default_coders(kinds, reconciled)
             run, compared = figs.resolve(conn, project, s, kinds, compared, index.paths)
             coverage = self._coverage(conn, [*compared, *layer_names])
             candidates = self._candidates(conn, layer)
+            # participants, not documents: a focus group's speakers are its participants
+            attr = project.speakers.attributor(conn)
+            n_participants = len({c for c in attr.participant_units().values() if c})
             state, as_of = project_state(
                 conn,
                 project,
@@ -316,7 +324,8 @@ class Reports:
         origins = [getattr(r, "origin", None) for r in index.rows.values()]
         facts = MethodsFacts(
             n_documents=int(n_docs),
-            n_cases=len({row[2] for row in state["documents"] if row[2] is not None}),
+            n_cases=n_participants,
+            focus_groups=attr.has_maps,
             kinds=kinds,
             layer=layer_names,
             coverage=coverage,

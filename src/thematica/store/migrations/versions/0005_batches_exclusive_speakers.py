@@ -36,15 +36,15 @@ def upgrade() -> None:
         sa.Column("undone_by", sa.String(200), nullable=True),
     )
     op.create_index("ix_coding_batch_project", "coding_batch", ["project_id", "id"])
-    with op.batch_alter_table("coding") as batch:
-        batch.add_column(sa.Column("batch_id", sa.Integer, nullable=True))
-        batch.create_index("ix_coding_batch", ["batch_id"])
-    with op.batch_alter_table("consensus_decision") as batch:
-        batch.add_column(sa.Column("batch_id", sa.Integer, nullable=True))
-    with op.batch_alter_table("code") as batch:
-        batch.add_column(
-            sa.Column("exclusive", sa.Boolean, nullable=False, server_default=sa.false())
-        )
+    # plain ADD COLUMN (with a constant default) on both backends: a batch "move and copy" of
+    # these tables on SQLite would drop the old table, and with foreign keys on that cascades
+    # to every coding of the project
+    op.add_column("coding", sa.Column("batch_id", sa.Integer, nullable=True))
+    op.create_index("ix_coding_batch", "coding", ["batch_id"])
+    op.add_column("consensus_decision", sa.Column("batch_id", sa.Integer, nullable=True))
+    op.add_column(
+        "code", sa.Column("exclusive", sa.Boolean, nullable=False, server_default=sa.text("false"))
+    )
     op.create_table(
         "speaker_case",
         sa.Column(
