@@ -101,7 +101,7 @@ def run(argv: list[str] | None = None) -> int:
 
 def _take_acting_as(argv: list[str]) -> list[str]:
     """Accept ``--as NAME`` after the command as well as before it (``thematica code … --as
-    sam`` reads naturally); it is moved to the front, where the root option takes it."""
+    sam`` reads naturally): it is taken out of the line and sets who acts."""
     from thematica.cli.app import acting_as
 
     acting_as["name"] = None
@@ -115,7 +115,7 @@ def _take_acting_as(argv: list[str]) -> list[str]:
         if arg == "--as" or arg.startswith("--as="):
             value = arg[5:] if arg.startswith("--as=") else None
             if value is None:
-                if i + 1 >= len(argv):
+                if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
                     raise InputError("--as needs a user name")
                 value = argv[i + 1]
                 i += 1

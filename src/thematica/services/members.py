@@ -139,6 +139,7 @@ class Members:
 
         user, checked = check_user_name(user), check_role(role)
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "members", self.project.id)  # one owner stays
             if self._member(conn, user) is not None:
                 raise ConflictError(
                     f"{user} is already a member of {self.project.name!r}", user=user
@@ -159,6 +160,7 @@ class Members:
     def set_role(self, user: str, role: str) -> None:
         checked = check_role(role)
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "members", self.project.id)  # one owner stays
             found = self._member(conn, user)
             if found is None:
                 raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)
@@ -183,6 +185,7 @@ class Members:
     @requires(Operation.MEMBERS)
     def remove(self, user: str) -> None:
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "members", self.project.id)  # one owner stays
             found = self._member(conn, user)
             if found is None:
                 raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)

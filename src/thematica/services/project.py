@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.engine import make_url
 
 from thematica.core.access import Actor, Operation, Role
-from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.core.errors import ConflictError, InputError, NotFoundError, ThematicaError
 from thematica.core.models import DEFAULT_SEM_LEVELS
 from thematica.core.tables import Table
 from thematica.services.access import current_user_name, requires, role_of
@@ -307,7 +307,26 @@ class Project:
                 )
                 for r in conn.execute(stmt)
             ]
+            if self.access.blind and self.access.role is not Role.OWNER:
+                # the log itemises coding: while coding is blind it must not show a coder's
+                # work to someone who may not read that layer
+                kinds = dict(
+                    conn.execute(
+                        select(t.coder.c.name, t.coder.c.kind).where(
+                            t.coder.c.project_id == self.id
+                        )
+                    ).all()
+                )
+                rows = [r for r in rows if self._may_see(r.detail, kinds)]
         return Table(rows, title="Audit log")
+
+    def _may_see(self, detail: dict[str, Any], kinds: dict[str, str]) -> bool:
+        layers = [detail.get(key) for key in ("coder", "layer")]
+        return all(
+            self.access.may_read_layer(str(name), kinds.get(str(name), "human"))
+            for name in layers
+            if name
+        )
 
     @requires(Operation.SETTINGS)
     def configure(
@@ -360,15 +379,21 @@ class Project:
 
     @requires(Operation.SETTINGS)
     def update_settings(self, **changes: Any) -> None:
-        settings = {**self.settings, **changes}
         with self.db.write() as conn:
+            # merge onto the stored settings, not those read at open: another owner's change
+            # in between (closing comparison, say) must not be undone
+            self.db.serialize(conn, "settings", self.id)
+            stored = dict(
+                conn.scalar(select(t.project.c.settings).where(t.project.c.id == self.id)) or {}
+            )
+            settings = {**stored, **changes}
             conn.execute(
                 t.project.update().where(t.project.c.id == self.id).values(settings=settings)
             )
             self.audit(
                 conn,
                 "settings",
-                changes={key: [self.settings.get(key), value] for key, value in changes.items()},
+                changes={key: [stored.get(key), value] for key, value in changes.items()},
             )
         self.settings = settings
 
@@ -405,6 +430,19 @@ def insert_project(
     return pid, creator
 
 
+def _refuse_outdated(url: str) -> None:
+    """``init`` adds a project to an existing database only when its schema is current: the
+    upgrade of an older one is ``upgrade``'s, which also gives its projects an owner."""
+    from thematica.store.engine import SchemaOutOfDate
+
+    try:
+        open_database(url, migrate=False).dispose()
+    except SchemaOutOfDate:
+        raise
+    except ThematicaError:
+        pass  # no database yet (or none to speak of): init creates it
+
+
 def init_project(
     db: DbArg = None,
     name: str | None = None,
@@ -415,6 +453,7 @@ def init_project(
     """Create a project (and, for a SQLite path, the database file itself); the person creating
     it (``actor``, default :func:`current_user_name`) becomes its owner."""
     url = resolve_url(db)
+    _refuse_outdated(url)
     database = open_database(url, create=True)
     name = (name or _default_name(url)).strip()
     if not name:

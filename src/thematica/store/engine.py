@@ -202,6 +202,13 @@ class Database:
             with conn.begin():
                 self.serialize(conn)
                 before = self.revision(conn)
+                if before is not None and before != schema_head() and not _is_known(before):
+                    raise InputError(
+                        f"{self.label} was written by a newer or unknown version of Thematica "
+                        f"(schema revision {before}); install that version to open it",
+                        database=self.label,
+                        revision=before,
+                    )
                 if before != schema_head():
                     cfg.attributes["connection"] = conn
                     command.upgrade(cfg, "head")
