@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from concurrency_helpers import old_database
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from thematica.services.project import open_project, upgrade_database
+from thematica.services.project import init_project, open_project, upgrade_database
 from thematica.store import schema as t
 from thematica.store.engine import _sqlite_engine, resolve_url
 
@@ -44,7 +45,7 @@ def test_upgrade_from_0004_keeps_codes_codings_and_themes(db_url: str, tmp_path:
         ).inserted_primary_key[0]
         conn.execute(
             text(
-                "INSERT INTO coding (project_id, document_id, code_id, coder_id, start, \"end\", "
+                'INSERT INTO coding (project_id, document_id, code_id, coder_id, start, "end", '
                 "starred, created_at) VALUES (:p, :d, :c, :k, 0, 8, false, :n)"
             ),
             {"p": pid, "d": doc, "c": code, "k": coder, "n": now},
@@ -56,3 +57,13 @@ def test_upgrade_from_0004_keeps_codes_codings_and_themes(db_url: str, tmp_path:
             assert conn.scalar(select(func.count()).select_from(t.coding)) == 1
             assert conn.scalar(select(t.code.c.exclusive)) is False
         assert [e.text for e in p.query("Staffing", coder="alex")] == ["Staffing"]
+
+
+def test_init_refuses_an_outdated_database(tmp_path: Path) -> None:
+    from thematica.store.engine import SchemaOutOfDate
+
+    db = str(tmp_path / "old.db")
+    old_database(db, revision="0005", projects=("old",))
+    with pytest.raises(SchemaOutOfDate) as err:
+        init_project(db, "second", actor="pi")
+    assert err.value.detail["hint"] == "upgrade"
