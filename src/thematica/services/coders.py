@@ -86,6 +86,7 @@ class CoderLayers:
             t.coder.c.project_id == self.project.id, t.coder.c.name == name
         )
         row = conn.execute(find).first()
+        existed = row is not None
         if row is None:
             # Idempotent: when another process creates the same coder at this moment the
             # insert is a no-op (on PostgreSQL it waits for theirs to commit) and we use theirs.
@@ -95,8 +96,9 @@ class CoderLayers:
                 )
             )
             row = conn.execute(find).one()
-        if kind is None and row.kind == "consensus":
-            # The consensus layer changes only through logged decisions.
+        if existed and row.kind == "consensus":
+            # The consensus layer changes only through logged decisions (a published one may be
+            # loaded once, as a new layer; after that the decision log keeps it).
             raise InputError(
                 f"{name!r} is a consensus layer, not a coder; it changes only through "
                 "consensus decisions",

@@ -176,12 +176,27 @@ class Coding(BulkCoding):
 
     @requires(Operation.CODE)
     def remove(self, document: str, code: str, start: int, end: int, *, coder: str) -> None:
+        coder = check_coder_name(coder)
         self.project.access.check_write_layer(coder)
         with self.project.db.write() as conn:
             doc_id = self.project.documents.id_of(conn, document)
             index = self.project.codebook.index(conn)
             code_id = index.resolve(code)
-            coder_id = next(iter(self.coder_ids(conn, coder)))
+            layer = conn.execute(
+                select(t.coder.c.id, t.coder.c.kind).where(
+                    t.coder.c.project_id == self.project.id, t.coder.c.name == coder
+                )
+            ).first()
+            if layer is None:
+                raise NotFoundError(f"no coder named {coder!r}", coder=coder)
+            if layer.kind == "consensus":
+                raise InputError(
+                    f"{coder!r} is a consensus layer, not a coder; it changes only through "
+                    "consensus decisions",
+                    layer=coder,
+                    hint="consensus_decide",
+                )
+            coder_id = int(layer.id)
             c = t.coding.c
             result = conn.execute(
                 delete(t.coding).where(

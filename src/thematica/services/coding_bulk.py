@@ -371,6 +371,8 @@ class BulkCoding(CoderLayers):
         if kind is not None:
             check_kind(kind)
         cells = read_coding_table(self.project, path, unit)
+        if not cells:  # no layer, no empty batch: a table of zeros is most likely a mistake
+            raise InputError(f"{Path(path).name}: the table codes nothing (no cell is 1)")
         items = [CodingInput(c.document_id, c.code_id, c.start, c.end) for c in cells]
         return self.apply_many(
             items,

@@ -173,6 +173,12 @@ def insert_coding(
         )
     )
     if cid is not None:
+        if batch_id is None:
+            # a decision outside the batch that added this coding now relies on it: undoing
+            # that batch must not take it away
+            conn.execute(
+                update(t.coding).where(c.id == cid, c.batch_id.is_not(None)).values(batch_id=None)
+            )
         return int(cid), False
     new = conn.execute(
         insert(t.coding).values(
