@@ -106,6 +106,12 @@ def _read_xlsx(path: Path, max_columns: int) -> tuple[list[str], list[list[str]]
             if not rows:
                 check_width(len(values), path, max_columns)
             rows.append([_cell(v) for v in values])
+    except InputError:
+        raise
+    except Exception as exc:  # read-only mode parses the sheet only now, as rows are read
+        raise InputError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__})"
+        ) from exc
     finally:
         wb.close()
     rows = [r for r in rows if any(c.strip() for c in r)]
