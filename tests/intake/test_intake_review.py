@@ -28,3 +28,25 @@ def test_a_damaged_sheet_is_a_clear_error(tmp_path: Path) -> None:
     assert read_table(good) == (["case_id", "role"], [["P1", "peer"], ["P2", "manager"]])
     with pytest.raises(InputError, match=r"bad\.xlsx: not a readable Excel workbook"):
         read_table(bad)
+
+
+def test_a_cell_merged_across_columns_fills_one_field(tmp_path: Path) -> None:
+    import docx
+
+    from thematica.importers.docx_grid import read_docx_table
+
+    doc = docx.Document()
+    table = doc.add_table(rows=3, cols=3)
+    for j, name in enumerate(("name", "definition", "memo")):
+        table.cell(0, j).text = name
+    table.cell(1, 0).text = "Joy"
+    merged = table.cell(1, 1).merge(table.cell(1, 2))
+    merged.text = "Feeling happy"
+    table.cell(2, 0).text = "Grief"
+    table.cell(2, 1).text = "Loss"
+    table.cell(2, 2).text = "see P4"
+    path = tmp_path / "codebook.docx"
+    doc.save(path)
+    header, rows = read_docx_table(path)
+    assert header == ["name", "definition", "memo"]
+    assert rows == [["Joy", "Feeling happy", ""], ["Grief", "Loss", "see P4"]]

@@ -18,8 +18,8 @@ def read_docx_table(
     path: Path, options: ImportOptions | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """Header (first row) and rows of the document's first table; a cell's paragraphs are
-    joined with newlines. Merged cells repeat their text in every grid position they cover,
-    as python-docx reports them."""
+    joined with newlines. A cell merged across columns gives its text to the first of them;
+    one merged down a column repeats it in each row (a parent named once for its children)."""
     import docx
 
     options = options or ImportOptions()
@@ -35,7 +35,15 @@ def read_docx_table(
             cells = row.cells
             if not grid:
                 check_width(len(cells), path, options.max_columns)
-            grid.append(["\n".join(p.text for p in cell.paragraphs).strip() for cell in cells])
+            seen: list[object] = []  # the cells' XML elements, kept alive so identity holds
+            texts: list[str] = []
+            for cell in cells:
+                # a cell merged across columns is reported once per column: its text belongs to
+                # the first only (a vertical merge repeating down a column is kept)
+                first = not any(tc is cell._tc for tc in seen)
+                seen.append(cell._tc)
+                texts.append("\n".join(p.text for p in cell.paragraphs).strip() if first else "")
+            grid.append(texts)
     except InputError:
         raise
     except Exception as exc:  # python-docx fails in many ways on a malformed part
