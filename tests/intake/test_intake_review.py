@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -50,3 +51,18 @@ def test_a_cell_merged_across_columns_fills_one_field(tmp_path: Path) -> None:
     header, rows = read_docx_table(path)
     assert header == ["name", "definition", "memo"]
     assert rows == [["Joy", "Feeling happy", ""], ["Grief", "Loss", "see P4"]]
+
+
+def test_a_name_with_a_slash_cannot_take_an_existing_path(project: Any) -> None:
+    from thematica.core.errors import ConflictError
+
+    project.codebook.add("A")
+    project.codebook.add("B", parent="A")
+    with pytest.raises(ConflictError, match="already has the path 'A/B'"):
+        project.codebook.add("A/B")
+    project.codebook.add("A/C")  # a "/" in a name is fine while no other code has that path
+    with pytest.raises(ConflictError, match="already has the path 'A/C'"):
+        project.codebook.add("C", parent="A")
+    with pytest.raises(ConflictError, match="already has the path 'A/C'"):
+        project.codebook.update("A/B", name="C")
+    assert len(project.codebook.tree()) == 3

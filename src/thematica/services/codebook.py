@@ -199,6 +199,7 @@ class Codebook:
         siblings = index.children.get(parent_id, [])
         if any(index.rows[s].name.casefold() == name.casefold() for s in siblings):
             raise ConflictError(f"a code named {name!r} already exists there")
+        _check_free_path(index, parent_id, name)
         stamp = now()
         base = {
             f: ("" if f in ("definition", "inclusion", "exclusion", "example", "memo") else None)
@@ -329,6 +330,7 @@ class Codebook:
         siblings = index.children.get(row.parent_id, [])
         if any(s != cid and index.rows[s].name.casefold() == name.casefold() for s in siblings):
             raise ConflictError(f"a code named {name!r} already exists there")
+        _check_free_path(index, row.parent_id, name, cid)
         conn.execute(t.code.update().where(t.code.c.id == cid).values(name=name))
         self._record(conn, "rename", index.paths[cid], cid, "name", row.name, name, actor)
 
@@ -348,6 +350,7 @@ class Codebook:
                 if s != cid
             ):
                 raise ConflictError(f"a code named {name!r} already exists there")
+            _check_free_path(index, parent_id, name, cid)
             conn.execute(
                 t.code.update()
                 .where(t.code.c.id == cid)
@@ -622,4 +625,17 @@ class Codebook:
             changes = diff_snapshots(self._snapshot(conn, old), self._snapshot(conn, new))
         return Table(
             changes, columns=("change", "path", "field", "old", "new"), title=f"{old} -> {new}"
+        )
+
+
+def _check_free_path(index: CodeIndex, parent_id: int | None, name: str, own: int = 0) -> None:
+    """Refuse a code whose full path another code already has: a name with "/" in it ("A/B")
+    beside a code B under A would make both unreachable by path."""
+    parent = index.paths.get(parent_id) if parent_id else None
+    path = join_path([parent, name] if parent else [name])
+    other = index.by_path.get(path.casefold())
+    if other is not None and other != own:
+        raise ConflictError(
+            f"the code {index.paths[other]!r} already has the path {path!r}; choose another name",
+            path=path,
         )
