@@ -58,3 +58,19 @@ def test_as_needs_a_name(capsys: pytest.CaptureFixture[str]) -> None:
         from thematica.cli.main import _take_acting_as
 
         _take_acting_as(["log", "--as"])
+
+
+def test_a_saved_run_is_blind_too(team: Any) -> None:
+    from thematica.core.errors import PermissionDenied
+
+    team.coding.apply("P1", "Staffing", 17, 50, coder="alex")
+    team.coding.apply("P1", "Staffing", 32, 50, coder="sam")
+    team.agreement.compute(("alex", "sam"), "sentence", save="round1")
+    with (
+        thematica.open_project(team.db.url, actor="sam") as sam,
+        pytest.raises(PermissionDenied, match="coder layer 'alex'"),
+    ):
+        sam.agreement.compare("round1", "round1")
+    team.configure(blind=False)
+    with thematica.open_project(team.db.url, actor="sam") as sam:
+        assert sam.agreement.compare("round1", "round1") is not None

@@ -160,6 +160,16 @@ class Agreement:
             row = conn.execute(
                 select(t.agreement_run).where(r.project_id == self.project.id, r.name == name)
             ).first()
-        if row is None:
-            raise NotFoundError(f"no saved agreement run named {name!r}")
+            if row is None:
+                raise NotFoundError(f"no saved agreement run named {name!r}")
+            kinds = dict(
+                conn.execute(
+                    select(t.coder.c.name, t.coder.c.kind).where(
+                        t.coder.c.project_id == self.project.id
+                    )
+                ).all()
+            )
+        # a saved run shows the compared layers' per-code figures: blind coding applies
+        for coder in row.parameters.get("coders") or []:
+            self.project.access.check_read_layer(coder, kinds.get(coder, "human"))
         return {"parameters": row.parameters, "codebook": row.codebook, "results": row.results}
