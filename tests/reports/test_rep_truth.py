@@ -235,3 +235,20 @@ def test_agreement_needs_two_coders_and_saturation_reads_well(demo: Any) -> None
     methods = demo.reports.data(settings=by_case, coder="alex", figures=()).methods
     assert "with participants taken in order of case name" in methods
     assert "(3+1: the next one participant added new codes at or below the threshold)" in methods
+
+
+def test_a_consensus_layer_behind_its_coders_is_not_final(demo: Any) -> None:
+    from thematica.core.errors import ConflictError
+
+    with_consensus(demo, close=True)
+    assert demo.reports.data(figures=()).layer == "consensus"  # all decided: a final report
+    # sam now codes exactly what alex coded somewhere sam had not: a new agreed passage that
+    # is compared but in no decision, so the layer no longer holds all the agreed coding
+    row = next(r for r in demo.coding.list(coder="alex").rows)
+    existing = {(r.document, r.code, r.start, r.end) for r in demo.coding.list(coder="sam").rows}
+    assert (row.document, row.code, row.start, row.end) not in existing
+    demo.coding.apply(row.document, row.code, row.start, row.end, coder="sam")
+    status = demo.consensus.status().records()[0]
+    assert status["open"] == 0
+    with pytest.raises(ConflictError, match="newly agreed passage"):
+        demo.reports.data(figures=())

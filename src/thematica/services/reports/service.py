@@ -236,6 +236,20 @@ class Reports:
             consensus = None
             if len(layer) == 1 and kinds.get(layer_names[0]) == "consensus":
                 consensus = project.consensus.status(name=layer_names[0]).records()[0]
+                # passages the coders came to agree on after the layer was started are
+                # compared but in no decision yet: the layer is not final until they are
+                pending = (
+                    int(consensus.get("compared") or 0)
+                    - sum(int(consensus.get(k) or 0) for k in ("open", "agreed", "decided"))
+                    + int(consensus.get("added") or 0)
+                )
+                if pending > 0 and not s.allow_open:
+                    raise OpenDisagreementsError(
+                        f"the consensus layer {layer_names[0]!r} is behind its coders: {pending} "
+                        "newly agreed passage(s) are not in it yet; start consensus again to "
+                        "take them in, or allow a provisional report",
+                        pending=pending,
+                    )
                 if consensus.get("open") and not s.allow_open:
                     raise OpenDisagreementsError(
                         f"the consensus layer {layer_names[0]!r} still has {consensus['open']} "
