@@ -66,3 +66,10 @@ def test_a_name_with_a_slash_cannot_take_an_existing_path(project: Any) -> None:
     with pytest.raises(ConflictError, match="already has the path 'A/C'"):
         project.codebook.update("A/B", name="C")
     assert len(project.codebook.tree()) == 3
+
+
+def test_role_words_in_lower_case_prose_are_not_labels() -> None:
+    from thematica.core.text import detect_turns
+
+    text = "Interviewer: Who pays?\nPARTICIPANT 3: The county.\nclient: Acme Ltd\nClient: Yes.\n"
+    assert [t.speaker for t in detect_turns(text)] == ["Interviewer", "PARTICIPANT 3", "Client"]

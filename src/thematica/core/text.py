@@ -32,13 +32,15 @@ def normalise(text: str) -> str:
 
 # Label words that can stand alone or take a number/letter ("Participant 11", "Speaker B"):
 # the roles of interview, focus-group, survey and therapy transcripts.
-_ROLE_WORDS = (
+_ROLES = (
     "Interviewer|Interviewee|Moderator|Facilitator|Participant|Respondent|Speaker|Researcher"
     "|Therapist|Counsell?or|Client|Patient"
 )
+# Capitalised or upper case only: "client: Acme Ltd" or "patient: 45 y/o" in a note is prose.
+_ROLE_WORDS = "|".join(w for role in _ROLES.split("|") for w in (role, role.upper()))
 _LABEL = (
     r"(?P<speaker>"
-    rf"(?i:{_ROLE_WORDS})(?:[ \t]?(?:\d{{1,4}}|[A-Z]))?"  # Interviewer, Participant 11, Speaker B
+    rf"(?:{_ROLE_WORDS})(?:[ \t]?(?:\d{{1,4}}|[A-Z]))?"  # Interviewer, Participant 11, Speaker B
     r"|P[ \t]?\d{1,4}"  # P11, P 3
     r"|Q[ \t]?\d{1,3}"  # Q1, Q 12 (question-numbered transcripts)
     r"|IV|IE"  # interviewer / interviewee abbreviations
