@@ -90,17 +90,18 @@ def test_path_column_with_an_explicit_separator(project: object, tmp_path: Path)
         cb.import_file(write(tmp_path / "n.csv", "name\nX\n"), path_separator=">")
 
 
-def test_clashing_paths_are_ambiguous(project: object) -> None:
+def test_clashing_paths_are_refused(project: object) -> None:
+    from thematica.core.errors import ConflictError
+
     cb = project.codebook  # type: ignore[attr-defined]
     cb.add("A")
-    cb.add("B/C", "A")
+    cb.add("B/C", "A")  # the path A/B/C, with a "/" inside a name
     cb.add("A/B")
-    cb.add("C", "A/B")
-    with pytest.raises(
-        InputError, match=r"code 'A/B/C' is ambiguous; it could be: A > B/C; A/B > C"
-    ):
-        cb.get("A/B/C")
-    assert cb.get("B/C")["path"] == "A/B/C"  # the unique name still finds it
+    # C under the top-level "A/B" would also be A/B/C: two codes that no path could tell apart
+    with pytest.raises(ConflictError, match="already has the path 'A/B/C'"):
+        cb.add("C", "A/B")
+    assert cb.get("A/B/C")["name"] == "B/C"
+    assert cb.get("B/C")["path"] == "A/B/C"  # the unique name finds it too
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".docx", ".yaml"])
