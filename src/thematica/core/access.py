@@ -25,7 +25,9 @@ Where the services apply the layer rules, decided as a careful PI would:
   layers are checked when the consensus layer is looked up (so a report, which states the
   agreement and open disagreements behind its consensus layer, is an owner's while blind);
 * a REFI-QDA project export (``.qdpx``) carries every layer, so every layer is checked: while
-  blind only an owner exports the whole project;
+  blind only an owner exports the whole project; a saved agreement run checks the layers it
+  compared, and the audit log leaves out, for anyone but an owner, the entries that itemise a
+  layer they may not read;
 * counts are not content: how many codings each layer holds (the coders list), codings per code
   (codebook tree and export) and per document stay visible to every member, as in NVivo's
   reference counts; full-text search reads no layer; memos are the team's shared notes;
