@@ -120,7 +120,7 @@ def test_two_respondents_with_the_same_answers_are_both_kept(
             "Name," + "W" * 201 + "\nAna,a\n",
             ("W" * 201,),
             "Name",
-            "has a header over 200 characters, too long for a speaker label",
+            "column 2's name is 201 characters long (at most 200)",
         ),
     ],
 )

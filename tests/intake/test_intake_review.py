@@ -73,3 +73,16 @@ def test_role_words_in_lower_case_prose_are_not_labels() -> None:
 
     text = "Interviewer: Who pays?\nPARTICIPANT 3: The county.\nclient: Acme Ltd\nClient: Yes.\n"
     assert [t.speaker for t in detect_turns(text)] == ["Interviewer", "PARTICIPANT 3", "Client"]
+
+
+def test_a_header_name_of_a_million_characters_is_refused(project: Any, tmp_path: Path) -> None:
+    big = tmp_path / "hugehdr.csv"
+    big.write_text("id," + "x" * 1_000_000 + "\nP1,yes\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        project.cases.import_table(big, id_column="id")
+    message = str(err.value)
+    assert message.startswith("hugehdr.csv: column 2's name is 1,000,000 characters long")
+    assert len(message) < 300
+    with pytest.raises(InputError, match="column 2's name is 1,000,000 characters long"):
+        project.documents.import_files([big], options=None)
+    assert project.cases.list().rows == [] and project.documents.list().rows == []

@@ -92,6 +92,19 @@ def check_width(width: int, path: Path | str, limit: int) -> None:
         )
 
 
+#: a column name becomes an attribute (or code) name: longer is a data row, not a header
+MAX_COLUMN_NAME = 200
+
+
+def check_column_name(name: str, index: int, path: Path | str) -> None:
+    if len(name) > MAX_COLUMN_NAME:
+        raise fail(
+            path,
+            f"column {index}'s name is {len(name):,} characters long (at most "
+            f"{MAX_COLUMN_NAME}): {name[:40]!r}…; is the first row really the header?",
+        )
+
+
 def header_of(row: list[str], path: Path, limit: int) -> list[str]:
     """The stripped column names, refusing unnamed, repeated or too many columns."""
     check_width(len(row), path, limit)
@@ -99,6 +112,7 @@ def header_of(row: list[str], path: Path, limit: int) -> list[str]:
     for index, name in enumerate(header, start=1):
         if not name:
             raise fail(path, f"column {index} has no name in the header row")
+        check_column_name(name, index, path)
     duplicates = sorted(name for name, n in Counter(header).items() if n > 1)
     if duplicates:
         raise fail(path, f"duplicate column names in the header: {', '.join(duplicates)}")

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from thematica.core.errors import InputError
-from thematica.importers.csv_rows import check_width, sniff_delimiter
+from thematica.importers.csv_rows import check_column_name, check_width, sniff_delimiter
 from thematica.importers.decode import decode_bytes
 
 MAX_TABLE_BYTES = 100 * 1024 * 1024
@@ -39,6 +39,8 @@ def read_table(
     if not header or not any(h.strip() for h in header):
         raise InputError(f"{path.name}: the first row must hold the column names")
     header = [h.strip() for h in header]
+    for index, name in enumerate(header, start=1):
+        check_column_name(name, index, path)
     dupes = sorted(h for h, n in Counter(header).items() if h and n > 1)
     if dupes:
         raise InputError(f"{path.name}: column names appear twice: {', '.join(dupes)}")
