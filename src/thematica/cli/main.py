@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "qdpx_cmd",
     "export_cmd",
     "report_cmd",
+    "server_cmd",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"thematica.cli.{_module}")

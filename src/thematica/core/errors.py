@@ -41,3 +41,16 @@ class QuerySyntaxError(ThematicaError):
 
 class PermissionDenied(ThematicaError):
     """The acting person's role in the project does not allow this operation."""
+
+
+class AuthenticationFailed(ThematicaError):
+    """A sign-in, token or invitation that does not identify anyone."""
+
+
+class Throttled(ThematicaError):
+    """Too many attempts in a short time (failed sign-ins); ``retry_after`` seconds."""
+
+
+class StaleEdit(ConflictError):
+    """An edit made against an older revision of what is now stored (two people editing one
+    code at once): refused, never a silent overwrite. ``current`` says what is there now."""

@@ -202,3 +202,22 @@ class Members:
                 )
             )
             self.project.audit(conn, "member_remove", user=user, role=old)
+
+    @requires(Operation.MEMBERS)
+    def invite(self, user: str, *, required: bool = False) -> str | None:
+        """A one-use invitation secret with which member ``user`` sets a password and signs in
+        to the web application (valid for 14 days). None when they already have a password,
+        unless ``required`` (then a :class:`ConflictError`)."""
+        from thematica.services.accounts import Accounts
+
+        u = t.user_account.c
+        with self.project.db.write() as conn:
+            if self._member(conn, user) is None:
+                raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)
+            if conn.scalar(select(u.password_hash).where(u.name == user)) is not None:
+                if required:
+                    raise ConflictError(f"{user} already has a password", user=user)
+                return None
+            secret = Accounts(self.project.db).invite(conn, user)
+            self.project.audit(conn, "member_invite", user=user)
+        return secret

@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from thematica.services.documents import Documents
     from thematica.services.exports import Exports
     from thematica.services.interop import Refi
+    from thematica.services.jobs import Jobs
     from thematica.services.matrix import Matrices
     from thematica.services.members import Members
     from thematica.services.memos import Memos
     from thematica.services.prevalence import Prevalence
+    from thematica.services.proposals import Proposals
     from thematica.services.reports import Reports
     from thematica.services.retrieval import Retrieval
     from thematica.services.saturation import Saturation
@@ -110,6 +112,8 @@ def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
         "case_pattern": None,
         # coders see only their own layer until an owner opens comparison (core/access.py)
         "blind": True,
+        # coders may create codes while coding (inductive coding), as NVivo users expect
+        "coders_add_codes": True,
     }
 
 
@@ -143,6 +147,8 @@ class Project:
         saturation: Saturation
         matrices: Matrices
         reports: Reports
+        proposals: Proposals
+        jobs: Jobs
     else:
         members = _Service("thematica.services.members", "Members")
         documents = _Service("thematica.services.documents", "Documents")
@@ -164,6 +170,8 @@ class Project:
         saturation = _Service("thematica.services.saturation", "Saturation")
         matrices = _Service("thematica.services.matrix", "Matrices")
         reports = _Service("thematica.services.reports", "Reports")
+        proposals = _Service("thematica.services.proposals", "Proposals")
+        jobs = _Service("thematica.services.jobs", "Jobs")
 
     #: the service attributes, in the order they were once built
     SERVICES = (
@@ -187,6 +195,8 @@ class Project:
         "saturation",
         "matrices",
         "reports",
+        "proposals",
+        "jobs",
     )
 
     def __init__(
@@ -336,9 +346,12 @@ class Project:
         case_pattern: str | None = None,
         sem_levels: Sequence[str] | None = None,
         blind: bool | None = None,
+        coders_add_codes: bool | None = None,
     ) -> dict[str, Any]:
         """Change project settings after checking them; ``""`` clears a pattern. ``blind``
-        False opens comparison: every member may then read every coder layer."""
+        False opens comparison: every member may then read every coder layer.
+        ``coders_add_codes`` False keeps the codebook the owners': a coder's new code becomes
+        a proposal an owner accepts or declines."""
         import re
 
         from thematica.core.text import detect_turns
@@ -373,6 +386,8 @@ class Project:
             changes["sem_levels"] = levels
         if blind is not None:
             changes["blind"] = bool(blind)
+        if coders_add_codes is not None:
+            changes["coders_add_codes"] = bool(coders_add_codes)
         if changes:
             self.update_settings(**changes)
         return dict(self.settings)

@@ -338,9 +338,7 @@ def open_database(
     if parsed.drivername.startswith("sqlite"):
         path = Path(parsed.database or "")
         if not create and not path.exists():
-            raise NotFoundError(
-                f"no Thematica database at {path}", database=str(path), hint="init"
-            )
+            raise NotFoundError(f"no Thematica database at {path}", database=str(path), hint="init")
         if create and not path.parent.exists():
             raise NotFoundError(f"folder {path.parent} does not exist")
         if path.exists():

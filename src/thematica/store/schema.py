@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -143,6 +144,9 @@ code = Table(
     #: the code's direct subcodes are mutually exclusive alternatives (a code-group property):
     #: coder A's X against coder B's Y under such a parent is one "different code" disagreement
     Column("exclusive", Boolean, nullable=False, default=False),
+    #: bumped by every change, so an edit made against an older revision is refused (two
+    #: owners editing one code at once get a conflict, never a silent overwrite)
+    Column("revision", Integer, nullable=False, default=1, server_default="1"),
     Index("ix_code_parent", "project_id", "parent_id"),
 )
 
@@ -389,11 +393,81 @@ project_member = Table(
     "project_member",
     metadata,
     Column("project_id", Integer, ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
     #: owner | coder | viewer (core.access.Role)
     Column("role", String(20), nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("added_by", String(200), nullable=True),
+)
+
+user_token = Table(
+    "user_token",
+    metadata,
+    _pk(),
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False),
+    #: session (a signed-in browser) | api (a bearer token for scripts) | invite (one use)
+    Column("kind", String(20), nullable=False),
+    #: SHA-256 of the secret; the secret itself is never stored
+    Column("token_hash", String(64), nullable=False),
+    Column("label", String(200), nullable=False, default="", server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("token_hash", name="uq_user_token_hash"),
+    Index("ix_user_token_user", "user_id", "kind"),
+)
+
+login_failure = Table(
+    "login_failure",
+    metadata,
+    _pk(),
+    Column("user_name", String(200), nullable=False),
+    Column("address", String(100), nullable=False, default="", server_default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failure_name", "user_name", "at"),
+    Index("ix_login_failure_address", "address", "at"),
+)
+
+code_proposal = Table(
+    "code_proposal",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("name", String(300), nullable=False),
+    Column("parent_path", Text, nullable=True),
+    Column("definition", Text, nullable=False, default="", server_default=""),
+    Column("origin", String(20), nullable=False, default="inductive", server_default="inductive"),
+    #: the coding that prompted it, applied to the proposer's layer when it is accepted
+    Column("document", String(500), nullable=True),
+    Column("start", Integer, nullable=True),
+    Column("end", Integer, nullable=True),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    #: open | accepted | declined
+    Column("status", String(20), nullable=False, default="open", server_default="open"),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=False, default="", server_default=""),
+    Index("ix_code_proposal_project", "project_id", "status"),
+)
+
+job = Table(
+    "job",
+    metadata,
+    _pk(),
+    _project_fk(),
+    #: what runs: import | report | export | agreement ...
+    Column("kind", String(50), nullable=False),
+    Column("actor", String(200), nullable=False),
+    #: queued | running | done | failed
+    Column("status", String(20), nullable=False),
+    Column("done", Integer, nullable=False, default=0, server_default="0"),
+    Column("total", Integer, nullable=True),
+    Column("message", Text, nullable=False, default="", server_default=""),
+    #: a finished download (a report, an export) and its file name
+    Column("result_name", String(300), nullable=True),
+    Column("result", LargeBinary, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_job_project", "project_id", "id"),
 )

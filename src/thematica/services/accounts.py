@@ -1,0 +1,460 @@
+"""User accounts across a database: passwords, sign-in with throttling, browser sessions,
+API tokens and invitations, and the projects a person belongs to.
+
+Accounts are not inside one project (a person signs in once and sees all their projects), so
+this service works on a :class:`~thematica.store.Database`. Who may create accounts is the
+face's business only in one sense: the command line, which holds the database itself, may;
+on the web an owner invites people into a project (``Members.invite``). Secrets (session
+cookies, tokens, invitation links) are random, shown once, and stored only as SHA-256 hashes,
+so a copy of the database signs nobody in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from thematica.core.access import Actor, Role
+from thematica.core.errors import (
+    AuthenticationFailed,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    Throttled,
+)
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    from thematica.services.project import Project
+    from thematica.store import Database
+
+__all__ = [
+    "Accounts",
+    "ProjectEntry",
+    "TokenRow",
+    "UserRow",
+    "csrf_token",
+    "open_project_for",
+]
+
+SESSION_DAYS = 7
+INVITE_DAYS = 14
+#: failed sign-ins tolerated within THROTTLE_WINDOW, per user name and per network address
+MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_ADDRESS = 30
+THROTTLE_WINDOW = timedelta(minutes=15)
+#: a session's last use is written at most this often (a write per page view would queue
+#: every reader behind SQLite's one writer)
+TOUCH_EVERY = timedelta(minutes=5)
+TOKEN_KINDS = ("session", "api", "invite")
+
+
+@dataclass(slots=True)
+class UserRow:
+    name: str
+    display_name: str
+    has_password: bool
+    created_at: str
+
+
+@dataclass(slots=True)
+class TokenRow:
+    id: int
+    kind: str
+    label: str
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+
+
+@dataclass(slots=True)
+class ProjectEntry:
+    """A project the person belongs to, with their role and what is in it."""
+
+    id: int
+    name: str
+    role: str
+    documents: int
+    members: int
+    blind: bool
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _iso(at: datetime | None) -> str | None:
+    stamp = _utc(at)
+    return stamp.isoformat(timespec="seconds") if stamp else None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def csrf_token(session_secret: str) -> str:
+    """The CSRF token that goes with a session: derived from the session's secret (which only
+    the browser's HttpOnly cookie holds), so it needs no storage and no server key."""
+    return hashlib.sha256(b"thematica-csrf:" + session_secret.encode()).hexdigest()[:40]
+
+
+# a valid argon2 hash of a random password: checking against it when the user does not exist
+# takes as long as a real check, so response times do not reveal which user names exist
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        from argon2 import PasswordHasher
+
+        _DUMMY_HASH = PasswordHasher().hash(secrets.token_hex(16))
+    return _DUMMY_HASH
+
+
+class Accounts:
+    """Accounts in one database (see the module docstring)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- users ---------------------------------------------------------------------------
+    def add_user(
+        self, name: str, password: str | None = None, *, display_name: str | None = None
+    ) -> UserRow:
+        """Create an account; ``password`` None makes one that signs in only through an
+        invitation (or after ``set_password``)."""
+        from thematica.services.members import check_user_name, hash_password
+
+        name = check_user_name(name)
+        hashed = hash_password(password) if password is not None else None
+        u = t.user_account.c
+        with self.db.write() as conn:
+            row = conn.execute(select(u.id, u.password_hash).where(u.name == name)).first()
+            if row is not None:
+                if row.password_hash is not None or hashed is None:
+                    raise ConflictError(f"user {name!r} already exists", user=name)
+                # an account made by adding a member, now given a password
+                conn.execute(
+                    update(t.user_account).where(u.id == row.id).values(password_hash=hashed)
+                )
+            else:
+                conn.execute(
+                    insert(t.user_account).values(
+                        name=name,
+                        display_name=(display_name or name).strip() or name,
+                        password_hash=hashed,
+                        created_at=_now(),
+                    )
+                )
+        return self.user(name)
+
+    def user(self, name: str) -> UserRow:
+        u = t.user_account.c
+        with self.db.read() as conn:
+            row = conn.execute(select(t.user_account).where(u.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no user named {name!r}", user=name)
+        return UserRow(
+            row.name, row.display_name, row.password_hash is not None, _iso(row.created_at) or ""
+        )
+
+    def users(self) -> list[UserRow]:
+        u = t.user_account.c
+        with self.db.read() as conn:
+            rows = conn.execute(select(t.user_account).order_by(u.name)).all()
+        return [
+            UserRow(r.name, r.display_name, r.password_hash is not None, _iso(r.created_at) or "")
+            for r in rows
+        ]
+
+    def set_password(self, name: str, password: str, *, current: str | None = None) -> None:
+        """Set a password; with ``current`` given (the web's "change my password"), it must be
+        the present one. Every session of the user ends, so a stolen cookie stops working."""
+        from thematica.services.members import hash_password, verify_password
+
+        hashed = hash_password(password)
+        u = t.user_account.c
+        with self.db.write() as conn:
+            row = conn.execute(select(u.id, u.password_hash).where(u.name == name)).first()
+            if row is None:
+                raise NotFoundError(f"no user named {name!r}", user=name)
+            if current is not None and not verify_password(row.password_hash, current):
+                raise AuthenticationFailed("the current password is not right")
+            conn.execute(update(t.user_account).where(u.id == row.id).values(password_hash=hashed))
+            conn.execute(
+                delete(t.user_token).where(
+                    t.user_token.c.user_id == row.id, t.user_token.c.kind == "session"
+                )
+            )
+
+    # -- signing in ----------------------------------------------------------------------
+    def authenticate(self, name: str, password: str, *, address: str = "") -> str:
+        """The user's name when ``password`` is theirs; else :class:`AuthenticationFailed`
+        (the same message whether or not the user exists), or :class:`Throttled` after too
+        many failures for this name or from this address within the window."""
+        from thematica.services.members import verify_password
+
+        name = (name or "").strip()[:200]
+        address = (address or "")[:100]
+        f, u = t.login_failure.c, t.user_account.c
+        since = _now() - THROTTLE_WINDOW
+        with self.db.read() as conn:
+            by_name = conn.scalar(select(func.count()).where(f.user_name == name, f.at >= since))
+            by_address = (
+                conn.scalar(select(func.count()).where(f.address == address, f.at >= since))
+                if address
+                else 0
+            )
+            stored = conn.scalar(select(u.password_hash).where(u.name == name))
+        if (by_name or 0) >= MAX_FAILURES_PER_NAME or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
+            raise Throttled(
+                "too many failed sign-ins; wait 15 minutes and try again",
+                retry_after=int(THROTTLE_WINDOW.total_seconds()),
+            )
+        if stored is None:
+            verify_password(_dummy_hash(), password)  # same time as a real check
+            ok = False
+        else:
+            ok = verify_password(stored, password)
+        with self.db.write() as conn:
+            if ok:
+                conn.execute(delete(t.login_failure).where(f.user_name == name))
+                conn.execute(delete(t.login_failure).where(f.at < since))
+            else:
+                conn.execute(
+                    insert(t.login_failure).values(user_name=name, address=address, at=_now())
+                )
+        if not ok:
+            raise AuthenticationFailed("the user name or password is not right")
+        return name
+
+    # -- secrets: sessions, tokens, invitations ------------------------------------------
+    def _issue(
+        self,
+        conn: Connection,
+        user: str,
+        kind: str,
+        *,
+        label: str = "",
+        lifetime: timedelta | None = None,
+    ) -> str:
+        uid = conn.scalar(select(t.user_account.c.id).where(t.user_account.c.name == user))
+        if uid is None:
+            raise NotFoundError(f"no user named {user!r}", user=user)
+        secret = secrets.token_urlsafe(32)
+        stamp = _now()
+        conn.execute(
+            insert(t.user_token).values(
+                user_id=uid,
+                kind=kind,
+                token_hash=_hash(secret),
+                label=label[:200],
+                created_at=stamp,
+                expires_at=stamp + lifetime if lifetime else None,
+            )
+        )
+        return secret
+
+    def _holder(self, secret: str, kind: str, *, touch: bool = True) -> tuple[int, str] | None:
+        """(token id, user name) for a live secret of this kind; None otherwise."""
+        if not secret or len(secret) > 200:
+            return None
+        k, u = t.user_token.c, t.user_account.c
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(k.id, k.expires_at, k.last_used_at, u.name)
+                .join(t.user_account, u.id == k.user_id)
+                .where(k.token_hash == _hash(secret), k.kind == kind)
+            ).first()
+        if row is None:
+            return None
+        stamp = _now()
+        expires = _utc(row.expires_at)
+        if expires is not None and expires <= stamp:
+            return None
+        used = _utc(row.last_used_at)
+        if touch and not self.db.read_only and (used is None or stamp - used > TOUCH_EVERY):
+            with self.db.write() as conn:
+                conn.execute(update(t.user_token).where(k.id == row.id).values(last_used_at=stamp))
+        return int(row.id), str(row.name)
+
+    def start_session(self, user: str) -> str:
+        """A new browser session for ``user``; returns the secret for the cookie."""
+        with self.db.write() as conn:
+            return self._issue(conn, user, "session", lifetime=timedelta(days=SESSION_DAYS))
+
+    def session_user(self, secret: str) -> str | None:
+        found = self._holder(secret, "session")
+        return found[1] if found else None
+
+    def end_session(self, secret: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                delete(t.user_token).where(
+                    t.user_token.c.token_hash == _hash(secret), t.user_token.c.kind == "session"
+                )
+            )
+
+    def create_token(self, user: str, label: str = "", *, days: int | None = None) -> str:
+        """A bearer token for scripts (``Authorization: Bearer …``); shown once."""
+        if days is not None and days < 1:
+            raise InputError(f"a token must last at least a day, not {days}")
+        with self.db.write() as conn:
+            return self._issue(
+                conn, user, "api", label=label, lifetime=timedelta(days=days) if days else None
+            )
+
+    def token_user(self, secret: str) -> str | None:
+        found = self._holder(secret, "api")
+        return found[1] if found else None
+
+    def tokens(self, user: str) -> list[TokenRow]:
+        k, u = t.user_token.c, t.user_account.c
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(t.user_token)
+                .join(t.user_account, u.id == k.user_id)
+                .where(u.name == user, k.kind == "api")
+                .order_by(k.id)
+            ).all()
+        return [
+            TokenRow(
+                int(r.id),
+                r.kind,
+                r.label,
+                _iso(r.created_at) or "",
+                _iso(r.expires_at),
+                _iso(r.last_used_at),
+            )
+            for r in rows
+        ]
+
+    def revoke_token(self, user: str, token_id: int) -> None:
+        k, u = t.user_token.c, t.user_account.c
+        with self.db.write() as conn:
+            uid = conn.scalar(select(u.id).where(u.name == user))
+            gone = conn.execute(
+                delete(t.user_token).where(k.id == token_id, k.user_id == uid, k.kind == "api")
+            ).rowcount
+        if not gone:
+            raise NotFoundError(f"{user} has no token {token_id}", token=token_id)
+
+    def invite(self, conn: Connection, user: str) -> str:
+        """A one-use invitation secret for ``user`` (inside the caller's transaction: the
+        members service issues it with the membership)."""
+        return self._issue(conn, user, "invite", lifetime=timedelta(days=INVITE_DAYS))
+
+    def invited_user(self, secret: str) -> str | None:
+        found = self._holder(secret, "invite", touch=False)
+        return found[1] if found else None
+
+    def accept_invite(self, secret: str, password: str) -> str:
+        """Set the invited person's password, use up the invitation, return their name."""
+        from thematica.services.members import hash_password
+
+        hashed = hash_password(password)
+        found = self._holder(secret, "invite", touch=False)
+        if found is None:
+            raise AuthenticationFailed("this invitation is not valid or has expired")
+        token_id, user = found
+        with self.db.write() as conn:
+            used = conn.execute(delete(t.user_token).where(t.user_token.c.id == token_id)).rowcount
+            if not used:  # the same link opened twice at once
+                raise AuthenticationFailed("this invitation has already been used")
+            conn.execute(
+                update(t.user_account)
+                .where(t.user_account.c.name == user)
+                .values(password_hash=hashed)
+            )
+        return user
+
+    # -- projects ------------------------------------------------------------------------
+    def projects_of(self, user: str) -> list[ProjectEntry]:
+        """The projects ``user`` is a member of, with their role, by name."""
+        m, u, p, d = t.project_member.c, t.user_account.c, t.project.c, t.document.c
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(p.id, p.name, p.settings, m.role)
+                .join(t.project_member, m.project_id == p.id)
+                .join(t.user_account, u.id == m.user_id)
+                .where(u.name == user)
+                .order_by(p.name)
+            ).all()
+            ids = [r.id for r in rows]
+            docs: dict[int, int] = dict(
+                conn.execute(
+                    select(d.project_id, func.count())
+                    .where(d.project_id.in_(ids))
+                    .group_by(d.project_id)
+                ).all()
+            )
+            members: dict[int, int] = dict(
+                conn.execute(
+                    select(m.project_id, func.count())
+                    .where(m.project_id.in_(ids))
+                    .group_by(m.project_id)
+                ).all()
+            )
+        return [
+            ProjectEntry(
+                int(r.id),
+                r.name,
+                r.role,
+                int(docs.get(r.id, 0)),
+                int(members.get(r.id, 0)),
+                bool((r.settings or {}).get("blind", True)),
+            )
+            for r in rows
+        ]
+
+    def create_project(self, name: str, owner: str) -> Project:
+        """A new project in this database, owned by ``owner`` (a signed-in person)."""
+        from thematica.services.project import Project, default_settings, insert_project, now
+
+        name = " ".join((name or "").split())
+        if not name or len(name) > 200:
+            raise InputError("a project needs a name of 1 to 200 characters")
+        settings = default_settings()
+        with self.db.write() as conn:
+            if conn.scalar(select(t.project.c.id).where(t.project.c.name == name)) is not None:
+                raise ConflictError(f"there is already a project named {name!r}", project=name)
+            pid, creator = insert_project(conn, name, settings, owner)
+            conn.execute(
+                insert(t.audit_log).values(
+                    project_id=pid, at=now(), actor=creator, action="init", detail={"name": name}
+                )
+            )
+        return Project(self.db, pid, name, settings, Actor(creator, Role.OWNER))
+
+
+def open_project_for(db: Database, project: str, user: str) -> Project:
+    """``project`` in an already open database, acting as ``user`` with their role there.
+
+    The web application's per-request entry point: it reuses the server's database handle
+    (the caller must not ``close()`` the project). A person who is not a member gets the
+    same :class:`NotFoundError` as for a project that does not exist, so a name cannot be
+    probed. (A project with no members at all, made before roles existed, is not served: it
+    needs ``thematica upgrade`` first.)
+    """
+    from thematica.services.access import role_of
+    from thematica.services.project import Project
+
+    p = t.project.c
+    with db.read() as conn:
+        row = conn.execute(select(p.id, p.name, p.settings).where(p.name == project)).first()
+        role = role_of(conn, row.id, user)[0] if row is not None else None
+    if row is None or role is None:
+        raise NotFoundError(f"no project named {project!r}", project=project)
+    return Project(db, int(row.id), str(row.name), dict(row.settings or {}), Actor(user, role))

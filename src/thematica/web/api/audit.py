@@ -1,0 +1,5 @@
+"""API: audit (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["audit"])

@@ -1,0 +1,5 @@
+"""API: documents (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["documents"])

@@ -1,0 +1,89 @@
+"""Errors as a web face words them: a ThematicaError becomes a 4xx with a JSON body
+(``{"error": sentence, "kind": ..., "detail": {...}}``) for the API, or an error page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from thematica.core import errors as e
+
+STATUS: list[tuple[type[e.ThematicaError], int]] = [
+    (e.AuthenticationFailed, 401),
+    (e.PermissionDenied, 403),
+    (e.NotFoundError, 404),
+    (e.ConflictError, 409),  # StaleEdit is a ConflictError
+    (e.Throttled, 429),
+    (e.QuerySyntaxError, 400),
+    (e.InputError, 400),
+]
+
+
+def status_of(exc: e.ThematicaError) -> int:
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _safe(detail: dict[str, Any]) -> dict[str, Any]:
+    """Only plain values go back to the client (never paths of the server's files)."""
+    out: dict[str, Any] = {}
+    for key, value in detail.items():
+        if key in {"path", "file"}:
+            continue
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value
+        elif isinstance(value, list | tuple) and all(
+            isinstance(v, str | int | float | bool) for v in value
+        ):
+            out[key] = list(value)
+    return out
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def error_response(
+    request: Request, status: int, message: str, kind: str, detail: dict[str, Any] | None = None
+) -> Response:
+    headers = {}
+    if status == 429 and detail and detail.get("retry_after"):
+        headers["Retry-After"] = str(detail["retry_after"])
+    if wants_html(request):
+        from thematica.web.render import render_error
+
+        return render_error(request, status, message, headers=headers)
+    body = {"error": message, "kind": kind, "detail": _safe(detail or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def on_thematica_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.ThematicaError)
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return error_response(request, status_of(exc), message, type(exc).__name__, exc.detail)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", ""))
+    message = "bad request: " + "; ".join(parts) if parts else "bad request"
+    return error_response(request, 422, message, "ValidationError")
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (301, 302, 303, 307) and exc.headers:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    message = str(exc.detail) if exc.detail else "error"
+    return error_response(request, exc.status_code, message, "HTTPError")

@@ -1,0 +1,5 @@
+"""Pages: analysis (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

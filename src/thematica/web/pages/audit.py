@@ -1,0 +1,5 @@
+"""Pages: audit (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: codebook (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

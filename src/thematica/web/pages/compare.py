@@ -1,0 +1,5 @@
+"""Pages: compare (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: documents (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

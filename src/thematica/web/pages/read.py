@@ -1,0 +1,5 @@
+"""Pages: read (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

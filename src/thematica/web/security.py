@@ -1,0 +1,88 @@
+"""Headers, cookies and CSRF: what every response and every state-changing request gets.
+
+* Content-Security-Policy allows scripts, styles and images from this server only: no inline
+  script or style anywhere (code colours come from a per-project stylesheet), so text a user
+  typed can never run as script even if it escaped the templates' escaping.
+* The session cookie is HttpOnly and SameSite=Lax, and Secure behind TLS (the request came in
+  over https, or ``secure_cookies`` is set for a proxy that terminates TLS).
+* A request that changes something with the session cookie must carry the session's CSRF
+  token (header ``X-CSRF-Token`` or form field ``csrf``) and, when the browser sends one, an
+  Origin of this server. Bearer-token requests carry no cookie and need neither.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+SESSION_COOKIE = "thematica_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def is_secure(request: Request) -> bool:
+    forced = getattr(request.app.state, "secure_cookies", None)
+    if forced is not None:
+        return bool(forced)
+    return request.url.scheme == "https"
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.url.path.startswith("/api") or "text/html" in h.get("content-type", ""):
+        h.setdefault("Cache-Control", "no-store")
+    if is_secure(request):
+        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    from thematica.services.accounts import SESSION_DAYS
+
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=is_secure(request)
+    )
+
+
+def same_origin(request: Request) -> bool:
+    """False only when the browser says the request comes from another site."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
+
+
+def csrf_ok(request: Request, expected: str, submitted: str | None) -> bool:
+    return (
+        bool(submitted) and hmac.compare_digest(expected, submitted or "") and same_origin(request)
+    )
