@@ -471,3 +471,14 @@ job = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Index("ix_job_project", "project_id", "id"),
 )
+
+document_progress = Table(
+    "document_progress",
+    metadata,
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True),
+    #: the coder layer's name
+    Column("coder", String(200), primary_key=True),
+    #: started | done: a coder marks a document done, so an owner knows when to compare
+    Column("status", String(20), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,7 +1,7 @@
 """The web application: sign-in sessions, API tokens and invitations (one table of hashed
 secrets), failed sign-ins for throttling, long jobs with their progress (imports, reports),
 a revision on codes so two owners editing one code at once get a conflict, and proposals of
-new codes by coders.
+new codes by coders, and each coder's progress through a document.
 
 Revision ID: 0007
 Revises: 0006
@@ -95,9 +95,22 @@ def upgrade() -> None:
         sa.Column("finished_at", TS, nullable=True),
     )
     op.create_index("ix_job_project", "job", ["project_id", "id"])
+    op.create_table(
+        "document_progress",
+        sa.Column(
+            "document_id",
+            sa.Integer,
+            sa.ForeignKey("document.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("coder", sa.String(200), primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("document_progress")
     op.drop_table("job")
     op.drop_table("code_proposal")
     with op.batch_alter_table("code") as batch:
