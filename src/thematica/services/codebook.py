@@ -27,6 +27,7 @@ from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
 from thematica.services.code_index import CodeIndex as CodeIndex  # re-exported
+from thematica.services.codebook_edits import CodebookEdits
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -103,7 +104,9 @@ class CodebookImportReport:
     updated: list[str]
 
 
-class Codebook:
+class Codebook(CodebookEdits):
+    """``project.codebook``; revisions, merge and split are in ``codebook_edits.py``."""
+
     def __init__(self, project: Project) -> None:
         self.project = project
 
@@ -258,27 +261,42 @@ class Codebook:
 
     @requires(Operation.CODEBOOK)
     def add(
-        self, name: str, parent: str | None = None, *, actor: str | None = None, **fields: Any
+        self,
+        name: str,
+        parent: str | int | None = None,
+        *,
+        actor: str | None = None,
+        **fields: Any,
     ) -> str:
-        """Add a code (under ``parent``, a path or unique name); returns its path."""
+        """Add a code (under ``parent``, a path, unique name or code id); returns its path."""
         name = check_name(name)
         values = check_fields(fields, self.project.sem_levels)
         with self.project.db.write() as conn:
             self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
-            parent_id = index.resolve(parent) if parent else None
+            parent_id = None if parent in (None, "") else self._resolve_code(conn, index, parent)
             cid = self._create(conn, index, name, parent_id, values, actor)
             self.project.audit(conn, "add_code", on_behalf_of=actor, path=index.paths[cid])
             return index.paths[cid]
 
     @requires(Operation.CODEBOOK)
-    def update(self, path: str, *, actor: str | None = None, **fields: Any) -> None:
+    def update(
+        self,
+        path: str | int,
+        *,
+        revision: int | None = None,
+        actor: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """Change a code's name and fields (``path``: a path, unique name or code id).
+        ``revision``: the revision edited; a code changed since is refused (StaleEdit)."""
         new_name = fields.pop("name", None)
         values = check_fields(fields, self.project.sem_levels)
         with self.project.db.write() as conn:
             self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
-            cid = index.resolve(path)
+            cid = self._resolve_code(conn, index, path)
+            self._check_revision(conn, index, cid, revision)
             before, old_path = index.rows[cid], index.paths[cid]
             if new_name is not None:
                 self._rename(conn, index, cid, check_name(new_name), actor)
@@ -289,6 +307,8 @@ class Codebook:
                 for key in ("name", *FIELDS)
                 if getattr(before, key) != getattr(after, key)
             }
+            if changes:
+                self._bump(conn, cid, revision)
             self.project.audit(
                 conn,
                 "update_code",
@@ -299,7 +319,14 @@ class Codebook:
             )
 
     @requires(Operation.CODEBOOK)
-    def set_exclusive(self, path: str, exclusive: bool = True, *, actor: str | None = None) -> bool:
+    def set_exclusive(
+        self,
+        path: str | int,
+        exclusive: bool = True,
+        *,
+        revision: int | None = None,
+        actor: str | None = None,
+    ) -> bool:
         """Declare (or undeclare) a code's direct subcodes mutually exclusive alternatives.
 
         Reconciliation then treats coder A's X against coder B's Y under this code as one
@@ -307,9 +334,12 @@ class Codebook:
         """
         with self.project.db.write() as conn:
             index = self.index(conn)
-            cid = index.resolve(path)
+            cid = self._resolve_code(conn, index, path)
+            self._check_revision(conn, index, cid, revision)
             old = bool(index.rows[cid].exclusive)
             changed = self._update(conn, index, cid, {"exclusive": bool(exclusive)}, actor)
+            if changed:
+                self._bump(conn, cid, revision)
             self.project.audit(
                 conn,
                 "set_exclusive",
@@ -335,14 +365,26 @@ class Codebook:
         self._record(conn, "rename", index.paths[cid], cid, "name", row.name, name, actor)
 
     @requires(Operation.CODEBOOK)
-    def move(self, path: str, new_parent: str | None, *, actor: str | None = None) -> None:
+    def move(
+        self,
+        path: str | int,
+        new_parent: str | int | None,
+        *,
+        revision: int | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Move a code (path, name or id) under ``new_parent`` (None: to the top level)."""
         with self.project.db.write() as conn:
             self.project.db.serialize(conn, "codebook", self.project.id)  # sibling names
             index = self.index(conn)
-            cid = index.resolve(path)
-            parent_id = index.resolve(new_parent) if new_parent else None
+            cid = self._resolve_code(conn, index, path)
+            parent_id = (
+                None if new_parent in (None, "") else self._resolve_code(conn, index, new_parent)
+            )
+            self._check_revision(conn, index, cid, revision)
             if parent_id is not None and parent_id in index.subtree(cid):
-                raise InputError(f"cannot move {path!r} under itself")
+                sub = "" if parent_id == cid else f" ({index.paths[parent_id]!r} is its subcode)"
+                raise InputError(f"cannot move {index.paths[cid]!r} under itself{sub}")
             name = index.rows[cid].name
             if any(
                 index.rows[s].name.casefold() == name.casefold()
@@ -360,6 +402,7 @@ class Codebook:
                 index.paths.get(index.rows[cid].parent_id) if index.rows[cid].parent_id else None
             )
             new_path = index.paths.get(parent_id) if parent_id else None
+            self._bump(conn, cid, revision)
             self._record(conn, "move", index.paths[cid], cid, "parent", old_parent, new_path, actor)
             self.project.audit(
                 conn,
@@ -371,11 +414,19 @@ class Codebook:
             )
 
     @requires(Operation.CODEBOOK)
-    def remove(self, path: str, *, force: bool = False, actor: str | None = None) -> int:
+    def remove(
+        self,
+        path: str | int,
+        *,
+        force: bool = False,
+        revision: int | None = None,
+        actor: str | None = None,
+    ) -> int:
         """Delete a code and its subtree; refuses while codings use them unless ``force``."""
         with self.project.db.write() as conn:
             index = self.index(conn)
-            cid = index.resolve(path)
+            cid = self._resolve_code(conn, index, path)
+            self._check_revision(conn, index, cid, revision)
             ids = index.subtree(cid)
             used = conn.scalar(select(func.count()).where(t.coding.c.code_id.in_(ids))) or 0
             if used and not force:
@@ -386,6 +437,7 @@ class Codebook:
                     codings=used,
                     hint="force",
                 )
+            self._bump(conn, cid, revision)  # compare-and-set before deleting
             conn.execute(delete(t.coding).where(t.coding.c.code_id.in_(ids)))
             for sub in reversed(ids):
                 self._record(conn, "delete", index.paths[sub], sub, actor=actor)
@@ -478,6 +530,7 @@ class Codebook:
                             if v or (k in BOOL_FIELDS and v is not None)
                         }
                         if self._update(conn, index, cid, present, actor):
+                            self._bump(conn, cid)
                             report.updated.append(index.paths[cid])
                     merge(spec.children, cid)
 

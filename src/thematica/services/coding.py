@@ -37,6 +37,7 @@ from thematica.services.coding_bulk import (
     locate,
     on_behalf,
 )
+from thematica.services.coding_edits import CodingEdits
 from thematica.store import is_unique_violation
 from thematica.store import schema as t
 
@@ -62,7 +63,7 @@ class CodingRow:
 __all__ = ["Coding", "CodingInput", "CodingReport", "CodingRow", "check_coder_name", "locate"]
 
 
-class Coding(BulkCoding):
+class Coding(BulkCoding, CodingEdits):
     def __init__(self, project: Project) -> None:
         self.project = project
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from thematica.services.members import Members
     from thematica.services.memos import Memos
     from thematica.services.prevalence import Prevalence
+    from thematica.services.progress import Progress
     from thematica.services.proposals import Proposals
     from thematica.services.reports import Reports
     from thematica.services.retrieval import Retrieval
@@ -149,6 +150,7 @@ class Project:
         reports: Reports
         proposals: Proposals
         jobs: Jobs
+        progress: Progress
     else:
         members = _Service("thematica.services.members", "Members")
         documents = _Service("thematica.services.documents", "Documents")
@@ -172,6 +174,7 @@ class Project:
         reports = _Service("thematica.services.reports", "Reports")
         proposals = _Service("thematica.services.proposals", "Proposals")
         jobs = _Service("thematica.services.jobs", "Jobs")
+        progress = _Service("thematica.services.progress", "Progress")
 
     #: the service attributes, in the order they were once built
     SERVICES = (
@@ -197,6 +200,7 @@ class Project:
         "reports",
         "proposals",
         "jobs",
+        "progress",
     )
 
     def __init__(

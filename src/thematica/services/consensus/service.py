@@ -48,6 +48,7 @@ from thematica.services.consensus.rows import (
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
+    from thematica.services.consensus.view import DocumentComparison
     from thematica.services.project import Project
 
 
@@ -127,6 +128,24 @@ class Consensus:
         return Table(
             items, columns=DISAGREEMENT_COLUMNS, title=f"Open disagreements ({layer.name})"
         )
+
+    @requires(Operation.READ)
+    def comparison(
+        self,
+        document: str,
+        coders: Sequence[str] | str | None = None,
+        *,
+        name: str | None = None,
+    ) -> DocumentComparison:
+        """One document side by side: both coders' codings, every pairing with its state
+        (open, agreed, decided and how), the consensus codings and every document's counts.
+
+        The layer is ``name``, else the one comparing ``coders``; before any is started the
+        pairings are shown all open (identical ones agreed). See :mod:`.view`.
+        """
+        from thematica.services.consensus.view import document_comparison
+
+        return document_comparison(self.project, document, coders, name)
 
     @requires(Operation.READ)
     def log(

@@ -1,5 +1,275 @@
-"""Pages: read (to be filled)."""
+"""Pages: reading and coding one transcript, and the per-project code colours stylesheet.
 
-from fastapi import APIRouter
+The transcript is rendered here in one pass: every speaker turn a block, its text cut at every
+coding boundary into runs, each run carrying the code-point offset where it starts
+(``data-o``) so the page's script maps a selection to stored offsets exactly, and each coded
+run wrapped in one ``<mark>`` per coding that covers it (outermost: the highest band).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from thematica.core.access import Role
+from thematica.core.errors import PermissionDenied
+from thematica.web.deps import ProjectDep
+from thematica.web.render import page
 
 router = APIRouter()
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: highlight bands drawn below the text: codings on higher tracks share the last band
+BANDS = 6
+
+
+@dataclass(slots=True)
+class Block:
+    start: int
+    end: int
+    speaker: str | None
+    #: the turn's position in the document (None: text between turns)
+    turn: int | None
+    #: code points at the start that are the speaker's label ("Participant 1:")
+    label: int = 0
+
+
+def blocks_of(text: str, turns: Sequence[Any]) -> list[Block]:
+    """The turns as blocks, plus any text outside every turn that is not white space."""
+    out: list[Block] = []
+    at = 0
+    for position, turn in enumerate(turns):
+        if turn.start > at and text[at : turn.start].strip():
+            out.append(Block(at, turn.start, None, None))
+        label = 0
+        if turn.speaker and text.startswith(turn.speaker, turn.start):
+            after = turn.start + len(turn.speaker)
+            label = len(turn.speaker) + (1 if text[after : after + 1] == ":" else 0)
+            label = min(label, turn.end - turn.start)
+        out.append(Block(turn.start, turn.end, turn.speaker, position, label))
+        at = max(at, turn.end)
+    if at < len(text) and text[at:].strip():
+        out.append(Block(at, len(text), None, None))
+    if not turns and not out and text:
+        out.append(Block(0, len(text), None, None))
+    return out
+
+
+def assign_tracks(codings: Iterable[Any]) -> dict[int, int]:
+    """Coding id -> its band (0 nearest the text): the lowest band free at its start, so
+    overlapping codings never share one (the same rule draws the margin stripes)."""
+    ends: list[int] = []
+    tracks: dict[int, int] = {}
+    for c in sorted(codings, key=lambda c: (c.start, -c.end, c.id)):
+        for k, end in enumerate(ends):
+            if end <= c.start:
+                ends[k] = c.end
+                tracks[c.id] = k
+                break
+        else:
+            tracks[c.id] = len(ends)
+            ends.append(c.end)
+    return tracks
+
+
+def render_text(
+    text: str, blocks: Sequence[Block], codings: Sequence[Any], *, can_code: bool
+) -> Markup:
+    """The transcript as HTML, in one sweep over the coding boundaries."""
+    tracks = assign_tracks(codings)
+    by_start = sorted(codings, key=lambda c: (c.start, c.id))
+    out: list[str] = []
+    write = out.append
+    voices: dict[str, int] = {}
+    nxt = 0  # next coding (by start) not yet considered
+    open_: dict[int, Any] = {}  # codings that may cover the current block
+    for number, block in enumerate(blocks):
+        bs, be = block.start, block.end
+        while nxt < len(by_start) and by_start[nxt].start < be:
+            open_[by_start[nxt].id] = by_start[nxt]
+            nxt += 1
+        for cid in [cid for cid, c in open_.items() if c.end <= bs]:
+            del open_[cid]
+        here = [c for c in open_.values() if c.end > bs]
+        cuts = {bs, be}
+        if block.label:
+            cuts.add(bs + block.label)
+        for c in here:
+            if bs < c.start < be:
+                cuts.add(c.start)
+            if bs < c.end < be:
+                cuts.add(c.end)
+        starts: dict[int, list[Any]] = {}
+        ends: dict[int, list[int]] = {}
+        active: dict[int, Any] = {}
+        for c in here:
+            if c.start <= bs:
+                active[c.id] = c
+            else:
+                starts.setdefault(c.start, []).append(c)
+            if c.end < be:
+                ends.setdefault(c.end, []).append(c.id)
+        turn_attr = f' data-turn="{block.turn}"' if block.turn is not None else ""
+        speaker = block.speaker or ""
+        if block.label:
+            turn_attr += f' data-l="{block.label}"'
+        voice = f" v{voices.setdefault(speaker, len(voices)) % 6}" if speaker else ""
+        write(f'<div class="turn{voice}" id="b{number}" data-s="{bs}" data-e="{be}"{turn_attr}>')
+        write('<div class="gutter">')
+        if block.turn is not None:
+            write(f'<span class="tn">{block.turn + 1}</span>')
+        if speaker and not block.label:
+            write(f'<span class="spk" title="{escape(speaker)}">{escape(speaker)}</span>')
+        if can_code and block.turn is not None:
+            write(
+                '<button type="button" class="code-turn" title="Code this whole turn" '
+                'aria-label="Code this whole turn">Code turn</button>'
+            )
+        write('</div><div class="tt">')
+        points = sorted(cuts)
+        for a, b in zip(points, points[1:], strict=False):
+            for cid in ends.get(a, ()):
+                active.pop(cid, None)
+            for c in starts.get(a, ()):
+                active[c.id] = c
+            piece = escape(text[a:b], quote=False)
+            lbl = ' class="lbl"' if a < bs + block.label else ""
+            if not active:
+                write(f'<span data-o="{a}"{lbl}>{piece}</span>')
+                continue
+            layered = sorted(active.values(), key=lambda c: (-tracks[c.id], c.id))
+            last = len(layered) - 1
+            for i, c in enumerate(layered):
+                band = min(tracks[c.id], BANDS - 1)
+                if i < last:
+                    write(f'<mark class="m code-{c.code_id} t{band}">')
+                else:
+                    ids = " ".join(str(x.id) for x in layered)
+                    extra = " lbl" if lbl else ""
+                    write(
+                        f'<mark class="m code-{c.code_id} t{band}{extra}" '
+                        f'data-o="{a}" data-k="{ids}">{piece}</mark>'
+                    )
+            write("</mark>" * last)
+        write("</div></div>")
+    return Markup("".join(out))
+
+
+def _layers_wanted(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    return [n.strip() for n in raw.split(",") if n.strip()]
+
+
+@router.get("/p/{pid}/read/{doc:path}")
+def read_page(
+    request: Request,
+    doc: str,
+    project: ProjectDep,
+    coder: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    record = project.documents.get(doc)
+    readable = project.coding.readable_layers()
+    role = project.access.role
+    can_code = role in (Role.OWNER, Role.CODER)
+    me = project.access.name
+    wanted = _layers_wanted(coder)
+    names = [layer.name for layer in readable]
+    if wanted is None:
+        # a person who codes sees their own layer; a viewer every layer they may read
+        wanted = [n for n in names if n.casefold() == me.casefold()] if can_code else names
+    refused = [n for n in wanted if n not in names]
+    if refused and project.access.role is not Role.OWNER and project.access.blind:
+        raise PermissionDenied(
+            f"{me} may not read coder layer {refused[0]!r} while coding is blind",
+            layer=refused[0],
+        )
+    wanted = [n for n in wanted if n in names]
+    every = project.coding.in_document(doc, coder=names) if names else []
+    shown = [c for c in every if c.coder in set(wanted)]
+    blocks = blocks_of(record.text, record.turns)
+    html = render_text(record.text, blocks, shown, can_code=can_code)
+    tracks = assign_tracks(every)
+    codes = project.coding.code_choices()
+    data = {
+        "document": record.name,
+        "length": len(record.text),
+        "user": me,
+        "role": role.value if role else None,
+        "canCode": can_code,
+        "mayCreate": role is Role.OWNER or bool(project.settings.get("coders_add_codes", True)),
+        "blind": project.access.blind,
+        "bands": BANDS,
+        "layers": [
+            {"name": layer.name, "kind": layer.kind, "own": layer.own} for layer in readable
+        ],
+        "shown": wanted,
+        "codings": [
+            {
+                "id": c.id,
+                "code_id": c.code_id,
+                "code": c.code,
+                "path": c.path,
+                "coder": c.coder,
+                "start": c.start,
+                "end": c.end,
+                "memo": c.memo,
+                "track": tracks[c.id],
+            }
+            for c in every
+        ],
+        "codes": [
+            {
+                "id": c.id,
+                "path": c.path,
+                "name": c.name,
+                "depth": c.depth,
+                "parent_id": c.parent_id,
+                "definition": c.definition,
+                "sem_level": c.sem_level,
+                "origin": c.origin,
+            }
+            for c in codes
+        ],
+        "turns": [
+            {"turn": b.turn, "start": b.start, "end": b.end, "speaker": b.speaker}
+            for b in blocks
+            if b.turn is not None
+        ],
+    }
+    return page(
+        request,
+        "read.html",
+        project=project,
+        nav="documents",
+        doc=record,
+        text_html=html,
+        reader=data,
+        layers=readable,
+        shown=set(wanted),
+        can_code=can_code,
+        coded=len(shown),
+    )
+
+
+@router.get("/p/{pid}/codes.css")
+def codes_css(project: ProjectDep) -> Response:
+    """``.code-N { --code-colour: #rrggbb; }`` for every code: the code's own colour, else a
+    palette colour fixed by its id."""
+    lines = [
+        f".code-{c.id} {{ --code-colour: {c.colour}; }}"
+        for c in project.coding.code_choices()
+        if _COLOUR.match(c.colour)
+    ]
+    return Response(
+        "\n".join(lines) + "\n",
+        media_type="text/css",
+        headers={"Cache-Control": "no-cache"},
+    )

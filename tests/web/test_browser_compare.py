@@ -1,0 +1,108 @@
+"""The compare page in a real browser: an owner starts the consensus, reads both coders' layers
+side by side, decides a disagreement with a reason, and sees the list, the consensus pane and
+the statistics change without a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from conftest import OWNER, screenshot, sign_in
+
+DOC = "P01-interview"
+#: the demo's one boundary in P01: both coded the physical environment from 941, alex to 1172,
+#: sam to 1262; its id is made of the two coding ids
+BOUNDARY_SPAN = (941, 1262)
+
+
+def test_owner_reconciles_a_disagreement(page: Any, web_sqlite: Any) -> None:
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/compare?a=alex&b=sam&document={DOC}")
+    # both panes show the coders' codings before any layer exists
+    assert page.locator("#pane-a mark.hl").count() > 5
+    assert page.locator("#pane-b mark.hl").count() > 5
+    assert page.locator("#pane-a-title").inner_text().endswith("alex")
+    assert page.locator("#pane-b-title").inner_text().endswith("sam")
+    page.click("#start-consensus")
+    page.wait_for_selector("#pane-c mark.hl")
+    assert page.locator("#item-list li.st-open").count() == 6
+
+    # the boundary: select it from the list; both panes scroll to it and mark it
+    item = page.locator("#item-list li", has_text="span differs")
+    item_id = item.get_attribute("data-id")
+    item.locator("button").click()
+    assert page.locator(f"#pane-a mark.sel[data-items~='{item_id}']").count() >= 1
+    assert page.locator(f"#pane-b mark.sel[data-items~='{item_id}']").count() >= 1
+    page.evaluate("window.notReloaded = true")
+    open_before = int(page.locator("#status-open").inner_text())
+
+    form = page.locator("#decide-form")
+    form.locator("input[value=keep_b]").check()
+    form.locator("textarea[name=reason]").fill("sam's span holds the whole account")
+    form.locator("button[type=submit]").click()
+
+    decided = page.locator(f"#item-list li[data-id='{item_id}']")
+    decided.locator(".state-decided").wait_for()
+    assert "kept sam's" in decided.inner_text()
+    # the consensus pane now holds sam's span for it, the panel shows the decision
+    page.wait_for_selector(f"#pane-c mark[data-items~='{item_id}']")
+    assert "sam's span holds the whole account" in page.locator("#decision").inner_text()
+    expect(page.locator("#status-open")).to_have_text(str(open_before - 1))
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "compare-decided")
+
+    page.reload()
+    again = page.locator(f"#item-list li[data-id='{item_id}']")
+    assert again.get_attribute("data-state") == "decided"
+    assert page.locator("#item-list li.st-open").count() == 5
+
+
+SELECT = """(word) => {
+  const pane = document.getElementById("pane-c");
+  const walk = document.createTreeWalker(pane, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const i = n.data.indexOf(word);
+    if (i >= 0 && !n.parentElement.closest(".chip")) {
+      const range = document.createRange();
+      range.setStart(n, i);
+      range.setEnd(n, i + word.length);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      pane.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
+def test_add_a_coding_by_selecting_text_after_emoji(
+    page: Any, web_sqlite: Any, tmp_path: Any
+) -> None:
+    text = "Interviewer: How are you? 😀\n\nParticipant: The 🚐 van broke down by the harbour. 𝒮o.\n"
+    (tmp_path / "emoji.txt").write_text(text, encoding="utf-8")
+    p = web_sqlite.project
+    p.documents.import_files([tmp_path / "emoji.txt"])
+    van = text.index("van broke down")
+    for coder in ("alex", "sam"):
+        p.coding.apply("emoji", "Staffing", van, van + len("van broke down"), coder=coder)
+    p.consensus.start(("alex", "sam"))
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/compare?a=alex&b=sam&document=emoji")
+    assert page.evaluate(SELECT, "harbour") is True
+    form = page.locator("#add-form")
+    # offsets are code points, as Python counts them: two astral emoji come before
+    start = text.index("harbour")
+    expect(form.locator("input[name=start]")).to_have_value(str(start))
+    expect(form.locator("input[name=end]")).to_have_value(str(start + len("harbour")))
+    training = "Organizational/Receiving resources and benefits from the organization/Training and shadowing"
+    form.locator("select[name=code]").select_option(training)
+    form.locator("textarea[name=reason]").fill("both missed the place")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#item-list li[data-id^='add-']")
+    rows = web_sqlite.as_user(OWNER).coding.list(coder="consensus", document="emoji")
+    assert {(r.code, r.start, r.end, r.text) for r in rows} >= {
+        (training, start, start + len("harbour"), "harbour")
+    }
+    assert "added" in page.locator("#item-list li[data-id^='add-']").inner_text()
