@@ -394,3 +394,49 @@ def test_bad_edits_change_nothing(team: Any) -> None:
     with pytest.raises(NotFoundError, match="'Question' was removed by olivia") as caught:
         cb.update(question, name="Q", revision=1)
     assert "\n" not in str(caught.value)
+
+
+def test_a_reused_id_never_takes_an_edit_meant_for_the_removed_code(team: Any) -> None:
+    """SQLite gives a new code the id of the newest code removed: an editor still holding the
+    removed one must not save onto the new one, and the new one's history starts afresh."""
+    cb = team.codebook
+    cb.add("Temp")
+    old = code_id(team, "Temp")
+    cb.remove(old, revision=1)  # someone else still has Temp open at revision 1
+    cb.add("Fresh")
+    new = code_id(team, "Fresh")
+    if team.db.dialect == "sqlite":
+        assert new == old  # the reuse this guards against
+    with pytest.raises((StaleEdit, NotFoundError)):
+        cb.update(old, name="Edited", revision=1)
+    assert cb.get_by_id(new).name == "Fresh"
+    assert [h.action for h in cb.code_history(new)] == ["create"]
+
+
+def test_consensus_and_saved_agreement_survive_a_merge(team: Any) -> None:
+    """Decisions and saved runs name codes by path in their own records (no key to the code
+    table): after a merge they still read, and the consensus layer's codings follow."""
+    p = team
+    p.coding.apply("P03-session", "Org/Pay", 75, 114, coder="sam")  # as alex: agreed
+    started = p.consensus.start(("alex", "sam"))
+    assert started.agreed == 1
+    p.agreement.compute(("alex", "sam"), "segment", bootstrap=0, save="round 1")
+    decisions = len(p.consensus.log())
+    assert decisions == started.agreed + started.decided
+    layer = started.layer
+    consensus_before = {
+        (r.document, r.start, r.end) for r in p.coding.list(coder=layer, code="Org")
+    }
+
+    p.codebook.merge("Org/Pay", "Org/Staffing")
+
+    assert len(p.consensus.log()) == decisions
+    p.consensus.disagreements()
+    p.consensus.status()
+    assert [r.name for r in p.agreement.runs()] == ["round 1"]
+    assert {
+        (r.document, r.start, r.end) for r in p.coding.list(coder=layer, code="Org")
+    } == consensus_before
+    assert {(r.code, r.start, r.end) for r in p.coding.list(coder=layer)} == {
+        ("Org/Staffing", 75, 114)
+    }

@@ -169,7 +169,9 @@ def test_table1_has_a_row_for_every_value_of_the_demos_attributes(web: Any) -> N
     # from the README's Table 1: ordinal order kept, the missing answer its own row
     time_in_role = [(x["value"], x["n"]) for x in rows if x["attribute"] == "time_in_role"]
     assert time_in_role == [("<1 year", 1), ("1-3 years", 3), ("3-5 years", 2), (">5 years", 1)]
-    lived = [(x["value"], x["n"], x["percent"]) for x in rows if x["attribute"] == "lived_experience"]
+    lived = [
+        (x["value"], x["n"], x["percent"]) for x in rows if x["attribute"] == "lived_experience"
+    ]
     assert lived == [("yes", 3, 42.9), ("no", 3, 42.9), (None, 1, 14.3)]
     word = web.client(VIEWER).get(_api(web, "table1"), params={"format": "docx"})
     assert word.headers["content-type"] == DOCX
@@ -361,7 +363,9 @@ def test_table_exports_as_jobs(web: Any) -> None:
     client = web.client(CODER_A)
     r = client.post(_api(web, "export"), json={"what": "codings", "fmt": "csv", "coder": "alex"})
     job = _wait(client, web, r.json()["job"])
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/api/p/{web.pid}/jobs/{job['id']}/download").text)))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"/api/p/{web.pid}/jobs/{job['id']}/download").text))
+    )
     assert len(rows) == 114  # alex's codings in the demo
     wrong = client.post(_api(web, "export"), json={"what": "cases", "fmt": "qdpx"})
     assert wrong.status_code == 400
@@ -372,14 +376,27 @@ def test_table_exports_as_jobs(web: Any) -> None:
 
 # -- the pages ---------------------------------------------------------------------------------
 def test_every_analysis_page_renders_for_every_role(web: Any) -> None:
-    views = ("query", "search", "participants", "themes", "prevalence", "cooccurrence",
-             "saturation", "matrices", "downloads")
+    views = (
+        "query",
+        "search",
+        "participants",
+        "themes",
+        "prevalence",
+        "cooccurrence",
+        "saturation",
+        "matrices",
+        "downloads",
+    )
     for user in (OWNER, CODER_A, VIEWER):
         client = web.client(user)
         for name in views:
             r = client.get(f"/p/{web.pid}/analysis/{name}")
             # a viewer reads no coder layer while blind: the page says so, with a 403
-            expected = 403 if user == VIEWER and name in ("prevalence", "cooccurrence", "saturation") else 200
+            expected = (
+                403
+                if user == VIEWER and name in ("prevalence", "cooccurrence", "saturation")
+                else 200
+            )
             assert r.status_code == expected, (user, name, r.text[:300])
             assert "<h1>Analysis</h1>" in r.text
     page = web.client(VIEWER).get(f"/p/{web.pid}/analysis/prevalence").text

@@ -170,7 +170,11 @@ def test_each_kind_of_decision_writes_exactly_its_codings(web: Any) -> None:
         params={"document": b[0]["document"], "coders": "alex,sam"},
     ).json()
     item = next(i for i in view["items"] if i["id"] == b[0]["id"])
-    assert (item["state"], item["action"], item["reason"]) == ("decided", "keep_a", "A's is tighter")
+    assert (item["state"], item["action"], item["reason"]) == (
+        "decided",
+        "keep_a",
+        "A's is tighter",
+    )
     assert [(r["code"], r["start"], r["end"]) for r in item["results"]] == [span(b[0], "a")[1:]]
 
 
@@ -192,7 +196,12 @@ def test_revising_an_earlier_decision_replaces_its_codings(web: Any) -> None:
     assert (decisions(web), layer(web)) == (n, before)
     r = owner.post(
         f"/api/p/{web.pid}/consensus/decisions",
-        json={"disagreement": x["id"], "action": "keep_b", "revise": True, "reason": "on reflection"},
+        json={
+            "disagreement": x["id"],
+            "action": "keep_b",
+            "revise": True,
+            "reason": "on reflection",
+        },
     )
     assert r.status_code == 201, r.text
     assert layer(web) == (before - {a}) | {b}
@@ -220,7 +229,12 @@ def test_different_code_decided_with_the_code_the_team_chose(web: Any) -> None:
     _r, added, removed = _decide(
         owner, web, {"disagreement": x["id"], "action": "merge", "code": x["code_b"]}
     )
-    union = (x["document"], x["code_b"], min(x["start_a"], x["start_b"]), max(x["end_a"], x["end_b"]))
+    union = (
+        x["document"],
+        x["code_b"],
+        min(x["start_a"], x["start_b"]),
+        max(x["end_a"], x["end_b"]),
+    )
     assert (added, removed) == ({union}, set())
 
 

@@ -31,20 +31,25 @@ def _changes_through_the_web(web: Any) -> None:
     """alex marks P01 done and codes a passage of it; sam marks P02 in progress; olivia marks
     P03 done — each through the API, signed in as themselves."""
     alex, sam, olivia = web.client(CODER_A), web.client(CODER_B), web.client(OWNER)
-    assert alex.put(
-        f"/api/p/{web.pid}/documents/{P01}/status", json={"status": "done"}
-    ).status_code == 200
+    assert (
+        alex.put(f"/api/p/{web.pid}/documents/{P01}/status", json={"status": "done"}).status_code
+        == 200
+    )
     r = alex.post(
         f"/api/p/{web.pid}/codings",
         json={"document": P01, "code": "Staffing", "start": 120, "end": 180},
     )
     assert r.status_code == 201, r.text
-    assert sam.put(
-        f"/api/p/{web.pid}/documents/{P02}/status", json={"status": "in progress"}
-    ).status_code == 200
-    assert olivia.put(
-        f"/api/p/{web.pid}/documents/{P03}/status", json={"status": "done"}
-    ).status_code == 200
+    assert (
+        sam.put(
+            f"/api/p/{web.pid}/documents/{P02}/status", json={"status": "in progress"}
+        ).status_code
+        == 200
+    )
+    assert (
+        olivia.put(f"/api/p/{web.pid}/documents/{P03}/status", json={"status": "done"}).status_code
+        == 200
+    )
 
 
 def _log(client: Any, pid: int, **params: Any) -> dict[str, Any]:

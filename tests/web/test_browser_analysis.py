@@ -120,3 +120,18 @@ def test_screenshots_of_the_other_views(page: Any, web_sqlite: Any) -> None:
     screenshot(page, "analysis-saturation")
     page.goto(f"{base}/matrices")
     screenshot(page, "analysis-matrices")
+
+
+def test_a_refused_report_says_why_and_offers_the_provisional_option(
+    page: Any, web_sqlite: Any
+) -> None:
+    web_sqlite.as_user(OWNER).consensus.start(("alex", "sam"))  # disagreements left open
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/analysis/downloads")
+    page.select_option("#report-form select[name=coder]", "consensus")
+    page.click("#report-form button[type=submit]")
+    failure = page.locator("li.job .error-message").first
+    failure.wait_for(timeout=30_000)
+    assert "open disagreement" in failure.inner_text()
+    assert "attention" in page.get_attribute("#allow-open-label", "class")
+    screenshot(page, "analysis-report-refused")

@@ -28,7 +28,6 @@ def test_owner_renames_a_code_and_sees_it_in_the_tree(page: Any, web_sqlite: Any
     page.click("#edit-entry")
     page.fill("#edit-form input[name=name]", "Staff shortages")
     page.fill("#edit-form textarea[name=example]", "We lost two peers this year.")
-    screenshot(page, "codebook-editing")
     page.click("#edit-form button[type=submit]")
     page.wait_for_selector("#entry-name:text-is('Staff shortages')")
     row = page.locator(".cb-row.selected .label")
@@ -112,3 +111,57 @@ def test_second_owner_saving_sees_the_conflict(
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_owner_merges_splits_and_freezes_through_the_page(page: Any, web_sqlite: Any) -> None:
+    p = web_sqlite.project
+    guilt = {
+        (r.document, r.coder, r.start) for r in p.coding.list(coder="all", code="Feelings of guilt")
+    }
+    lived = "Impact of lived experiences"
+    lived_before = {(r.document, r.coder, r.start) for r in p.coding.list(coder="all", code=lived)}
+    sign_in(page, OWNER)
+    open_code(page, web_sqlite.pid, "Feelings of guilt")
+
+    page.click("text=Merge into…")
+    page.select_option("#dlg-merge select[name=into]", label="\u00a0" * 6 + lived)
+    assert f"All {len(guilt)} codings of “Feelings of guilt” become codings of “{lived}”" in (
+        page.inner_text("#dlg-merge .dlg-text")
+    )
+    page.click("#dlg-merge button[value=ok]")
+    page.wait_for_selector(f"#entry-name:text-is('{lived}')")
+    assert page.locator(".cb-row .label", has_text="Feelings of guilt").count() == 0
+    merged = {(r.document, r.coder, r.start) for r in p.coding.list(coder="all", code=lived)}
+    assert merged == guilt | lived_before
+
+    page.click("text=Split…")
+    page.wait_for_selector("#dlg-split .split-item")
+    items = page.locator("#dlg-split .split-item input")
+    assert items.count() == len(merged)
+    items.nth(0).check()
+    items.nth(1).check()
+    assert page.inner_text("#dlg-split .split-count") == f"2 of {len(merged)} ticked"
+    page.fill("#dlg-split input[name=name]", "Guilt")
+    screenshot(page, "codebook-split-dialog")
+    page.click("#dlg-split button[value=ok]")
+    page.wait_for_selector("#entry-name:text-is('Guilt')")
+    assert len(p.coding.list(coder="all", code="Guilt")) == 2
+
+    page.click("text=Remove…")
+    assert "holds 2 codings, which will be deleted" in page.inner_text("#dlg-remove .dlg-text")
+    page.click("#dlg-remove button[value=cancel]")
+
+    page.click("#tab-versions")
+    page.fill("#freeze-form input[name=name]", "v1")
+    page.fill("#freeze-form input[name=note]", "after merging guilt")
+    page.click("#freeze-form button[type=submit]")
+    page.wait_for_selector("#versions-table td:text-is('v1')")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector("#compare-result p")
+    assert "No differences" in page.inner_text("#compare-result")
+    page.click("#load-history")
+    page.wait_for_selector(".history-table")
+    assert "merged “Individual/Navigating boundary setting and self-care/Feelings of guilt”" in (
+        page.inner_text(".history-table")
+    )
+    screenshot(page, "codebook-versions")

@@ -12,8 +12,11 @@ from conftest import OWNER, screenshot, sign_in
 
 DOC = "P01-interview"
 #: the demo's one boundary in P01: both coded the physical environment from 941, alex to 1172,
-#: sam to 1262; its id is made of the two coding ids
+#: sam to 1262; keeping sam's puts sam's span into the consensus
 BOUNDARY_SPAN = (941, 1262)
+TRAINING = (
+    "Organizational/Receiving resources and benefits from the organization/Training and shadowing"
+)
 
 
 def test_owner_reconciles_a_disagreement(page: Any, web_sqlite: Any) -> None:
@@ -52,6 +55,12 @@ def test_owner_reconciles_a_disagreement(page: Any, web_sqlite: Any) -> None:
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "compare-decided")
 
+    layer = {
+        (r.start, r.end)
+        for r in web_sqlite.as_user(OWNER).coding.list(coder="consensus", document=DOC)
+    }
+    assert BOUNDARY_SPAN in layer and (941, 1172) not in layer
+
     page.reload()
     again = page.locator(f"#item-list li[data-id='{item_id}']")
     assert again.get_attribute("data-state") == "decided"
@@ -80,7 +89,9 @@ SELECT = """(word) => {
 def test_add_a_coding_by_selecting_text_after_emoji(
     page: Any, web_sqlite: Any, tmp_path: Any
 ) -> None:
-    text = "Interviewer: How are you? 😀\n\nParticipant: The 🚐 van broke down by the harbour. 𝒮o.\n"
+    text = (
+        "Interviewer: How are you? 😀\n\nParticipant: The 🚐 van broke down by the harbour. 𝒮o.\n"
+    )
     (tmp_path / "emoji.txt").write_text(text, encoding="utf-8")
     p = web_sqlite.project
     p.documents.import_files([tmp_path / "emoji.txt"])
@@ -96,13 +107,12 @@ def test_add_a_coding_by_selecting_text_after_emoji(
     start = text.index("harbour")
     expect(form.locator("input[name=start]")).to_have_value(str(start))
     expect(form.locator("input[name=end]")).to_have_value(str(start + len("harbour")))
-    training = "Organizational/Receiving resources and benefits from the organization/Training and shadowing"
-    form.locator("select[name=code]").select_option(training)
+    form.locator("select[name=code]").select_option(TRAINING)
     form.locator("textarea[name=reason]").fill("both missed the place")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#item-list li[data-id^='add-']")
     rows = web_sqlite.as_user(OWNER).coding.list(coder="consensus", document="emoji")
     assert {(r.code, r.start, r.end, r.text) for r in rows} >= {
-        (training, start, start + len("harbour"), "harbour")
+        (TRAINING, start, start + len("harbour"), "harbour")
     }
     assert "added" in page.locator("#item-list li[data-id^='add-']").inner_text()

@@ -54,3 +54,7 @@ class Throttled(ThematicaError):
 class StaleEdit(ConflictError):
     """An edit made against an older revision of what is now stored (two people editing one
     code at once): refused, never a silent overwrite. ``current`` says what is there now."""
+
+
+class PayloadTooLarge(InputError):
+    """An upload or request body over the server's limit (``limit`` bytes)."""

@@ -221,6 +221,7 @@ class Codebook(CodebookEdits):
                 **{**base, **values},
             )
         ).inserted_primary_key[0]  # type: ignore[index]
+        self._renew_reused_id(conn, cid)
         parent_path = index.paths.get(parent_id) if parent_id else None
         path = join_path([parent_path, name] if parent_path else [name])
         # keep the in-memory index usable for the rest of this transaction

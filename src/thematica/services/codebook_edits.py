@@ -255,6 +255,19 @@ class CodebookEdits:
             raise self._stale(conn, cid, revision)
         return int(conn.scalar(select(c.revision).where(c.id == cid)) or 0)
 
+    def _renew_reused_id(self, conn: Connection, cid: int) -> None:
+        """SQLite may give a new code the id of the last one removed: start its revision
+        above any the removed code had (each bump left at least one history row), so an
+        editor still holding the removed code cannot save onto the new one."""
+        c = t.codebook_change.c
+        earlier = conn.scalar(
+            select(func.count()).where(c.project_id == self.project.id, c.code_id == cid)
+        )
+        if earlier:
+            conn.execute(
+                t.code.update().where(t.code.c.id == cid).values(revision=int(earlier) + 1)
+            )
+
     # -- reading ------------------------------------------------------------------------
     def _entries(self, conn: Connection, only: int | None = None) -> list[CodeEntry]:
         index = self.index(conn)
@@ -315,22 +328,27 @@ class CodebookEdits:
         c = t.codebook_change.c
         with self.project.db.read() as conn:
             cid = self._resolve_code(conn, self.index(conn), code)
-            rows = [
-                ChangeRow(
-                    r.at.isoformat(timespec="seconds"),
-                    r.action,
-                    r.code_path,
-                    r.field,
-                    r.old_value,
-                    r.new_value,
-                    r.actor,
-                )
-                for r in conn.execute(
+            found = list(
+                conn.execute(
                     select(t.codebook_change)
                     .where(c.project_id == self.project.id, c.code_id == cid)
                     .order_by(c.id)
                 )
-            ]
+            )
+        # from its creation on: SQLite may have given it the id of a code removed earlier
+        born = max((i for i, r in enumerate(found) if r.action == "create"), default=0)
+        rows = [
+            ChangeRow(
+                r.at.isoformat(timespec="seconds"),
+                r.action,
+                r.code_path,
+                r.field,
+                r.old_value,
+                r.new_value,
+                r.actor,
+            )
+            for r in found[born:]
+        ]
         return Table.of(ChangeRow, rows, title="Code history")
 
     # -- merge --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,12 +167,16 @@ class Documents:
         case_pattern: str | None = None,
         skip_bad: bool = False,
         progress: Progress = silent,
+        source_names: Mapping[str, str] | None = None,
     ) -> ImportReport:
         """Import files and folders in one transaction: all of them land, or none does.
 
         Every file is parsed before anything is written, so a bad file stops the import with
         the database unchanged (unless ``skip_bad``, which reports and leaves it out).
+        ``source_names`` maps a file's path (as given) to the name to record as its source
+        instead: an upload's original file name rather than the server's temporary path.
         """
+        names = {str(Path(k)): v for k, v in (source_names or {}).items()}
         options = options or ImportOptions(
             speaker_pattern=self.project.settings.get("speaker_pattern")
         )
@@ -188,14 +192,18 @@ class Documents:
         parsed: list[ParsedDocument] = []
         for i, path in enumerate(files):
             progress(i, len(files), f"reading {path.name}")
+            label = names.get(str(path))
             try:
                 docs = parse_file(path, options)
             except InputError as exc:
                 if not skip_bad:
                     raise
-                report.skipped.append((str(path), str(exc)))
+                reason = str(exc).replace(str(path), label) if label else str(exc)
+                report.skipped.append((label or str(path), reason))
                 continue
             for doc in docs:
+                if label:
+                    doc.source_path = label
                 if doc.case is not None:
                     how[id(doc)] = "file"
                 elif case:

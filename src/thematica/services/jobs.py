@@ -89,6 +89,7 @@ class Jobs:
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @requires(Operation.READ)
     def start(self, kind: str, work: Work, *, wait: bool = False) -> int:
         """Record a job and run ``work`` in a background thread (``wait``: in this thread,
         for tests and the command line); returns the job's id. The caller has already made

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from thematica.services.interop import Refi
     from thematica.services.jobs import Jobs
     from thematica.services.matrix import Matrices
+    from thematica.services.matrix_links import MatrixLinks
     from thematica.services.members import Members
     from thematica.services.memos import Memos
     from thematica.services.prevalence import Prevalence
@@ -151,6 +152,7 @@ class Project:
         proposals: Proposals
         jobs: Jobs
         progress: Progress
+        matrix_links: MatrixLinks
     else:
         members = _Service("thematica.services.members", "Members")
         documents = _Service("thematica.services.documents", "Documents")
@@ -174,6 +176,7 @@ class Project:
         reports = _Service("thematica.services.reports", "Reports")
         proposals = _Service("thematica.services.proposals", "Proposals")
         jobs = _Service("thematica.services.jobs", "Jobs")
+        matrix_links = _Service("thematica.services.matrix_links", "MatrixLinks")
         progress = _Service("thematica.services.progress", "Progress")
 
     #: the service attributes, in the order they were once built
@@ -201,6 +204,7 @@ class Project:
         "proposals",
         "jobs",
         "progress",
+        "matrix_links",
     )
 
     def __init__(

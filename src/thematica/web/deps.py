@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
 
-from thematica.core.errors import AuthenticationFailed, NotFoundError
+from thematica.core.errors import (
+    AuthenticationFailed,
+    InputError,
+    NotFoundError,
+    PayloadTooLarge,
+)
 from thematica.services.accounts import Accounts, csrf_token, open_project_for
 from thematica.services.project import Project
 from thematica.store import schema as t
@@ -78,6 +83,15 @@ async def _csrf_field(request: Request) -> str | None:
     if kind.startswith("application/x-www-form-urlencoded") or kind.startswith(
         "multipart/form-data"
     ):
+        # the token is in the body: refuse an oversized one before reading it
+        limit = int(getattr(request.app.state, "max_upload_bytes", 0) or 0)
+        length = request.headers.get("content-length", "")
+        if not length.isdigit():
+            raise InputError("a form must say its length (Content-Length)")
+        if limit and int(length) > limit:
+            raise PayloadTooLarge(
+                f"the request is {int(length):,} bytes; the limit is {limit:,}", limit=limit
+            )
         form = await request.form()
         value = form.get("csrf")
         return value if isinstance(value, str) else None

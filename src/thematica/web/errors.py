@@ -18,6 +18,7 @@ STATUS: list[tuple[type[e.ThematicaError], int]] = [
     (e.NotFoundError, 404),
     (e.ConflictError, 409),  # StaleEdit is a ConflictError
     (e.Throttled, 429),
+    (e.PayloadTooLarge, 413),
     (e.QuerySyntaxError, 400),
     (e.InputError, 400),
 ]
@@ -30,18 +31,24 @@ def status_of(exc: e.ThematicaError) -> int:
     return 400
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _safe(detail: dict[str, Any]) -> dict[str, Any]:
-    """Only plain values go back to the client (never paths of the server's files)."""
+    """Only plain values go back to the client: scalars, lists of scalars and one level of
+    dict of those (a conflict's ``current`` state) — never a server path or an object."""
     out: dict[str, Any] = {}
     for key, value in detail.items():
-        if key in {"path", "file"}:
+        if key in {"path", "file", "folder"}:
             continue
-        if isinstance(value, str | int | float | bool) or value is None:
+        if isinstance(value, _PLAIN):
             out[key] = value
-        elif isinstance(value, list | tuple) and all(
-            isinstance(v, str | int | float | bool) for v in value
-        ):
+        elif isinstance(value, list | tuple) and all(isinstance(v, _PLAIN) for v in value):
             out[key] = list(value)
+        elif isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, _PLAIN) for k, v in value.items()
+        ):
+            out[key] = dict(value)
     return out
 
 

@@ -124,7 +124,9 @@ def options(project: ProjectDep) -> dict[str, Any]:
         "default_layer": default_layer(project, layers),
         "attributes": attribute_choices(project),
         "documents": [d.name for d in project.documents.list()],
-        "codes": [{"path": c.path, "name": c.name, "depth": c.depth} for c in project.codebook.tree()],
+        "codes": [
+            {"path": c.path, "name": c.name, "depth": c.depth} for c in project.codebook.tree()
+        ],
         "blind": project.access.blind,
         "role": project.access.role.value if project.access.role else None,
     }
@@ -437,9 +439,7 @@ def cell_candidates(
     row: Annotated[str, Query(min_length=1, max_length=500)],
     column: Annotated[str, Query(min_length=1, max_length=2000)],
 ) -> dict[str, Any]:
-    from thematica.services.matrix_links import MatrixLinks
-
-    return table_json(MatrixLinks(project).candidates(name, row, column))
+    return table_json(project.matrix_links.candidates(name, row, column))
 
 
 @router.get("/p/{pid}/analysis/matrix/export", summary="A matrix as XLSX, CSV or Markdown")

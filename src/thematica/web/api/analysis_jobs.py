@@ -63,7 +63,7 @@ def report_work(project: Project, body: ReportRequest) -> Callable[[Progress], J
             allow_open=True if body.allow_open else None,
         )
         progress(1, 2, f"writing the {body.fmt} file")
-        hash_note = f"state {rendered.state_hash[:12]}"
+        hash_note = f"content hash {rendered.state_hash[:12]}"
         if rendered.files:  # Markdown links its figures as files beside it: one zip
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:

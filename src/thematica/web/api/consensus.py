@@ -160,8 +160,7 @@ def overturn(body: OverturnBody, project: ProjectDep) -> dict[str, Any]:
 @router.post(
     "/p/{pid}/consensus/additions",
     status_code=201,
-    summary="Add a coding neither coder made, by span or by quote (owners; a reason is "
-    "required)",
+    summary="Add a coding neither coder made, by span or by quote (owners; a reason is required)",
 )
 def add(body: AddBody, project: ProjectDep) -> dict[str, Any]:
     row = project.consensus.add(

@@ -332,7 +332,11 @@ def _import_work(
     def work(progress: Callable[[int, int, str], None]) -> JobResult:
         try:
             report = project.documents.import_files(
-                files, case_pattern=pattern, skip_bad=skip_bad, progress=progress
+                files,
+                case_pattern=pattern,
+                skip_bad=skip_bad,
+                progress=progress,
+                source_names={str(path): path.name for path in files},
             )
         except ThematicaError as exc:
             raise _without_folder(exc, folder) from None

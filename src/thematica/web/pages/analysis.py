@@ -105,15 +105,19 @@ def analysis_home(project: ProjectDep) -> Response:
 
 @router.get("/p/{pid}/analysis/query")
 def query_page(request: Request, project: ProjectDep) -> Response:
-    codes = [
-        {"path": c.path, "name": c.name, "depth": c.depth, "codings": c.codings}
-        for c in project.codebook.tree()
-    ]
+    tree = project.codebook.tree()
     counts: dict[str, int] = {}
-    for c in codes:
-        counts[c["name"].casefold()] = counts.get(c["name"].casefold(), 0) + 1
-    for c in codes:  # what the picker inserts: the bare name when it is unique
-        c["term"] = c["name"] if counts[c["name"].casefold()] == 1 else c["path"]
+    for c in tree:
+        counts[c.name.casefold()] = counts.get(c.name.casefold(), 0) + 1
+    codes = [  # the picker inserts the bare name when it is unique, else the path
+        {
+            "term": c.name if counts[c.name.casefold()] == 1 else c.path,
+            "name": c.name,
+            "depth": c.depth,
+            "codings": c.codings,
+        }
+        for c in tree
+    ]
     return view(
         request,
         project,
@@ -138,9 +142,7 @@ def search_page(request: Request, project: ProjectDep) -> Response:
 
 
 @router.get("/p/{pid}/analysis/participants")
-def participants_page(
-    request: Request, project: ProjectDep, unit: Opt = None
-) -> Response:
+def participants_page(request: Request, project: ProjectDep, unit: Opt = None) -> Response:
     outcome = Outcome()
     chosen = "groups" if unit == "groups" else "participants"
     table = outcome.run(lambda: project.cases.describe(unit=chosen))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from thematica.core.errors import PermissionDenied
+from thematica.core.errors import InputError, PermissionDenied
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
 
@@ -22,7 +22,7 @@ Param = Annotated[str | None, Query(max_length=500)]
 def _default_pair(coders: list[str]) -> tuple[str | None, str | None]:
     if "alex" in coders and "sam" in coders:
         return "alex", "sam"
-    first = coders[:2] + [None, None]
+    first: list[str | None] = [*coders[:2], None, None]
     return first[0], first[1]
 
 
@@ -62,7 +62,13 @@ def compare_page(
         context["problem"] = "Choose two different coders to compare."
     else:
         try:
-            view = project.consensus.comparison(document, [a or "", b or ""], name=layer)
+            try:
+                view = project.consensus.comparison(document, [a or "", b or ""], name=layer)
+            except InputError as exc:
+                if layer is None or exc.detail.get("hint") != "coders":
+                    raise
+                # other coders chosen with the layer of the last pair: their own layer, if any
+                view = project.consensus.comparison(document, [a or "", b or ""])
         except PermissionDenied:
             context["refused"] = True
             status = 403

@@ -2,8 +2,10 @@
 
 The transcript is rendered here in one pass: every speaker turn a block, its text cut at every
 coding boundary into runs, each run carrying the code-point offset where it starts
-(``data-o``) so the page's script maps a selection to stored offsets exactly, and each coded
-run wrapped in one ``<mark>`` per coding that covers it (outermost: the highest band).
+(``data-o``) so the page's script maps a selection to stored offsets exactly. A coded run is
+one ``<mark>`` naming the codings over it (``data-k``) and, per coding, a class ``cNbK`` (code
+N on band K, from ``codes.css``): each coding keeps one band under the text for its whole
+length, so overlapping codings stay legible, as the margin's stripes do.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
+from itertools import pairwise
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -19,7 +22,6 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from thematica.core.access import Role
-from thematica.core.errors import PermissionDenied
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
 
@@ -85,6 +87,10 @@ def render_text(
     """The transcript as HTML, in one sweep over the coding boundaries."""
     tracks = assign_tracks(codings)
     by_start = sorted(codings, key=lambda c: (c.start, c.id))
+    # per coding, built once: its band class (code colour on its band), band and id as text
+    band_of = {c.id: min(tracks[c.id], BANDS - 1) for c in codings}
+    cls = {c.id: f"c{c.code_id}b{band_of[c.id]}" for c in codings}
+    sid = {c.id: str(c.id) for c in codings}
     out: list[str] = []
     write = out.append
     voices: dict[str, int] = {}
@@ -97,24 +103,20 @@ def render_text(
             nxt += 1
         for cid in [cid for cid, c in open_.items() if c.end <= bs]:
             del open_[cid]
-        here = [c for c in open_.values() if c.end > bs]
         cuts = {bs, be}
         if block.label:
             cuts.add(bs + block.label)
-        for c in here:
-            if bs < c.start < be:
-                cuts.add(c.start)
-            if bs < c.end < be:
-                cuts.add(c.end)
-        starts: dict[int, list[Any]] = {}
+        starts: dict[int, list[int]] = {}
         ends: dict[int, list[int]] = {}
-        active: dict[int, Any] = {}
-        for c in here:
+        active: set[int] = set()
+        for c in open_.values():
             if c.start <= bs:
-                active[c.id] = c
+                active.add(c.id)
             else:
-                starts.setdefault(c.start, []).append(c)
+                cuts.add(c.start)
+                starts.setdefault(c.start, []).append(c.id)
             if c.end < be:
+                cuts.add(c.end)
                 ends.setdefault(c.end, []).append(c.id)
         turn_attr = f' data-turn="{block.turn}"' if block.turn is not None else ""
         speaker = block.speaker or ""
@@ -134,30 +136,34 @@ def render_text(
             )
         write('</div><div class="tt">')
         points = sorted(cuts)
-        for a, b in zip(points, points[1:], strict=False):
-            for cid in ends.get(a, ()):
-                active.pop(cid, None)
-            for c in starts.get(a, ()):
-                active[c.id] = c
+        label_end = bs + block.label
+        changed = True
+        head = ""
+        for a, b in pairwise(points):
+            if a in ends:
+                active.difference_update(ends[a])
+                changed = True
+            if a in starts:
+                active.update(starts[a])
+                changed = True
             piece = escape(text[a:b], quote=False)
-            lbl = ' class="lbl"' if a < bs + block.label else ""
             if not active:
-                write(f'<span data-o="{a}"{lbl}>{piece}</span>')
-                continue
-            layered = sorted(active.values(), key=lambda c: (-tracks[c.id], c.id))
-            last = len(layered) - 1
-            for i, c in enumerate(layered):
-                band = min(tracks[c.id], BANDS - 1)
-                if i < last:
-                    write(f'<mark class="m code-{c.code_id} t{band}">')
+                if a < label_end:
+                    write(f'<span data-o="{a}" class="lbl">{piece}</span>')
                 else:
-                    ids = " ".join(str(x.id) for x in layered)
-                    extra = " lbl" if lbl else ""
-                    write(
-                        f'<mark class="m code-{c.code_id} t{band}{extra}" '
-                        f'data-o="{a}" data-k="{ids}">{piece}</mark>'
-                    )
-            write("</mark>" * last)
+                    write(f'<span data-o="{a}">{piece}</span>')
+                continue
+            if changed:
+                here = sorted(active, key=tracks.__getitem__)  # distinct: they overlap
+                depth = band_of[here[-1]]
+                bands = " ".join(map(cls.__getitem__, here))
+                ids = " ".join(map(sid.__getitem__, here))
+                head = f'<mark class="hl h{depth} n{min(len(here), 3)} {bands}" data-k="{ids}"'
+                changed = False
+            if a < label_end:
+                write(f'{head} data-o="{a}" data-l="1">{piece}</mark>')
+            else:
+                write(f'{head} data-o="{a}">{piece}</mark>')
         write("</div></div>")
     return Markup("".join(out))
 
@@ -185,18 +191,14 @@ def read_page(
     if wanted is None:
         # a person who codes sees their own layer; a viewer every layer they may read
         wanted = [n for n in names if n.casefold() == me.casefold()] if can_code else names
-    refused = [n for n in wanted if n not in names]
-    if refused and project.access.role is not Role.OWNER and project.access.blind:
-        raise PermissionDenied(
-            f"{me} may not read coder layer {refused[0]!r} while coding is blind",
-            layer=refused[0],
-        )
-    wanted = [n for n in wanted if n in names]
-    every = project.coding.in_document(doc, coder=names) if names else []
+    closed = [n for n in wanted if n not in names and n in project.coding.coders()]
+    if closed:  # a layer that exists but is not open to this person: the service refuses it
+        project.coding.in_document(doc, coder=closed)
+    wanted = [n for n in wanted if n in names]  # a layer not there yet shows nothing
+    every: list[Any] = list(project.coding.in_document(doc, coder=names)) if names else []
     shown = [c for c in every if c.coder in set(wanted)]
     blocks = blocks_of(record.text, record.turns)
     html = render_text(record.text, blocks, shown, can_code=can_code)
-    tracks = assign_tracks(every)
     codes = project.coding.code_choices()
     data = {
         "document": record.name,
@@ -211,20 +213,8 @@ def read_page(
             {"name": layer.name, "kind": layer.kind, "own": layer.own} for layer in readable
         ],
         "shown": wanted,
-        "codings": [
-            {
-                "id": c.id,
-                "code_id": c.code_id,
-                "code": c.code,
-                "path": c.path,
-                "coder": c.coder,
-                "start": c.start,
-                "end": c.end,
-                "memo": c.memo,
-                "track": tracks[c.id],
-            }
-            for c in every
-        ],
+        # the codes' names and paths are in "codes": each coding names its code by id
+        "codings": [[c.id, c.code_id, c.coder, c.start, c.end, c.memo] for c in every],
         "codes": [
             {
                 "id": c.id,
@@ -263,11 +253,13 @@ def read_page(
 def codes_css(project: ProjectDep) -> Response:
     """``.code-N { --code-colour: #rrggbb; }`` for every code: the code's own colour, else a
     palette colour fixed by its id."""
-    lines = [
-        f".code-{c.id} {{ --code-colour: {c.colour}; }}"
-        for c in project.coding.code_choices()
-        if _COLOUR.match(c.colour)
-    ]
+    lines: list[str] = []
+    for c in project.coding.code_choices():
+        if not _COLOUR.match(c.colour):
+            continue
+        lines.append(f".code-{c.id} {{ --code-colour: {c.colour}; }}")
+        # the reader's highlight bands: a run coded with code N on band K sets --bK
+        lines.append(" ".join(f".c{c.id}b{k} {{ --b{k}: {c.colour}; }}" for k in range(BANDS)))
     return Response(
         "\n".join(lines) + "\n",
         media_type="text/css",

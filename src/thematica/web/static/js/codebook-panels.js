@@ -183,11 +183,12 @@ async function loadProposals(pid, onCodebookChanged) {
     el("thead", {}, el("tr", {}, ...["Proposed code", "Under", "Definition", "Proposed by", "Passage", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...rows.map((p) => el("tr", { dataset: { id: p.id } },
       el("td", {}, el("strong", {}, p.name)),
-      el("td", {}, p.parent_path || el("span", { class: "muted" }, "top level")),
+      el("td", {}, (p.parent_path ?? p.parent) || el("span", { class: "muted" }, "top level")),
       el("td", {}, p.definition || el("span", { class: "muted" }, "—")),
       el("td", {}, p.proposed_by, el("br"), el("small", { class: "muted" }, shortTime(p.proposed_at))),
-      el("td", {}, p.document
-        ? el("a", { href: `/p/${pid}/read/${encodeURIComponent(p.document)}?coder=${encodeURIComponent(p.proposed_by)}` }, `${p.document} ${p.start}–${p.end}`)
+      el("td", { class: "passage" }, p.document
+        ? [el("a", { href: `/p/${pid}/read/${encodeURIComponent(p.document)}?coder=${encodeURIComponent(p.proposed_by)}` }, `${p.document} ${p.start}–${p.end}`),
+          p.text ? el("q", {}, p.text.length > 160 ? `${p.text.slice(0, 159)}…` : p.text) : null]
         : el("span", { class: "muted" }, "—")),
       el("td", { class: "nowrap" },
         el("button", { type: "button", class: "primary small", onclick: () => decide(p, "accept").catch(() => {}) }, "Accept"), " ",

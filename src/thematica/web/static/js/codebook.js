@@ -25,6 +25,7 @@ const state = {
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
+const nCodings = (n) => `${n} coding${n === 1 ? "" : "s"}`;
 const treeBox = $("#cb-tree");
 const detail = $("#cb-detail");
 
@@ -258,7 +259,6 @@ function startEdit() {
       el("textarea", { name: key, rows: key === "definition" || key === "memo" ? "3" : "2", placeholder: hint }, entry[key] || ""))),
     el("div", { class: "cb-three" },
       el("label", {}, "SEM level", sem), el("label", {}, "Origin", origin), el("label", {}, "Colour", colour)),
-    el("div", { class: "conflict-box", hidden: true }),
     el("p", { class: "error-message form-error", hidden: true }),
     el("div", { class: "dlg-buttons" },
       el("button", { type: "button", onclick: cancelEdit }, "Cancel"),
@@ -267,7 +267,8 @@ function startEdit() {
   const article = detail.querySelector(".cb-entry");
   article.replaceChildren(crumbs(entry), el("header", { class: "cb-entry-head" },
     el("span", { class: `swatch big code-${entry.id}` }), el("h2", { id: "entry-name" }, `Editing “${entry.name}”`)),
-  el("p", { class: "hint" }, `You are editing revision ${entry.revision}. If someone else saves this code first, you will be asked before anything is overwritten.`),
+  el("p", { class: "hint", id: "edit-hint" }, `You are editing revision ${entry.revision}. If someone else saves this code first, you will be asked before anything is overwritten.`),
+  el("div", { class: "conflict-box", hidden: true }),
   form);
   form.elements.name.focus();
 }
@@ -302,6 +303,8 @@ function formError(form, message) {
 
 async function save(form, changes = formChanges(form), revision = state.loaded.revision) {
   formError(form, "");
+  const box = detail.querySelector(".conflict-box");
+  if (box) box.hidden = true;
   if (!Object.keys(changes).length) { cancelEdit(); return; }
   const buttons = form.querySelectorAll("button");
   buttons.forEach((b) => { b.disabled = true; });
@@ -316,6 +319,7 @@ async function save(form, changes = formChanges(form), revision = state.loaded.r
   } catch (err) {
     buttons.forEach((b) => { b.disabled = false; });
     if (err.status === 409 && err.body && err.body.kind === "StaleEdit") await showConflict(form, err, changes);
+    else if (err.status === 404) { toast(err.message, "error"); state.editing = false; await afterChange("", null); }
     else formError(form, err.message);
   }
 }
@@ -331,7 +335,14 @@ async function showConflict(form, err, changes) {
     return;
   }
   const d = err.body.detail || {};
-  const box = form.querySelector(".conflict-box");
+  const box = detail.querySelector(".conflict-box");
+  // the form now shows what is stored, with this person's own changes kept on top
+  state.loaded = { ...current };
+  for (const key of ["name", ...FIELDS.map((f) => f[0]), "sem_level", "origin"]) {
+    if (!(key in changes)) form.elements[key].value = current[key] || "";
+  }
+  $("#entry-name").textContent = `Editing “${current.name}”`;
+  $("#edit-hint").textContent = `Now editing revision ${current.revision}, with your changes kept.`;
   const rows = Object.entries(changes).map(([key, mine]) => el("tr", {},
     el("th", {}, LABELS[key] || key),
     el("td", { class: "now" }, current[key] || "—"),
@@ -343,10 +354,11 @@ async function showConflict(form, err, changes) {
       el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Now stored"), el("th", {}, "Your edit"))),
       el("tbody", {}, ...rows)),
     el("div", { class: "dlg-buttons" },
-      el("button", { type: "button", id: "discard-mine", onclick: () => { state.entry = current; cancelEdit(); reloadTree(); } }, "Discard my edit"),
-      el("button", { type: "button", class: "primary", id: "reapply-mine", onclick: () => { state.loaded = { ...current }; save(form, changes, current.revision); } }, "Re-apply my edit")));
+      el("button", { type: "button", id: "discard-mine", onclick: () => { state.entry = current; cancelEdit(); } }, "Discard my edit"),
+      el("button", { type: "button", class: "primary", id: "reapply-mine", onclick: () => save(form) }, "Re-apply my edit")));
   box.hidden = false;
   box.setAttribute("role", "alert");
+  box.scrollIntoView({ block: "nearest" });
   reloadTree();
 }
 
@@ -418,7 +430,8 @@ function runDialog(dialog, action) {
 }
 
 async function afterChange(message, selectId) {
-  toast(message, "ok");
+  if (message) toast(message, "ok");
+  reloadColours();  // a new code gets its palette colour
   await reloadTree();
   if (selectId && state.byId.has(selectId)) await select(selectId, { force: true });
   else { state.entry = null; state.selected = null; history.replaceState(null, "", location.pathname); renderEntry(); }
@@ -437,7 +450,7 @@ function openAdd(parentId = null) {
     if (f.elements.origin.value) body.origin = f.elements.origin.value;
     const made = await api("POST", `${base}/codes`, body);
     if (made.parent_id) state.collapsed.delete(made.parent_id);
-    await afterChange(`Added “${made.path}”.`, made.id);
+    await afterChange(`Added “${made.name}”.`, made.id);
   });
 }
 
@@ -450,7 +463,7 @@ function openMove(entry) {
     const value = f.elements.parent_id.value;
     const moved = await api("POST", `${base}/codes/${entry.id}/move`, { parent_id: value ? Number(value) : null, revision: entry.revision });
     if (moved.parent_id) state.collapsed.delete(moved.parent_id);
-    await afterChange(`Moved to “${moved.path}”.`, moved.id);
+    await afterChange(`Moved “${moved.name}”.`, moved.id);
   });
 }
 
@@ -471,7 +484,8 @@ function openMerge(entry) {
     const target = Number(f.elements.into.value);
     const report = await api("POST", `${base}/codes/${entry.id}/merge`, { into: target, revision: entry.revision });
     const extra = report.collapsed ? ` (${report.collapsed} already there)` : "";
-    await afterChange(`Merged “${report.source}” into “${report.target}”: ${report.moved + report.collapsed} codings${extra}.`, target);
+    const name = state.byId.get(target).name;
+    await afterChange(`Merged “${entry.name}” into “${name}”: ${nCodings(report.moved + report.collapsed)}${extra}.`, target);
   });
 }
 
@@ -496,7 +510,7 @@ async function openSplit(entry) {
       name: f.elements.name.value, codings, child: Boolean(f.elements.child.value),
       copy_definition: f.elements.copy_definition.checked, revision: entry.revision,
     });
-    await afterChange(`Moved ${report.moved} codings to “${report.new}”.`, report.new_id);
+    await afterChange(`Moved ${nCodings(report.moved)} to the new code “${report.new_entry.name}”.`, report.new_id);
   });
   try {
     const rows = await api("GET", `${base}/codes/${entry.id}/codings`);
@@ -521,7 +535,7 @@ function openRemove(entry) {
   runDialog(dialog, async () => {
     const params = new URLSearchParams({ revision: String(entry.revision), force: total ? "true" : "false" });
     await api("DELETE", `${base}/codes/${entry.id}?${params}`);
-    await afterChange(`Removed “${entry.name}”${total ? ` and its ${total} codings` : ""}.`, entry.parent_id);
+    await afterChange(`Removed “${entry.name}”${total ? ` and its ${nCodings(total)}` : ""}.`, entry.parent_id);
   });
 }
 
@@ -536,4 +550,4 @@ if (canEdit) {
   $("#new-code").addEventListener("click", () => openAdd(null));
 }
 if (data.selected) select(data.selected);
-initPanels({ pid, base, canEdit, onCodebookChanged: reloadTree });
+initPanels({ pid, base, canEdit, onCodebookChanged: async () => { reloadColours(); await reloadTree(); } });

@@ -3,6 +3,8 @@
 // after every decision. Offsets are Unicode code points (Python str indices): the text is
 // handled as an array of code points, never as UTF-16 indexes.
 import { api, toast, el, projectId } from "/static/js/common.js";
+import { leaf, quote, segAt, topIn, scrollPaneTo, selectionSpan } from "/static/js/compare-text.js";
+import { makeStats } from "/static/js/compare-stats.js";
 
 const root = document.getElementById("compare");
 const pid = projectId();
@@ -11,9 +13,6 @@ const state = {
   data: null,
   chars: [],
   selected: null,
-  statsScope: "document",
-  statsUnit: "character",
-  statsRun: 0,
 };
 
 // -- words ----------------------------------------------------------------------------------
@@ -21,11 +20,6 @@ const A = () => state.data.coders[0];
 const B = () => state.data.coders[1];
 const isOwner = () => root.dataset.owner === "1";
 const layer = () => state.data.layer;
-
-function leaf(path) {
-  const parts = String(path || "").split("/");
-  return parts[parts.length - 1] || path;
-}
 
 function kindLabel(kind) {
   return {
@@ -86,6 +80,18 @@ function actionChoices(item) {
 }
 
 // -- loading ---------------------------------------------------------------------------------
+const stats = makeStats({
+  pid,
+  coders: () => state.data.coders,
+  layer: () => state.data.layer,
+  document: () => state.data.document,
+  documents: () => state.data.documents,
+  actionDone: (a) => actionDone(a),
+  select: (id) => select(id),
+});
+const refreshStats = () => stats.refreshStats();
+const refreshLog = () => stats.refreshLog();
+
 function setData(data) {
   state.data = data;
   state.chars = Array.from(data.text);
@@ -186,25 +192,6 @@ function markSelected() {
   if (li) li.classList.add("sel");
 }
 
-// the segment holding code point `offset` in a pane
-function segAt(pane, offset) {
-  let found = null;
-  for (const seg of pane.querySelectorAll(".seg")) {
-    if (Number(seg.dataset.s) <= offset) found = seg; else break;
-  }
-  return found;
-}
-
-// where a node sits in a pane's scrolled content (pixels from the content's top)
-function topIn(pane, node) {
-  return node.getBoundingClientRect().top - pane.getBoundingClientRect().top + pane.scrollTop;
-}
-
-function scrollPaneTo(pane, node) {
-  if (!pane || !node) return;
-  pane.scrollTop = Math.max(0, topIn(pane, node) - pane.clientHeight / 3);
-}
-
 // programmatic scrolling fires scroll events too: ignore them for a moment
 let quietUntil = 0;
 const quiet = () => { quietUntil = performance.now() + 120; };
@@ -262,12 +249,6 @@ function visibleItems() {
     agreed: document.getElementById("show-agreed").checked,
   };
   return state.data.items.filter((it) => show[it.state]);
-}
-
-function quote(text, width = 90) {
-  const flat = String(text || "").replace(/\s+/g, " ").trim();
-  const chars = Array.from(flat);
-  return chars.length <= width ? flat : `${chars.slice(0, width - 1).join("")}…`;
 }
 
 function renderItems() {
@@ -342,6 +323,15 @@ function renderDecision() {
     el("div", { class: "sides" }, sideBox(item.a, A(), "side-a"), sideBox(item.b, B(), "side-b")));
   if (item.kind === "added" && !item.a && !item.b) {
     box.append(el("blockquote", {}, quote(state.chars.slice(item.start, item.end).join(""), 400)));
+  }
+  const related = state.data.items.filter((o) => o.id !== item.id && o.state !== "agreed" && o.start < item.end && item.start < o.end);
+  if (related.length) {
+    const links = [];
+    for (const o of related) {
+      if (links.length) links.push(", ");
+      links.push(el("button", { type: "button", class: "link", onclick: () => select(o.id) }, `${kindLabel(o.kind)}: ${codesOf(o)} (${o.state === "open" ? "open" : actionDone(o.action)})`));
+    }
+    box.append(el("p", { class: "hint related" }, "Over the same text: ", ...links));
   }
   if (item.state !== "open") {
     const what = item.state === "agreed"
@@ -464,25 +454,6 @@ function nextOpen(afterId, step = 1) {
 }
 
 // -- selecting text in the consensus pane ---------------------------------------------------------
-function offsetIn(node, offset) {
-  const holder = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-  const seg = holder ? holder.closest(".seg") : null;
-  if (!seg) return null;
-  const before = node.nodeType === Node.TEXT_NODE ? node.data.slice(0, offset) : "";
-  return Number(seg.dataset.s) + Array.from(before).length;
-}
-
-function selectionSpan(pane) {
-  const sel = window.getSelection();
-  if (!sel || sel.isCollapsed || !sel.rangeCount) return null;
-  const range = sel.getRangeAt(0);
-  if (!pane.contains(range.startContainer) || !pane.contains(range.endContainer)) return null;
-  const s = offsetIn(range.startContainer, range.startOffset);
-  const e = offsetIn(range.endContainer, range.endOffset);
-  if (s === null || e === null || e <= s) return null;
-  return [s, e];
-}
-
 function setupSelection() {
   const pane = document.getElementById("pane-c");
   if (!pane || !pane.classList.contains("pane-text")) return;
@@ -599,132 +570,6 @@ function setupStart() {
   });
 }
 
-// -- statistics ------------------------------------------------------------------------------------
-function fmt(v, places = 2) {
-  return v === null || v === undefined ? "—" : Number(v).toFixed(places);
-}
-function pct(v) {
-  return v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)}%`;
-}
-
-function agreementUrl(coders) {
-  const q = new URLSearchParams({ coders: coders.join(","), unit: state.statsUnit, bootstrap: "0" });
-  if (state.statsScope === "document") q.append("documents", state.data.document);
-  return `/api/p/${pid}/agreement?${q}`;
-}
-
-async function refreshStats() {
-  const run = ++state.statsRun;
-  const spinner = document.getElementById("stats-spinner");
-  spinner.hidden = false;
-  const summary = document.getElementById("stats-summary");
-  try {
-    const [pair, withLayer, status] = await Promise.all([
-      api("GET", agreementUrl([A(), B()])),
-      layer() ? api("GET", agreementUrl([A(), B(), layer()])) : null,
-      layer() ? api("GET", `/api/p/${pid}/consensus/status?name=${encodeURIComponent(layer())}`) : null,
-    ]);
-    if (run !== state.statsRun) return;
-    summary.replaceChildren(...statsSummary(pair, withLayer, status));
-    renderCodeStats(pair);
-  } catch (err) {
-    if (run !== state.statsRun) return;
-    summary.replaceChildren(el("p", { class: "error-message" }, err.message));
-    document.getElementById("code-stats").replaceChildren(el("p", { class: "error-message" }, err.message));
-  } finally {
-    if (run === state.statsRun) spinner.hidden = true;
-  }
-}
-
-function statsSummary(pair, withLayer, status) {
-  const out = [];
-  const scope = state.statsScope === "document" ? state.data.document : "the whole project";
-  const doc = state.data.documents.find((d) => d.document === state.data.document);
-  if (status) {
-    out.push(el("h3", {}, "Reconciliation"),
-      el("div", { class: "tally", id: "tally" },
-        el("span", { class: "t-open" }, el("b", { id: "status-open" }, String(status.open)), " open"),
-        el("span", { class: "t-decided" }, el("b", { id: "status-decided" }, String(status.decided)), " decided"),
-        el("span", { class: "t-agreed" }, el("b", {}, String(status.agreed)), " identical")),
-      el("p", { class: "hint" }, `Whole project, layer “${status.layer}”: ${status.consensus_codings} consensus codings` +
-        (doc ? `; this document: ${doc.open} open, ${doc.decided} decided.` : ".")));
-    const total = status.open + status.decided;
-    if (total) out.push(el("progress", { class: "reconciled", max: String(total), value: String(status.decided), title: `${status.decided} of ${total} decided` }));
-  }
-  out.push(el("h3", {}, `${A()} vs ${B()}`, el("span", { class: "muted" }, ` · ${state.statsUnit}, ${scope}`)));
-  const t = el("table", { class: "grid compact", id: "overall-table" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Measure"), el("th", { class: "num" }, "Value"), el("th", { class: "num" }, "n"))));
-  const body = el("tbody");
-  for (const r of pair.overall) {
-    body.append(el("tr", { title: r.note || "" },
-      el("td", {}, r.measure),
-      el("td", { class: "num", dataset: { measure: r.measure } }, r.measure.startsWith("percent") ? pct(r.value) : fmt(r.value)),
-      el("td", { class: "num" }, String(r.n_units))));
-  }
-  t.append(body);
-  out.push(t);
-  if (withLayer) {
-    out.push(el("h3", {}, "Each coder against the consensus"));
-    const rows = withLayer.pairs.filter((p) => p.coder_b === layer() || p.coder_a === layer());
-    const tt = el("table", { class: "grid compact", id: "layer-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Coder"), el("th", { class: "num" }, "%"), el("th", { class: "num" }, "κ"), el("th", { class: "num" }, "α"))));
-    const tb = el("tbody");
-    for (const p of rows) {
-      const who = p.coder_a === layer() ? p.coder_b : p.coder_a;
-      tb.append(el("tr", { dataset: { coder: who }, title: p.note || "" },
-        el("td", {}, who), el("td", { class: "num" }, pct(p.percent)), el("td", { class: "num kappa" }, fmt(p.kappa)), el("td", { class: "num" }, fmt(p.alpha))));
-    }
-    tt.append(tb);
-    out.push(tt, el("p", { class: "hint" }, "Rises as decisions bring the consensus closer to a coder's reading."));
-  }
-  for (const note of pair.notes || []) out.push(el("p", { class: "hint" }, note));
-  return out;
-}
-
-function renderCodeStats(pair) {
-  const box = document.getElementById("code-stats");
-  document.getElementById("code-stats-scope").textContent = `(${state.statsUnit}, ${state.statsScope === "document" ? state.data.document : "whole project"})`;
-  const used = pair.codes.filter((r) => Object.values(r.coded || {}).some((n) => n > 0));
-  if (!used.length) { box.replaceChildren(el("p", { class: "hint" }, "Neither coder used a code here.")); return; }
-  const t = el("table", { class: "grid", id: "code-table" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Code"), el("th", { class: "num" }, A()), el("th", { class: "num" }, B()),
-      el("th", { class: "num" }, "% agreement"), el("th", { class: "num" }, "Cohen's κ"), el("th", { class: "num" }, "α"), el("th", {}, "Note"))));
-  const body = el("tbody");
-  for (const r of used) {
-    body.append(el("tr", {},
-      el("td", { title: r.code }, r.code),
-      el("td", { class: "num" }, String(r.coded[A()] ?? 0)), el("td", { class: "num" }, String(r.coded[B()] ?? 0)),
-      el("td", { class: "num" }, pct(r.percent)), el("td", { class: `num ${r.kappa !== null && r.kappa < 0.6 ? "low" : ""}` }, fmt(r.kappa)),
-      el("td", { class: "num" }, fmt(r.alpha)), el("td", { class: "hint" }, r.note || r.label || "")));
-  }
-  t.append(body);
-  box.replaceChildren(t, el("p", { class: "hint" }, `coded: each coder's codings (${state.statsUnit === "character" || state.statsUnit === "segment" ? "codings" : "units marked"}); κ below 0.6 is marked.`));
-}
-
-// -- the decision log ---------------------------------------------------------------------------
-async function refreshLog() {
-  const box = document.getElementById("log-box");
-  if (!box || !box.open) return;
-  const q = new URLSearchParams({ document: state.data.document, include_agreed: "false", name: layer() });
-  try {
-    const rows = await api("GET", `/api/p/${pid}/consensus/log?${q}`);
-    const t = el("table", { class: "grid" }, el("thead", {}, el("tr", {},
-      ...["#", "When", "By", "Decision", "About", "Code", "Reason", "Result", ""].map((h) => el("th", {}, h)))));
-    const body = el("tbody");
-    for (const r of rows.reverse()) {
-      body.append(el("tr", { class: r.superseded_by ? "superseded" : "" },
-        el("td", {}, String(r.decision)), el("td", {}, r.decided_at.replace("T", " ")), el("td", {}, r.decided_by || ""),
-        el("td", {}, actionDone(r.action)), el("td", {}, el("button", { type: "button", class: "link", onclick: () => select(r.disagreement) }, r.disagreement)),
-        el("td", {}, r.code.split(" | ").map(leaf).join(" | ")), el("td", {}, r.reason), el("td", { class: "hint" }, r.result),
-        el("td", { class: "hint" }, r.superseded_by ? `replaced by #${r.superseded_by}` : "")));
-    }
-    t.append(body);
-    document.getElementById("log").replaceChildren(rows.length ? t : el("p", { class: "hint" }, "No decisions yet for this document."));
-  } catch (err) {
-    document.getElementById("log").replaceChildren(el("p", { class: "error-message" }, err.message));
-  }
-}
-
 // -- keys and start-up --------------------------------------------------------------------------
 function setupKeys() {
   document.addEventListener("keydown", (event) => {
@@ -751,8 +596,8 @@ function render() {
 function init() {
   setData(JSON.parse(document.getElementById("comparison-data").textContent));
   for (const id of ["show-open", "show-decided", "show-agreed"]) document.getElementById(id).addEventListener("change", renderItems);
-  document.getElementById("stats-scope").addEventListener("change", (e) => { state.statsScope = e.target.value; refreshStats(); });
-  document.getElementById("stats-unit").addEventListener("change", (e) => { state.statsUnit = e.target.value; refreshStats(); });
+  document.getElementById("stats-scope").addEventListener("change", (e) => stats.setScope(e.target.value));
+  document.getElementById("stats-unit").addEventListener("change", (e) => stats.setUnit(e.target.value));
   const logBox = document.getElementById("log-box");
   if (logBox) logBox.addEventListener("toggle", refreshLog);
   setupPaneClicks();

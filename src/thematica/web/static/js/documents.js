@@ -41,10 +41,15 @@ function saveState() {
 const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString());
 const plural = (n, word) => `${num(n)} ${word}${n === 1 ? "" : "s"}`;
 const readerUrl = (name) => `/p/${pid}/read/${encodeURIComponent(name)}`;
+const human = (name) => {
+  const words = name.replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 function shownAttributes() {
   const names = data.attributes.map((a) => a.name);
-  if (state.attrs === null) return names.slice(0, 3);
+  // by default one or two, leaving room for the coders' columns
+  if (state.attrs === null) return names.slice(0, coderGroups().readable.length > 1 ? 1 : 2);
   return names.filter((n) => state.attrs.includes(n));
 }
 
@@ -147,21 +152,16 @@ function sortHeader(label, key, attrs = {}) {
   return th;
 }
 
+// Columns, left to right: the document and its case; each readable coder layer's progress
+// (mine first, with my "Mark done" button in its status cell); the other coders' counts while
+// blind; the document's size; then the chosen case attributes.
 function renderHead() {
   const { readable, hidden } = coderGroups();
-  const attrs = shownAttributes();
   const grouped = readable.length > 0;
   const span = grouped ? { rowspan: "2" } : {};
   const top = el("tr");
   const second = el("tr", { class: "sub" });
   top.append(sortHeader("Document", "document", span), sortHeader("Case", "case", span));
-  for (const a of attrs) top.append(sortHeader(a.replaceAll("_", " "), `attr:${a}`, { ...span, class: "attr" }));
-  top.append(
-    sortHeader("Turns", "turns", { ...span, class: "num" }),
-    sortHeader("Speakers", "speakers", { ...span, class: "num" }),
-    sortHeader("Words", "words", { ...span, class: "num" }),
-    sortHeader("Characters", "characters", { ...span, class: "num" }),
-  );
   for (const c of readable) {
     const title = c.mine ? `${c.name} (you)` : c.name;
     top.append(el("th", { colspan: "3", scope: "colgroup", class: `coder-group${c.mine ? " mine" : ""}` },
@@ -169,15 +169,21 @@ function renderHead() {
     second.append(
       sortHeader("Codings", `codings:${c.name}`, { class: "num group-start" }),
       sortHeader("Turns coded", `coverage:${c.name}`, {}),
-      sortHeader("Status", `status:${c.name}`, {}),
+      sortHeader("Status", `status:${c.name}`, { class: "group-end" }),
     );
   }
   if (hidden.length) {
-    top.append(el("th", { ...span, scope: "col", class: "others",
+    top.append(el("th", { ...span, scope: "col", class: "others group-end",
       title: "Coding is blind: counts and statuses only" }, readable.length ? "Other coders" : "Coders",
       el("span", { class: "sub-label" }, "codings · status")));
   }
-  if (canMark()) top.append(el("th", { ...span, scope: "col", class: "actions" }, "My status"));
+  top.append(
+    sortHeader("Turns", "turns", { ...span, class: "num" }),
+    sortHeader("Speakers", "speakers", { ...span, class: "num" }),
+    sortHeader("Words", "words", { ...span, class: "num" }),
+    sortHeader("Characters", "characters", { ...span, class: "num" }),
+  );
+  for (const a of shownAttributes()) top.append(sortHeader(human(a), `attr:${a}`, { ...span, class: "attr" }));
   thead.replaceChildren(top);
   if (grouped) thead.append(second);
 }
@@ -199,18 +205,37 @@ function statusPill(p) {
   return el("span", { class: `status status-${s.cls}`, title: s.title }, s.text);
 }
 
+function markButton(row, p) {
+  const done = p && p.status === "done";
+  return el("button", {
+    type: "button", class: done ? "small mark" : "small mark mark-done",
+    dataset: { mark: done ? "in progress" : "done", document: row.document },
+    "aria-label": `${done ? "Mark in progress" : "Mark done"}: ${row.document}`,
+  }, done ? "Mark in progress" : "Mark done");
+}
+
 function renderRow(row) {
   const { readable, hidden } = coderGroups();
   const tr = el("tr", { dataset: { document: row.document } });
   tr.append(
-    el("th", { scope: "row", class: "doc" },
-      el("a", { href: readerUrl(row.document) }, row.document),
-      el("span", { class: "format" }, row.format)),
+    el("th", { scope: "row", class: "doc", title: `${row.format} file, imported ${row.imported_at.slice(0, 10)}` },
+      el("a", { href: readerUrl(row.document) }, row.document)),
     el("td", { class: row.case ? "case" : "case muted" }, row.case || "no case"),
   );
-  for (const a of shownAttributes()) {
-    const v = row.attributes[a];
-    tr.append(el("td", { class: v ? "attr" : "attr muted" }, v || "—"));
+  for (const c of readable) {
+    const p = progressOf(row, c.name);
+    const status = el("td", { class: "status-cell group-end" }, statusPill(p));
+    if (c.mine && canMark()) status.append(markButton(row, p));
+    tr.append(el("td", { class: "num group-start" }, num(p ? p.codings : 0)), coverageCell(p, row), status);
+  }
+  if (hidden.length) {
+    const cell = el("td", { class: "others group-end" });
+    for (const c of hidden) {
+      const p = progressOf(row, c.name);
+      cell.append(el("span", { class: "other", title: `${c.name}: ${plural(p ? p.codings : 0, "coding")}` },
+        el("span", { class: "other-name" }, c.name), " ", el("span", { class: "count" }, num(p ? p.codings : 0)), " ", statusPill(p)));
+    }
+    tr.append(cell);
   }
   tr.append(
     el("td", { class: "num" }, num(row.turns)),
@@ -218,32 +243,9 @@ function renderRow(row) {
     el("td", { class: "num" }, num(row.words)),
     el("td", { class: "num" }, num(row.characters)),
   );
-  for (const c of readable) {
-    const p = progressOf(row, c.name);
-    tr.append(
-      el("td", { class: "num group-start" }, num(p ? p.codings : 0)),
-      coverageCell(p, row),
-      el("td", { class: "status-cell" }, statusPill(p)),
-    );
-  }
-  if (hidden.length) {
-    const cell = el("td", { class: "others" });
-    for (const c of hidden) {
-      const p = progressOf(row, c.name);
-      cell.append(el("span", { class: "other", title: `${c.name}: ${plural(p ? p.codings : 0, "coding")}` },
-        el("span", { class: "who" }, c.name), " ", el("span", { class: "count" }, num(p ? p.codings : 0)), " ", statusPill(p)));
-    }
-    tr.append(cell);
-  }
-  if (canMark()) {
-    const mine = progressOf(row, myColumn().name);
-    const done = mine && mine.status === "done";
-    tr.append(el("td", { class: "actions" },
-      el("button", {
-        type: "button", class: done ? "small mark" : "small mark primary",
-        dataset: { mark: done ? "in progress" : "done", document: row.document },
-        "aria-label": `${done ? "Mark in progress" : "Mark done"}: ${row.document}`,
-      }, done ? "Mark in progress" : "Mark done")));
+  for (const a of shownAttributes()) {
+    const v = row.attributes[a];
+    tr.append(el("td", { class: v ? "attr" : "attr muted", title: v || "" }, v || "—"));
   }
   return tr;
 }
@@ -284,14 +286,14 @@ function renderBody() {
 function renderFilters() {
   const attrSelect = document.getElementById("filter-attr");
   attrSelect.replaceChildren(el("option", { value: "" }, "Any"),
-    ...data.attributes.map((a) => el("option", { value: a.name, selected: a.name === state.fattr }, a.name.replaceAll("_", " "))));
+    ...data.attributes.map((a) => el("option", { value: a.name, selected: a.name === state.fattr }, human(a.name))));
   renderValues();
   const list = document.getElementById("columns-list");
   const shown = shownAttributes();
   list.replaceChildren(...data.attributes.map((a) =>
     el("label", { class: "check" },
       el("input", { type: "checkbox", value: a.name, checked: shown.includes(a.name) }),
-      ` ${a.name.replaceAll("_", " ")}`)));
+      ` ${human(a.name)}`)));
   document.getElementById("columns-menu").hidden = data.attributes.length === 0;
   attrSelect.closest("label").hidden = data.attributes.length === 0;
   document.getElementById("filter-value").closest("label").hidden = data.attributes.length === 0;

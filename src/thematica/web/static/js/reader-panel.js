@@ -105,7 +105,7 @@ export class Popover {
         actions,
       );
     });
-    this.box.replaceChildren(
+    const parts = [
       el(
         "div",
         { class: "pop-head" },
@@ -113,8 +113,11 @@ export class Popover {
         el("button", { type: "button", class: "icon close", "aria-label": "Close", onclick: () => this.close() }, "×"),
       ),
       el("ul", { class: "pop-list" }, rows),
-      ctx.fit ? el("div", { class: "pop-foot" }, `Selected: characters ${ctx.fit.start}–${ctx.fit.end}`) : null,
-    );
+      ctx.fit
+        ? el("div", { class: "pop-foot" }, `Selected now: characters ${ctx.fit.start}–${ctx.fit.end} — “Fit to selection” moves a coding there`)
+        : el("div", { class: "pop-foot" }, "To move a coding, select the passage it should cover, then “Fit to selection”."),
+    ];
+    this.box.replaceChildren(...parts);
   }
 }
 
@@ -139,7 +142,7 @@ export function drawCodingDetail(box, c, { slice, canWrite, saveMemo, codeMemos,
     const memos = await codeMemos(c);
     codeList.replaceChildren(...memoItems(memos, "No memo on this code yet."));
   }
-  box.replaceChildren(
+  box.replaceChildren(...[
     el("div", { class: `detail-code code-${c.code_id}` }, el("span", { class: `sw code-${c.code_id}` }), el("span", {}, pathLabel(c.path))),
     el("div", { class: "pc-meta" }, `${c.coder} · characters ${c.start}–${c.end}`),
     el("blockquote", { class: "detail-text" }, slice(c)),
@@ -151,7 +154,7 @@ export function drawCodingDetail(box, c, { slice, canWrite, saveMemo, codeMemos,
     el("h3", {}, "Memos on the code"),
     codeList,
     codeForm,
-  );
+  ].filter(Boolean));
   fill();
 }
 

@@ -145,8 +145,12 @@ export class Picker {
         body = [
           item.key ? el("kbd", { class: "num" }, item.key) : null,
           el("span", { class: `sw code-${item.code.id}`, "aria-hidden": "true" }),
-          el("span", { class: "nm" }, terms.length ? marked(item.code.name, terms) : item.code.name),
-          parents.length ? el("span", { class: "pp" }, parents.join(SEP)) : null,
+          el(
+            "span",
+            { class: "txt" },
+            el("span", { class: "nm" }, terms.length ? marked(item.code.name, terms) : item.code.name),
+            parents.length && !item.tree ? el("span", { class: "pp" }, parents.join(SEP)) : null,
+          ),
         ];
       } else if (item.kind === "create") {
         body = [

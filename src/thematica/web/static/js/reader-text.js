@@ -167,8 +167,9 @@ export class TextView {
   }
 
   // --- drawing the codings -------------------------------------------------------------------
-  // Cut every block at the codings' boundaries; wrap each coded run in one <mark> per coding
-  // over it, outermost the highest band (the server's render, redone after a change).
+  // Cut every block at the codings' boundaries; each coded run is one <mark> naming its codings
+  // and, per coding, the class cNbK (code N's colour on band K) -- the server's render, redone
+  // after a change.
   render(codings, tracks) {
     const byStart = [...codings].sort((a, b) => a.start - b.start || a.id - b.id);
     let next = 0;
@@ -215,21 +216,16 @@ export class TextView {
         frag.append(span);
         continue;
       }
-      const layered = [...active.values()].sort((x, y) => tracks.get(y.id) - tracks.get(x.id) || x.id - y.id);
-      let parent = frag;
-      layered.forEach((c, k) => {
-        const mark = document.createElement("mark");
-        const band = Math.min(tracks.get(c.id), this.bands - 1);
-        mark.className = `m code-${c.code_id} t${band}`;
-        if (k === layered.length - 1) {
-          if (label) mark.classList.add("lbl");
-          mark.dataset.o = a;
-          mark.dataset.k = layered.map((x) => x.id).join(" ");
-          mark.textContent = piece;
-        }
-        parent.append(mark);
-        parent = mark;
-      });
+      const here = [...active.values()].sort((x, y) => tracks.get(x.id) - tracks.get(y.id));
+      const bands = here.map((c) => `c${c.code_id}b${Math.min(tracks.get(c.id), this.bands - 1)}`);
+      const depth = Math.min(tracks.get(here[here.length - 1].id), this.bands - 1);
+      const mark = document.createElement("mark");
+      mark.className = `hl h${depth} n${Math.min(here.length, 3)} ${bands.join(" ")}`;
+      mark.dataset.k = here.map((c) => c.id).join(" ");
+      mark.dataset.o = a;
+      if (label) mark.dataset.l = "1";
+      mark.textContent = piece;
+      frag.append(mark);
     }
     return frag;
   }
@@ -240,7 +236,7 @@ export class TextView {
   }
 
   // One bar per coding in the right margin beside the lines it covers, in its band's column.
-  drawStripes(codings, tracks, onPick) {
+  drawStripes(codings, tracks, onPick, onHover = () => {}) {
     const box = this.stripeBox;
     const base = this.wrap.getBoundingClientRect();
     const geometry = [];
@@ -256,26 +252,31 @@ export class TextView {
       columns = Math.max(columns, column + 1);
       geometry.push([c, column, r1.top - base.top, r2.bottom - base.top]);
     }
+    // columns narrow when many codings overlap, so the margin never crowds the text out
+    const step = Math.max(6, Math.min(18, Math.floor(220 / Math.max(1, columns))));
     const frag = document.createDocumentFragment();
     for (const [c, column, top, bottom] of geometry) {
       const bar = document.createElement("button");
       bar.type = "button";
-      bar.className = `stripe code-${c.code_id}`;
+      bar.className = `stripe code-${c.code_id}${step < 14 ? " thin" : ""}`;
       bar.dataset.id = c.id;
       bar.title = `${c.path} (${c.coder})`;
       bar.setAttribute("aria-label", `${c.code}, coded by ${c.coder}`);
       bar.style.top = `${top}px`;
       bar.style.height = `${Math.max(10, bottom - top)}px`;
-      bar.style.left = `${column * 18 + 4}px`;
-      if (bottom - top > 46) {
+      bar.style.left = `${column * step + 4}px`;
+      bar.style.width = `${step - 3}px`;
+      if (bottom - top > 46 && step >= 14) {
         const label = document.createElement("span");
         label.textContent = c.code;
         bar.append(label);
       }
       bar.addEventListener("click", (event) => { event.stopPropagation(); onPick(c, bar); });
+      bar.addEventListener("mouseenter", () => onHover(c));
+      bar.addEventListener("mouseleave", () => onHover(null));
       frag.append(bar);
     }
-    box.style.width = `${Math.max(1, columns) * 18 + 10}px`;
+    box.style.width = `${Math.max(1, columns) * step + 10}px`;
     box.replaceChildren(frag);
   }
 }

@@ -20,7 +20,11 @@ const codes = data.codes;
 const codeById = new Map(codes.map((c) => [c.id, c]));
 const shown = new Set(data.shown);
 if (data.canCode) shown.add(data.user);
-let codings = data.codings;
+// the page sends each coding as [id, code id, coder, start, end, memo]
+let codings = data.codings.map(([id, codeId, coder, start, end, memo]) => {
+  const code = codeById.get(codeId);
+  return { id, code_id: codeId, code: code.name, path: code.path, coder, start, end, memo };
+});
 let tracks = new Map();
 let pending = null; // the passage the picker will code: {start, end} or {turn} or {whole}
 let fit = null; // a selection made while the popover is open
@@ -66,7 +70,12 @@ function draw(rerender = true) {
   const list = visible();
   tracks = assignTracks(list);
   if (rerender) view.render(list, tracks);
-  view.drawStripes(list, tracks, (c, bar) => openPopover([c], bar.getBoundingClientRect()));
+  view.drawStripes(
+    list,
+    tracks,
+    (c, bar) => openPopover([c], bar.getBoundingClientRect()),
+    (c) => { if (!popover.isOpen) paint("focus", c ? [view.rangeFor(c.start, c.end)] : []); },
+  );
   drawSummary($("code-summary"), list, goToCode);
   $("codes-count").textContent = String(list.length);
 }
@@ -421,7 +430,8 @@ function afterMouse(event) {
   clearTimeout(clickTimer);
   if (!mark) { popover.close(); return; }
   const ids = mark.dataset.k.split(" ").map(Number);
-  const rect = mark.getBoundingClientRect();
+  // anchor at the click: a coded run may span several lines
+  const rect = { left: event.clientX - 20, right: event.clientX, top: event.clientY - 12, bottom: event.clientY + 12 };
   clickTimer = setTimeout(() => {
     if (view.selectionOffsets()) return; // it became a double-click selection
     const items = ids.map((id) => codings.find((c) => c.id === id)).filter(Boolean);
