@@ -101,6 +101,12 @@ def matrix_xlsx(view: MatrixView) -> bytes:
         c.fill = head_fill
     ex.freeze_panes = "A2"
     buf = io.BytesIO()
+    from thematica.exporters.xlsx_tables import text_cell
+
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                text_cell(cell)
     wb.save(buf)
     return buf.getvalue()
 

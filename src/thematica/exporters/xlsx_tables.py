@@ -47,6 +47,14 @@ def _cell(value: Any) -> Any:
     return _ILLEGAL.sub("", str(value))[:XLSX_CELL_LIMIT]
 
 
+def text_cell(cell: Any) -> Any:
+    """Keep a value that starts with "=" as text: openpyxl would store it as a formula, which
+    a spreadsheet then runs (a quote such as "=HYPERLINK(…)" must stay a quote)."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def _sheet_name(name: str) -> str:
     return _BAD_SHEET_CHARS.sub("_", name)[:31] or "Sheet"
 
@@ -76,6 +84,8 @@ def sheets_to_xlsx(sheets: Mapping[str, Sheet]) -> bytes:
                     dated = WriteOnlyCell(sheet, value=value)
                     dated.number_format = "yyyy-mm-dd"
                     cells.append(dated)
+                elif isinstance(value, str) and value.startswith("="):
+                    cells.append(text_cell(WriteOnlyCell(sheet, value=value)))
                 else:
                     cells.append(value)
             sheet.append(cells)
