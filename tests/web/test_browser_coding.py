@@ -184,6 +184,7 @@ def test_viewer_reads_without_coding_controls(page: Any, web_sqlite: Any) -> Non
     for absent in ["#code-doc", "#undo", ".code-turn", "#doc-memo-form", "#recent"]:
         assert page.locator(absent).count() == 0, absent
     assert "Read only" in page.locator("#readonly-note").inner_text()
+    screenshot(page, "reader-viewer")
     start = text.index("Three days a week")
     drag_select(page, start, start + 17)
     page.keyboard.press("c")
@@ -265,10 +266,7 @@ def test_turn_button_new_code_and_fit_to_selection(page: Any, web_sqlite: Any) -
     page.locator("#picker").wait_for(state="visible")
     page.keyboard.type("Long drives")
     create = page.locator("#picker [role=option][aria-selected=true]")
-    assert (
-        create.inner_text().strip() == "+\nCreate code “Long drives”"
-        or "Create code" in create.inner_text()
-    )
+    assert "Create code “Long drives”" in create.inner_text()
     page.keyboard.press("Enter")
     page.locator("#toast", has_text="created").wait_for()
     made = [c for c in layer(web_sqlite, CODER_A) if c.code == "Long drives"]
@@ -280,12 +278,13 @@ def test_turn_button_new_code_and_fit_to_selection(page: Any, web_sqlite: Any) -
     page.locator("#popover").wait_for(state="visible")
     wider = doc.text.index("I put two hundred miles on that van")
     drag_select(page, wider, wider + 35)
-    fit = page.locator(f'#popover li.pc[data-id="{made[0].id}"] [data-act=fit]')
-    assert fit.is_enabled()
+    fit = page.locator(f'#popover li.pc[data-id="{made[0].id}"] [data-act=fit]:not([disabled])')
+    fit.wait_for()  # enabled once the new selection is made
     fit.click()
     page.wait_for_function(
-        "(id) => [...document.querySelectorAll('#text [data-k]')]"
-        ".some((r) => r.dataset.k.split(' ').includes(String(id)) && r.textContent.startsWith('I put'))",
+        """(id) => [...document.querySelectorAll('#text [data-k]')].some(
+          (r) => r.dataset.k.split(' ').includes(String(id))
+            && r.textContent.startsWith('I put'))""",
         arg=made[0].id,
     )
     again = owner.coding.get(made[0].id)

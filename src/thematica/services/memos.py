@@ -106,8 +106,14 @@ class Memos:
                     )
                 ).all()
             )
+            found = list(conn.execute(stmt))
+            hidden = self._unreadable_codings(
+                conn, [r.target_id for r in found if r.target_type == "coding"]
+            )
             rows = []
-            for r in conn.execute(stmt):
+            for r in found:
+                if r.target_type == "coding" and r.target_id in hidden:
+                    continue  # a note on a layer this person may not read while blind
                 if r.target_type == "document":
                     label = docs.get(r.target_id, "?")
                 elif r.target_type == "code":
@@ -127,3 +133,15 @@ class Memos:
                     )
                 )
         return Table.of(MemoRow, rows, title="Memos")
+
+    def _unreadable_codings(self, conn: Connection, coding_ids: list[int]) -> set[int]:
+        """The codings among ``coding_ids`` whose layer the acting person may not read."""
+        if not coding_ids:
+            return set()
+        c, k = t.coding.c, t.coder.c
+        rows = conn.execute(
+            select(c.id, k.name, k.kind)
+            .join(t.coder, k.id == c.coder_id)
+            .where(c.project_id == self.project.id, c.id.in_(set(coding_ids)))
+        ).all()
+        return {int(r.id) for r in rows if not self.project.access.may_read_layer(r.name, r.kind)}

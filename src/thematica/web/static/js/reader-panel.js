@@ -165,7 +165,7 @@ export function memoItems(memos, empty) {
   );
 }
 
-export function drawSummary(list, visible, onPick) {
+export function drawSummary(list, visible, onPick, empty = "No codings shown.") {
   const counts = new Map();
   for (const c of visible) {
     const entry = counts.get(c.code_id) || { c, n: 0 };
@@ -174,7 +174,7 @@ export function drawSummary(list, visible, onPick) {
   }
   const entries = [...counts.values()].sort((a, b) => a.c.path.localeCompare(b.c.path));
   if (!entries.length) {
-    list.replaceChildren(el("li", { class: "muted" }, "No codings shown."));
+    list.replaceChildren(el("li", { class: "muted" }, empty));
     return;
   }
   list.replaceChildren(

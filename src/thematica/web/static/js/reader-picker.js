@@ -93,16 +93,24 @@ export class Picker {
     if (this.options && this.options.onClose) this.options.onClose();
   }
 
+  // Below the passage when there is room, else above it, growing upwards from it, so the
+  // picker never covers the words being coded.
   place(anchor) {
     const box = this.box;
-    const width = box.offsetWidth || 420;
-    const height = box.offsetHeight || 360;
-    let left = anchor ? anchor.left : window.innerWidth / 2 - width / 2;
-    let top = anchor ? anchor.bottom + 8 : 120;
-    if (top + height > window.innerHeight - 8) top = Math.max(8, (anchor ? anchor.top : 120) - height - 8);
-    left = Math.min(Math.max(8, left), window.innerWidth - width - 8);
-    box.style.left = `${left}px`;
-    box.style.top = `${top}px`;
+    const width = box.offsetWidth || 460;
+    const rect = anchor || { left: window.innerWidth / 2 - width / 2, top: 100, bottom: 100 };
+    const below = window.innerHeight - rect.bottom - 16;
+    const above = rect.top - 16;
+    box.style.left = `${Math.min(Math.max(8, rect.left), window.innerWidth - width - 8)}px`;
+    if (below >= 460 || below >= above) {
+      box.style.top = `${rect.bottom + 8}px`;
+      box.style.bottom = "auto";
+      box.style.maxHeight = `${Math.min(560, below)}px`;
+    } else {
+      box.style.top = "auto";
+      box.style.bottom = `${window.innerHeight - rect.top + 8}px`;
+      box.style.maxHeight = `${Math.min(560, above)}px`;
+    }
   }
 
   recentCodes() {

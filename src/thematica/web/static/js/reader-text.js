@@ -170,10 +170,12 @@ export class TextView {
   // Cut every block at the codings' boundaries; each coded run is one <mark> naming its codings
   // and, per coding, the class cNbK (code N's colour on band K) -- the server's render, redone
   // after a change.
-  render(codings, tracks) {
+  render(codings, tracks, { onlyRemember = false } = {}) {
+    // a block is redrawn only when the codings over it, or their bands, changed
     const byStart = [...codings].sort((a, b) => a.start - b.start || a.id - b.id);
     let next = 0;
     const open = new Map();
+    let changed = false;
     for (const b of this.blocks) {
       while (next < byStart.length && byStart[next].start < b.end) {
         open.set(byStart[next].id, byStart[next]);
@@ -181,10 +183,15 @@ export class TextView {
       }
       for (const [id, c] of open) if (c.end <= b.start) open.delete(id);
       const here = [...open.values()];
+      const sig = here.map((c) => `${c.id}:${c.code_id}:${c.start}:${c.end}:${tracks.get(c.id)}`).sort().join(",");
+      if (sig === b.sig) continue;
+      b.sig = sig;
+      if (onlyRemember) continue;
       if (!b.chars) b.chars = Array.from(b.text);
       b.tt.replaceChildren(this.renderBlock(b, here, tracks));
+      changed = true;
     }
-    this.index();
+    if (changed) this.index();
   }
 
   renderBlock(b, here, tracks) {

@@ -69,14 +69,17 @@ const canWrite = (c) => data.canCode && (data.role === "owner" || c.coder === da
 function draw(rerender = true) {
   const list = visible();
   tracks = assignTracks(list);
-  if (rerender) view.render(list, tracks);
+  view.render(list, tracks, { onlyRemember: !rerender });
   view.drawStripes(
     list,
     tracks,
     (c, bar) => openPopover([c], bar.getBoundingClientRect()),
     (c) => { if (!popover.isOpen) paint("focus", c ? [view.rangeFor(c.start, c.end)] : []); },
   );
-  drawSummary($("code-summary"), list, goToCode);
+  const hint = $("layer-select")
+    ? "No codings shown: tick a coder layer above to see its codings."
+    : data.canCode ? "Nothing coded yet: select a passage and press C." : "No codings to show.";
+  drawSummary($("code-summary"), list, goToCode, hint);
   $("codes-count").textContent = String(list.length);
 }
 
@@ -172,11 +175,12 @@ async function undo() {
     } else if (entry.kind === "edit") {
       await api("PATCH", `${base}/codings/${entry.id}`, entry.before);
     }
+    await refresh();
     toast(`Undone: ${entry.label}`);
   } catch (error) {
     toast(error.message, "error");
+    await refresh();
   }
-  await refresh();
 }
 
 // --- coding --------------------------------------------------------------------------------------
@@ -455,10 +459,12 @@ $("help-button").addEventListener("click", () => $("help").showModal());
 // --- keyboard ------------------------------------------------------------------------------------
 const ARROWS = { ArrowLeft: "backward", ArrowRight: "forward", ArrowUp: "backward", ArrowDown: "forward" };
 
+// A caret in the text for the keyboard: where the selection is, else at the first line in view.
 function ensureCaret() {
   const sel = window.getSelection();
   if (sel.rangeCount && textEl.contains(sel.focusNode)) return;
-  const first = view.runs[0];
+  const top = $("scroll").getBoundingClientRect().top;
+  const first = view.runs.find((run) => run.getBoundingClientRect().bottom > top) || view.runs[0];
   if (!first) return;
   sel.removeAllRanges();
   const range = document.createRange();
@@ -466,7 +472,14 @@ function ensureCaret() {
   sel.addRange(range);
 }
 
-textEl.addEventListener("focus", () => { ensureCaret(); caret.show(); });
+let pointerFocus = false; // focus by a click must not move the reader to a caret
+textEl.addEventListener("pointerdown", () => { pointerFocus = true; });
+document.addEventListener("pointerup", () => { setTimeout(() => { pointerFocus = false; }, 0); });
+textEl.addEventListener("focus", () => {
+  if (pointerFocus) return;
+  ensureCaret();
+  caret.show();
+});
 textEl.addEventListener("blur", () => caret.hide());
 
 textEl.addEventListener("keydown", (event) => {
