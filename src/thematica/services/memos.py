@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -134,7 +135,7 @@ class Memos:
                 )
         return Table.of(MemoRow, rows, title="Memos")
 
-    def _unreadable_codings(self, conn: Connection, coding_ids: list[int]) -> set[int]:
+    def _unreadable_codings(self, conn: Connection, coding_ids: builtins.list[int]) -> set[int]:
         """The codings among ``coding_ids`` whose layer the acting person may not read."""
         if not coding_ids:
             return set()
