@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from thematica.core.access import Operation
+from thematica.core.codebook import join_path
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
@@ -187,25 +188,44 @@ class CodingEdits:
 
     def _row(self, conn: Connection, coding_id: int) -> tuple[ReaderCoding, str]:
         c, d, k = t.coding.c, t.document.c, t.coder.c
+        # only the coded passage (SQL substr counts characters, 1-based, on both backends)
+        # and the code's own chain of parents: a call per click must not read the whole
+        # document text or the whole codebook
         r = conn.execute(
-            select(c.id, c.code_id, c.start, c.end, c.memo, d.name, d.text, k.name, k.kind)
+            select(
+                c.id,
+                c.code_id,
+                c.start,
+                c.end,
+                c.memo,
+                d.name,
+                func.substr(d.text, c.start + 1, c.end - c.start),
+                k.name,
+                k.kind,
+            )
             .join(t.document, d.id == c.document_id)
             .join(t.coder, k.id == c.coder_id)
             .where(c.id == coding_id, c.project_id == self.project.id)
         ).first()
         if r is None:
             raise NotFoundError(f"no coding with id {coding_id}", coding=coding_id)
-        index = self.project.codebook.index(conn)
+        names: list[str] = []
+        parent: int | None = int(r[1])
+        while parent is not None and len(names) < 100:
+            name, parent = conn.execute(
+                select(t.code.c.name, t.code.c.parent_id).where(t.code.c.id == parent)
+            ).one()
+            names.append(str(name))
         row = ReaderCoding(
             int(r[0]),
             str(r[5]),
-            index.rows[r[1]].name,
+            names[0],
             int(r[1]),
-            index.paths[r[1]],
+            join_path(reversed(names)),
             str(r[7]),
             int(r[2]),
             int(r[3]),
-            str(r[6])[r[2] : r[3]],
+            str(r[6] or ""),
             r[4],
         )
         return row, str(r[8])

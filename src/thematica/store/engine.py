@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,10 @@ class Database:
         self.read_only_reason = read_only
         #: (revision before, after) of the last :meth:`migrate` on this handle
         self.migrated: tuple[str | None, str] | None = None
+        #: SQLite takes one writer at a time; threads of this process queue here in order,
+        #: instead of polling SQLite's lock (busy_timeout), which starves unlucky writers
+        #: under load (a web server's many threads). Re-entrant: a write may nest a write.
+        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -156,7 +161,7 @@ class Database:
         """
         self.refuse_if_read_only()
         try:
-            with self.engine.connect() as conn:
+            with self._write_lock or nullcontext(), self.engine.connect() as conn:
                 conn = conn.execution_options(thematica_write=True)
                 with conn.begin():
                     yield conn

@@ -36,6 +36,7 @@ def create_app(
     *,
     secure_cookies: bool | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    request_threads: int = 8,
 ) -> FastAPI:
     """The web application over database ``db`` (a path, URL or open
     :class:`~thematica.store.Database`; default ``$THEMATICA_DB`` or ``thematica.db``).
@@ -49,6 +50,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # requests run in a thread pool; with 40 threads (the default) under load they mostly
+        # wait on the interpreter lock and the database's write lock, and the waits are
+        # unfair (p99 over a second). A few threads keep every core busy and the queue in order.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads
         yield
         if not isinstance(db, Database):
             database.dispose()
