@@ -3,7 +3,7 @@ and the same coding workload against Taguette.
 
 Run from the repository root::
 
-    .venv/bin/python bench/web_load.py                  # everything, about 7-8 minutes
+    .venv/bin/python bench/web_load.py                  # everything, about 6-7 minutes
     .venv/bin/python bench/web_load.py --duration 20 --no-write     # a shorter look
     .venv/bin/python bench/web_load.py --only sqlite,render
 
@@ -30,6 +30,10 @@ What it does (all on loopback, real servers in child processes):
    own SQLite file; checked the same way. Taguette is installed into its own virtual
    environment (``--taguette-venv``; created with pip when missing).
 
+Order: SQLite at saturation, Taguette right after it (the machine may be shared: the closer in
+time, the more alike the other load), SQLite paced, PostgreSQL, the reader page. A phase that
+fails is named in the results and the others go on. The first run also installs Taguette.
+
 Results replace the generated block of the "Web application" section of BENCHMARKS.md
 (between the ``web-bench:begin`` / ``web-bench:end`` markers; notes around it are kept);
 ``--no-write`` only prints, ``--json PATH`` also dumps every number.
@@ -48,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -391,6 +396,7 @@ def render_block(
     render: RenderResult | None,
     args: argparse.Namespace,
     total_s: float,
+    failures: list[str],
 ) -> str:
     lines = [
         BEGIN,
@@ -483,6 +489,9 @@ def render_block(
             f"({'met' if ok else '**missed**'}); server CPU per coding {mine:.1f} ms against "
             f"{theirs:.1f} ms ({theirs / mine if mine else 0:.1f}× less) |"
         )
+    if failures:
+        lines += ["", "**Phases that failed** (their numbers are missing above):", ""]
+        lines += [f"* {f}" for f in failures]
     lines += ["", END]
     return "\n".join(lines)
 
@@ -582,53 +591,90 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="thematica-webbench-"))
     work.mkdir(parents=True, exist_ok=True)
     names = coder_names(args.clients)
-    try:
-        study = None
-        if "sqlite" in args.only or "taguette" in args.only:
-            log("building the SQLite project")
-            study = ws.build_thematica(f"sqlite:///{work / 'sqlite.db'}", names)
-        pickers = (
-            {n: SpanPicker(study.texts, len(study.codes), coder_seed(args.seed, n)) for n in names}
-            if study is not None
-            else {}
+    failures: list[str] = []
+
+    def attempt(phase: str, step: Callable[[], None]) -> None:
+        """Run one phase; a failure is reported and the other phases go on."""
+        try:
+            step()
+        except Exception as exc:
+            log(f"{phase} failed: {exc!r}")
+            failures.append(f"{phase}: {type(exc).__name__}: {str(exc)[:200]}")
+
+    study: ws.ThematicaStudy | None = None
+    pickers: dict[str, SpanPicker] = {}
+
+    def build() -> None:
+        nonlocal study, pickers
+        log("building the SQLite project")
+        study = ws.build_thematica(f"sqlite:///{work / 'sqlite.db'}", names)
+        pickers = {
+            n: SpanPicker(study.texts, len(study.codes), coder_seed(args.seed, n)) for n in names
+        }
+
+    def sqlite_run(workers: int, think: float) -> Callable[[], None]:
+        def step() -> None:
+            assert study is not None
+            label = f"Thematica, SQLite, {workers} worker{'s' if workers > 1 else ''}"
+            runs.append(thematica_run(label, study, pickers, workers, think, args, work))
+
+        return step
+
+    def taguette() -> None:
+        assert study is not None
+        result, check, version = taguette_phase(
+            args, work, study.documents, study.texts, study.codes
         )
-        sqlite_workers = [int(w) for w in args.sqlite_workers.split(",") if w.strip()]
+        env["Taguette"] = f"{version} (Tornado, SQLAlchemy 1.4; own virtual environment)"
+        runs.append((result, check))
+
+    def postgresql() -> None:
+        with Scratch(args.pg_url) as scratch:
+            env["PostgreSQL"] = f"{scratch.version} (local server, default configuration)"
+            log("building the PostgreSQL project")
+            pg = ws.build_thematica(scratch.url, names)
+            pg_pickers = {
+                n: SpanPicker(pg.texts, len(pg.codes), coder_seed(args.seed, n)) for n in names
+            }
+
+            def pg_run(workers: int, label: str) -> Callable[[], None]:
+                def step() -> None:
+                    runs.append(thematica_run(label, pg, pg_pickers, workers, 0.0, args, work))
+
+                return step
+
+            for workers in [int(w) for w in args.pg_workers.split(",") if w.strip()]:
+                label = f"Thematica, PostgreSQL, {workers} worker{'s' if workers > 1 else ''}"
+                attempt(label, pg_run(workers, label))
+
+    def reader() -> None:
+        nonlocal render
+        render = render_phase(args, work)
+
+    try:
+        if "sqlite" in args.only or "taguette" in args.only:
+            attempt("building the SQLite project", build)
         if "sqlite" in args.only and study is not None:
-            label = "Thematica, SQLite, 1 worker"
-            runs.append(thematica_run(label, study, pickers, 1, 0.0, args, work))
+            attempt("Thematica, SQLite, saturation", sqlite_run(1, 0.0))
         # Taguette right after Thematica's saturation run: the machine is shared, and the
         # closer in time the two runs, the more alike the other load on it
         if "taguette" in args.only and study is not None:
-            result, check, version = taguette_phase(
-                args, work, study.documents, study.texts, study.codes
-            )
-            env["Taguette"] = f"{version} (Tornado, SQLAlchemy 1.4; own virtual environment)"
-            runs.append((result, check))
-        if "sqlite" in args.only and study is not None and args.think > 0:
-            label = "Thematica, SQLite, 1 worker"
-            runs.append(thematica_run(label, study, pickers, 1, args.think, args, work))
-        for workers in sqlite_workers if "sqlite" in args.only and study is not None else []:
-            if workers > 1:
-                label = f"Thematica, SQLite, {workers} workers"
-                runs.append(thematica_run(label, study, pickers, workers, 0.0, args, work))
+            attempt("Taguette", taguette)
+        if "sqlite" in args.only and study is not None:
+            if args.think > 0:
+                attempt("Thematica, SQLite, paced", sqlite_run(1, args.think))
+            for workers in [int(w) for w in args.sqlite_workers.split(",") if w.strip()]:
+                if workers > 1:
+                    attempt(f"Thematica, SQLite, {workers} workers", sqlite_run(workers, 0.0))
         if "postgresql" in args.only:
-            with Scratch(args.pg_url) as scratch:
-                env["PostgreSQL"] = f"{scratch.version} (local server, default configuration)"
-                log("building the PostgreSQL project")
-                pg = ws.build_thematica(scratch.url, names)
-                pg_pickers = {
-                    n: SpanPicker(pg.texts, len(pg.codes), coder_seed(args.seed, n)) for n in names
-                }
-                for workers in [int(w) for w in args.pg_workers.split(",") if w.strip()]:
-                    label = f"Thematica, PostgreSQL, {workers} worker{'s' if workers > 1 else ''}"
-                    runs.append(thematica_run(label, pg, pg_pickers, workers, 0.0, args, work))
+            attempt("PostgreSQL", postgresql)
         if "render" in args.only:
-            render = render_phase(args, work)
+            attempt("reader page", reader)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     env["Load average at end"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    block = render_block(env, runs, render, args, time.perf_counter() - started)
+    block = render_block(env, runs, render, args, time.perf_counter() - started, failures)
     print(block)
     if not args.no_write:
         write_report(args.output, block)

@@ -43,8 +43,8 @@ class Item:
 
 
 class SpanPicker:
-    """Random word-aligned spans of 20-600 characters on a set of texts, never the same
-    (document, code, span) twice for one coder (a repeat is a conflict, not a new coding)."""
+    """Random word-aligned spans (``lengths`` characters, about) on a set of texts, never the
+    same (document, code, span) twice for one coder (a repeat is a conflict, not a coding)."""
 
     def __init__(
         self, texts: list[str], codes: int, seed: int, lengths: tuple[int, int] = (20, 600)
