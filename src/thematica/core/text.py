@@ -27,7 +27,16 @@ def normalise(text: str) -> str:
     """
     text = text.removeprefix(_BOM)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # page and line-tabulation breaks are line breaks; other control characters (NUL from an
+    # RTF \'00, say) are dropped: a browser drops them from a page, which would shift every
+    # offset after them between what a coder selects and what is stored
+    text = _BREAKS.sub("\n", text)
+    text = _CONTROLS.sub("", text)
     return unicodedata.normalize("NFC", text)
+
+
+_BREAKS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 # Label words that can stand alone or take a number/letter ("Participant 11", "Speaker B"):

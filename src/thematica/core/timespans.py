@@ -24,7 +24,10 @@ def parse_since(text: str, now: datetime) -> datetime:
     span = _SPAN.fullmatch(value)
     if span:
         amount, unit = int(span.group(1)), _UNIT[span.group(2).lower()]
-        return now.astimezone(UTC) - timedelta(**{unit: amount})
+        try:
+            return now.astimezone(UTC) - timedelta(**{unit: amount})
+        except (OverflowError, ValueError):  # further back than the calendar goes
+            return datetime.min.replace(tzinfo=UTC)
     try:
         when = datetime.fromisoformat(value)
     except ValueError:

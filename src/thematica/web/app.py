@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thematica import __version__
 from thematica.core.errors import ThematicaError
 from thematica.web import errors
+from thematica.web.limits import RequestLimits
 from thematica.web.security import security_headers
 
 if TYPE_CHECKING:
@@ -66,17 +68,23 @@ def create_app(
         version=__version__,
         description="Team-based qualitative analysis: the JSON API the web pages use. "
         "Scripts sign in with `Authorization: Bearer TOKEN` (`thematica tokens create`).",
-        docs_url="/api/docs",
+        # the interactive docs page loads its script from a CDN, which the CSP (and "nothing
+        # fetched at run time") rules out; /openapi.json describes the API
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.db = database
     app.state.secure_cookies = secure_cookies
     app.state.max_upload_bytes = max_upload_bytes
-    app.middleware("http")(security_headers)
+    app.add_middleware(RequestLimits, upload_limit=max_upload_bytes)
+    app.middleware("http")(security_headers)  # added last: wraps every response, refusals too
     app.add_exception_handler(ThematicaError, errors.on_thematica_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, errors.on_http_error)
+    app.add_exception_handler(OverflowError, errors.on_out_of_range)
+    app.add_exception_handler(DataError, errors.on_out_of_range)
+    app.add_exception_handler(Exception, errors.on_internal_error)
 
     from thematica.web.api import router as api_router
     from thematica.web.pages import router as pages_router

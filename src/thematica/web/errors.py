@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -39,7 +40,7 @@ def _safe(detail: dict[str, Any]) -> dict[str, Any]:
     dict of those (a conflict's ``current`` state) — never a server path or an object."""
     out: dict[str, Any] = {}
     for key, value in detail.items():
-        if key in {"path", "file", "folder"}:
+        if key in {"path", "file", "folder", "database"}:
             continue
         if isinstance(value, _PLAIN):
             out[key] = value
@@ -94,3 +95,19 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         return Response(status_code=exc.status_code, headers=exc.headers)
     message = str(exc.detail) if exc.detail else "error"
     return error_response(request, exc.status_code, message, "HTTPError")
+
+
+async def on_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for the database (an id of 2**70, say): bad input, not a crash."""
+    return error_response(request, 400, "a number in the request is out of range", "InputError")
+
+
+log = logging.getLogger("thematica.web")
+
+
+async def on_internal_error(request: Request, exc: Exception) -> Response:
+    """A bug: logged in full for whoever runs the server; one line, as JSON, for the client."""
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        request, 500, "internal error (the server's log has the details)", "InternalError"
+    )

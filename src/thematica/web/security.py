@@ -78,8 +78,12 @@ def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if not origin or origin == "null":
         return origin is None
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host
+    seen = origin.split("://", 1)[-1].rstrip("/")
+    hosts = {request.headers.get("host", "")}
+    if getattr(request.app.state, "secure_cookies", None):
+        # behind the team's https proxy, which may rewrite Host and says the original
+        hosts.add(request.headers.get("x-forwarded-host", ""))
+    return seen in hosts - {""}
 
 
 def csrf_ok(request: Request, expected: str, submitted: str | None) -> bool:

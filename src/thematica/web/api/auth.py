@@ -75,6 +75,8 @@ def my_tokens(request: Request, who: Who) -> list[dict[str, Any]]:
 
 @router.post("/me/tokens", status_code=201, summary="Create an API token (shown once)")
 def create_token(body: TokenRequest, request: Request, who: Who) -> dict[str, Any]:
+    if who.via != "session":  # a token may not mint tokens that outlive or outnumber it
+        raise PermissionDenied("API tokens are created signed in (or with thematica tokens)")
     secret = accounts(request).create_token(who.user, body.label, days=body.days)
     return {"token": secret, "label": body.label}
 
