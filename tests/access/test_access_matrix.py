@@ -54,6 +54,7 @@ EXPECTED: dict[str, Operation] = {
     "members.remove": MB,
     "members.set_role": MB,
     "members.invite": MB,
+    "members.account_state": MB,
     "jobs.start": R,
     "jobs.get": R,
     "jobs.list": R,

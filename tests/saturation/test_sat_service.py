@@ -60,10 +60,49 @@ def test_sat_layers_and_errors(project: object, tmp_path: Path) -> None:
     project.coding.apply_many([CodingInput("C1-d", "d", 0, 5)], coder="sam")  # type: ignore[attr-defined]
     with pytest.raises(InputError, match=r"no consensus layer: choose which to read$"):
         project.saturation.assess("interview_date")  # type: ignore[attr-defined]
+    # sam coded only C1: C2 and C3 are not yet coded in sam's layer, so they are left out
+    # (named apart), not counted as interviews that brought no new code
     sam = project.saturation.assess("interview_date", coder="sam", base=1, run=1)  # type: ignore[attr-defined]
-    assert [s.cumulative for s in sam.documents] == [0, 0, 1]
+    assert [(s.document, s.cumulative) for s in sam.documents] == [("C1-d", 1)]
+    assert sam.not_yet_coded == ["C2-d", "C3-d"]
+    assert sam.to_dict()["not_yet_coded"] == ["C2-d", "C3-d"]
     both = project.saturation.assess("interview_date", coder="alex,sam", base=1, run=1)  # type: ignore[attr-defined]
     assert [s.new for s in both.documents] == [3, 1, 1]  # C2 abc, C3 d (b seen), C1 x (+d by sam)
+
+
+def test_sat_leaves_out_documents_not_yet_coded(demo: object, tmp_path: Path) -> None:
+    """An interview imported but not yet coded is no evidence of saturation: the assessment
+    with it equals the assessment without it, and it is named as not yet coded."""
+    p = demo
+    kwargs = {"base": 3, "run": 2, "threshold": 0.2, "coder": "sam"}
+    before = p.saturation.assess("interview_date", **kwargs)  # type: ignore[attr-defined]
+    assert before.not_yet_coded == []
+    new = tmp_path / "P08-interview.txt"
+    new.write_text("Interviewer: How was it?\n\nParticipant 8: Long days in the van.\n", "utf-8")
+    p.documents.import_files([new])  # type: ignore[attr-defined]
+    # interviewed before everyone else: counted, it would be the first interview of the base
+    p.cases.set("P08", "interview_date", "2020-01-01")  # type: ignore[attr-defined]
+    after = p.saturation.assess("interview_date", **kwargs)  # type: ignore[attr-defined]
+    assert after.not_yet_coded == ["P08-interview"]
+    assert after.documents == before.documents
+    assert (after.saturation_reached_at, after.report_as, after.base_codes) == (
+        before.saturation_reached_at,
+        before.report_as,
+        before.base_codes,
+    )
+    assert "P08-interview" not in [s.document for s in after.documents]
+    assert any(n.startswith("not yet coded") and "P08-interview" in n for n in after.notes)
+    # by case too, and in the interviews the report and the frequency view read
+    by_case = p.saturation.assess("interview_date", unit="case", **kwargs)  # type: ignore[attr-defined]
+    assert "P08" not in [s.case for s in by_case.documents]
+    assert by_case.not_yet_coded == ["P08-interview"]
+    interviews, notes = p.saturation.interviews("interview_date", coder="sam")  # type: ignore[attr-defined]
+    assert len(interviews) == 7 and any("P08-interview" in n for n in notes)
+    # once sam codes it, it counts again, in its place (first)
+    p.coding.apply("P08-interview", "Staffing", 26, 58, coder="sam")  # type: ignore[attr-defined]
+    coded = p.saturation.assess("interview_date", **kwargs)  # type: ignore[attr-defined]
+    assert coded.not_yet_coded == [] and coded.documents[0].document == "P08-interview"
+    assert coded.documents[0].new == 1
 
 
 def test_sat_cli_json_table_and_plots(

@@ -42,9 +42,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    from thematica.services.members import hash_password
+    """A real argon2id hash of PASSWORD, with the cheapest parameters: verifying reads the
+    parameters from the hash, so each sign-in in a test costs milliseconds, not the ~60 ms
+    the production parameters (rightly) cost."""
+    from argon2 import PasswordHasher
 
-    return hash_password(PASSWORD)
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 @dataclass

@@ -117,9 +117,12 @@ def test_bad_query_syntax_is_a_400_with_one_line(web: Any) -> None:
     )
     assert r.status_code == 400
     _one_line(r)
+    # a query naming a code the codebook does not have is bad input, not a missing page
     r = client.get(_api(web, "query"), params={"expression": "No such code", "coder": CODER_A})
-    assert r.status_code == 404
-    _one_line(r)
+    assert r.status_code == 400 and r.json()["kind"] == "InputError"
+    assert "No such code" in _one_line(r)
+    r = client.get(_api(web, "query"), params={"expression": "Staffing OR Nope", "coder": "alex"})
+    assert r.status_code == 400 and "Nope" in _one_line(r)
 
 
 # -- keyword in context ------------------------------------------------------------------------
@@ -339,6 +342,84 @@ def test_report_refuses_open_disagreements_unless_allowed(web: Any) -> None:
     assert job["status"] == "done", job
     html = client.get(f"/api/p/{web.pid}/jobs/{job['id']}/download").text
     assert "provisional" in html.lower()
+
+
+def test_report_check_says_before_starting_what_stops_the_report(web: Any) -> None:
+    check = "report/check"
+    owner = web.client(OWNER)
+    r = owner.get(_api(web, check), params={"coder": CODER_A})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # the owner reads every layer; no consensus layer yet; agreement compares both coders
+    assert (body["layer"], body["kind"], body["consensus"], body["refused"]) == (
+        CODER_A,
+        "human",
+        None,
+        None,
+    )
+    assert body["compares"] == [CODER_A, CODER_B]
+    # while blind the viewer may read neither coder, the coder not the other one: the button
+    # is refused with the services' own sentence, naming the first layer they may not read
+    vera = web.client(VIEWER).get(_api(web, check)).json()
+    assert vera["refused_layer"] == CODER_A and "may not read coder layer 'alex'" in vera["refused"]
+    alex = web.client(CODER_A).get(_api(web, check), params={"coder": CODER_A}).json()
+    assert alex["refused_layer"] == CODER_B and "blind" in alex["refused"]
+    # a consensus layer: its open disagreements, counted as the disagreements list counts them
+    web.as_user(OWNER).consensus.start((CODER_A, CODER_B))
+    listed = owner.get(f"/api/p/{web.pid}/consensus/disagreements").json()
+    body = owner.get(_api(web, check), params={"coder": "consensus"}).json()
+    assert body["refused"] is None and body["compares"] == [CODER_A, CODER_B]
+    assert body["consensus"]["open"] == len(listed) > 0
+    assert body["consensus"]["decided"] == 0 and body["consensus"]["coders"] == [CODER_A, CODER_B]
+    decided = owner.post(
+        f"/api/p/{web.pid}/consensus/decisions",
+        json={"disagreement": listed[0]["id"], "action": "drop"},
+    )
+    assert decided.status_code == 201
+    body = owner.get(_api(web, check), params={"coder": "consensus"}).json()
+    assert (body["consensus"]["open"], body["consensus"]["decided"]) == (len(listed) - 1, 1)
+    # everyone reads the consensus layer, but comparing it (and the report's agreement) needs
+    # alex's and sam's layers: refused for the viewer, naming alex
+    vera = web.client(VIEWER).get(_api(web, check), params={"coder": "consensus"})
+    assert vera.status_code == 200 and vera.json()["refused_layer"] == CODER_A
+    missing = owner.get(_api(web, check), params={"coder": "nobody"})
+    assert missing.status_code == 404 and "nobody" in _one_line(missing)
+
+
+def test_the_downloads_page_disables_the_report_it_cannot_write(web: Any) -> None:
+    html = web.client(VIEWER).get(f"/p/{web.pid}/analysis/downloads").text
+    assert 'id="report-readiness-data"' in html and "may not read coder layer" in html
+    owner = web.client(OWNER).get(f"/p/{web.pid}/analysis/downloads").text
+    assert '"refused": null' in owner
+
+
+def test_cooccurrence_starts_on_a_layer_with_codings(web: Any) -> None:
+    import re
+
+    def chosen(user: str) -> str:
+        html = web.client(user).get(f"/p/{web.pid}/analysis/cooccurrence").text
+        select = html[html.index('name="coder"') :]
+        select = select[: select.index("</select>")]
+        found = re.search(r'<option value="([^"]+)" selected', select)
+        assert found, select
+        return found.group(1)
+
+    # no consensus layer: the owner (who codes no layer) starts on the first coder's
+    assert chosen(OWNER) == CODER_A
+    # a consensus layer with no codings yet (maria and alex coded nothing alike): still alex
+    p = web.as_user(OWNER)
+    p.coding.apply("P01-interview", "Staffing", 0, 20, coder="maria")
+    p.consensus.start((CODER_A, "maria"))
+    assert [r.codings for r in p.coding.coder_rows() if r.name == "consensus"] == [0]
+    assert chosen(OWNER) == CODER_A
+    # a coder starts on their own layer, whatever else there is
+    assert chosen(CODER_B) == CODER_B
+
+
+def test_cooccurrence_prefers_a_consensus_layer_that_has_codings(web: Any) -> None:
+    web.as_user(OWNER).consensus.start((CODER_A, CODER_B))  # the identical codings go in
+    html = web.client(OWNER).get(f"/p/{web.pid}/analysis/cooccurrence").text
+    assert '<option value="consensus" selected>' in html
 
 
 def test_qdpx_export_job_is_a_refi_zip(web: Any) -> None:

@@ -3,6 +3,7 @@ blind coding, inductive codes and their proposals, memos; on SQLite and PostgreS
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -441,3 +442,75 @@ def test_reader_page_shows_only_readable_layers_and_no_controls_to_a_viewer(web:
     parser, html = page_runs(web, VIEWER)
     assert parser.coded == {} and "code-turn" not in html and 'id="code-doc"' not in html
     assert 'id="undo"' not in html and "doc-memo-form" not in html
+
+
+def reader_data(web: Any, user: str, query: str = "", doc: str = DOC) -> tuple[Any, str]:
+    """The reader page's data block (what its script starts from) and the page itself."""
+    r = web.client(user).get(f"/p/{web.pid}/read/{doc}{query}")
+    assert r.status_code == 200, r.text
+    found = re.search(r'id="reader-data">(.*?)</script>', r.text, re.S)
+    assert found
+    return json.loads(found.group(1)), r.text
+
+
+def test_reader_default_layers_a_coder_theirs_an_owner_all_until_she_codes(web: Any) -> None:
+    alexs = {c.id for c in layer(web, CODER_A)}
+    sams = {c.id for c in layer(web, CODER_B)}
+    data, _ = reader_data(web, CODER_A)
+    assert (data["shown"], data["shownWhy"]) == ([CODER_A], "own")
+    # the owner has coded nothing here: every coder's layer, not an empty page
+    owner = web.as_user(OWNER)
+    other = owner.documents.get("P02-interview").text
+    owner.coding.apply("P02-interview", "Staffing", 0, min(20, len(other)), coder=OWNER)
+    data, _ = reader_data(web, OWNER)
+    assert (data["shown"], data["shownWhy"]) == ([CODER_A, CODER_B], "all")
+    parser, html = page_runs(web, OWNER)
+    assert set(parser.coded) == alexs | sams
+    assert "layers-shown" in html
+    # once she codes this document, her own layer is what she sees first
+    text = text_of(web)
+    at = text.index(PHRASE)
+    mine = owner.coding.apply(DOC, "Staffing", at, at + len(PHRASE), coder=OWNER)
+    data, _ = reader_data(web, OWNER)
+    assert (data["shown"], data["shownWhy"]) == ([OWNER], "mine")
+    assert set(page_runs(web, OWNER)[0].coded) == {mine}
+    # the address still chooses
+    data, _ = reader_data(web, OWNER, f"?coder={CODER_B}")
+    assert (data["shown"], data["shownWhy"]) == ([CODER_B], "asked")
+    # a viewer of a blind project reads no coder's layer
+    data, _ = reader_data(web, VIEWER)
+    assert data["shown"] == [] and data["codings"] == []
+
+
+def test_reader_link_to_a_passage_marks_it_and_adds_its_layer(web: Any) -> None:
+    owner = web.as_user(OWNER)
+    text = text_of(web)
+    at = text.index(PHRASE)
+    owner.coding.apply(DOC, "Staffing", at, at + len(PHRASE), coder=OWNER)
+    sams = layer(web, CODER_B)
+    # a passage alex coded and sam did not touch
+    target = next(
+        a for a in layer(web, CODER_A) if not any(b.start < a.end and a.start < b.end for b in sams)
+    )
+    data, _ = reader_data(web, OWNER, f"?start={target.start}&end={target.end}")
+    assert data["focus"] == {"start": target.start, "end": target.end, "added": [CODER_A]}
+    assert data["shown"] == [OWNER, CODER_A]
+    assert (
+        target.id in page_runs(web, OWNER, query=f"?start={target.start}&end={target.end}")[0].coded
+    )
+    # a passage inside a coding (a query's hit) points at the layer that covers it
+    inner = (target.start + 1, target.end - 1)
+    data, _ = reader_data(web, OWNER, f"?start={inner[0]}&end={inner[1]}")
+    assert data["focus"]["added"] == [CODER_A]
+    # a blind coder following the same link sees the passage, never alex's layer
+    data, html = reader_data(web, CODER_B, f"?start={target.start}&end={target.end}")
+    assert data["focus"] == {"start": target.start, "end": target.end, "added": []}
+    assert data["shown"] == [CODER_B]
+    assert all(row[2] == CODER_B for row in data["codings"])
+    # a passage outside the document: the page opens at the start and says so
+    for query in ("?start=5&end=3", f"?start=0&end={len(text) + 1}", "?start=4"):
+        data, html = reader_data(web, OWNER, query)
+        assert data["focus"] is None, query
+        assert 'id="goto-note"' in html and "not in this document" in html, query
+    r = web.client(OWNER).get(f"/p/{web.pid}/read/{DOC}?start=x&end=3")
+    assert 400 <= r.status_code < 500

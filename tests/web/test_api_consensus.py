@@ -178,6 +178,42 @@ def test_each_kind_of_decision_writes_exactly_its_codings(web: Any) -> None:
     assert [(r["code"], r["start"], r["end"]) for r in item["results"]] == [span(b[0], "a")[1:]]
 
 
+def test_a_decision_records_who_decided(web: Any) -> None:
+    """Without decided_by a decision is the signed-in owner's (not "alex+sam"); a team meeting
+    names itself; the log, the comparison and the decision's own row say the same."""
+    owner = started(web)
+    open_ = owner.get(f"/api/p/{web.pid}/consensus/disagreements").json()
+    alone, meeting, added_by = open_[0], open_[1], open_[2]
+    r = owner.post(
+        f"/api/p/{web.pid}/consensus/decisions",
+        json={"disagreement": alone["id"], "action": "drop"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["decided_by"] == OWNER
+    r = owner.post(
+        f"/api/p/{web.pid}/consensus/decisions",
+        json={"disagreement": meeting["id"], "action": "drop", "decided_by": " alex+sam "},
+    )
+    assert r.status_code == 201 and r.json()["decided_by"] == "alex+sam"
+    # an empty name is no name: the signed-in owner again
+    r = owner.post(
+        f"/api/p/{web.pid}/consensus/decisions",
+        json={"disagreement": added_by["id"], "action": "drop", "decided_by": "  "},
+    )
+    assert r.status_code == 201 and r.json()["decided_by"] == OWNER
+    log = owner.get(f"/api/p/{web.pid}/consensus/log", params={"include_agreed": False}).json()
+    by = {row["disagreement"]: row["decided_by"] for row in log}
+    assert by == {alone["id"]: OWNER, meeting["id"]: "alex+sam", added_by["id"]: OWNER}
+    add = owner.post(
+        f"/api/p/{web.pid}/consensus/additions",
+        json={"document": DOC, "code": GUILT, "start": 0, "end": 10, "reason": "missed"},
+    )
+    assert add.status_code == 201 and add.json()["decided_by"] == OWNER
+    # the same through the services: the stored decision names olivia
+    rows = web.as_user(OWNER).consensus.log(include_agreed=False).rows
+    assert {r.decided_by for r in rows} == {OWNER, "alex+sam"}
+
+
 def test_revising_an_earlier_decision_replaces_its_codings(web: Any) -> None:
     owner = started(web)
     x = next(

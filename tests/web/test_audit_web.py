@@ -76,7 +76,7 @@ def test_web_changes_are_logged_as_the_signed_in_person_and_filter_exactly(web: 
     ]
     coded = recent[2]
     assert coded["detail"]["coder"] == CODER_A
-    assert coded["summary"] == "coded P01-interview [120, 180) with Staffing"
+    assert coded["summary"] == "coded a passage of P01-interview as Staffing"
     assert recent[1]["summary"] == "marked P02-interview in progress"
     # by person
     assert _who_what(_log(owner, web.pid, actor=CODER_A)["entries"]) == [
@@ -154,10 +154,12 @@ def test_a_blind_coder_does_not_see_the_other_coders_work_in_the_log(web: Any) -
     # the owner sees alex's coding; so does everyone once comparison is open
     assert _log(web.client(OWNER), web.pid, actor=CODER_A)["entries"]
     page = sam.get(f"/p/{web.pid}/audit").text
-    assert "coded P01-interview [120, 180)" not in page
+    assert "coded a passage of P01-interview" not in page
     assert "marked P02-interview in progress" in page
     owner_page = web.client(OWNER).get(f"/p/{web.pid}/audit", params={"actor": CODER_A}).text
-    assert "coded P01-interview [120, 180) with Staffing" in owner_page
+    assert "coded a passage of P01-interview as Staffing" in owner_page
+    # the reader opens at the passage itself (the offsets stay in the link and the details)
+    assert f'href="/p/{web.pid}/read/{P01}?start=120&amp;end=180">show the passage' in owner_page
     web.as_user(OWNER).configure(blind=False)
     assert _log(sam, web.pid, actor=CODER_A)["entries"]
 
@@ -167,7 +169,7 @@ def test_audit_page_filter_form_offers_what_is_in_the_log(web: Any) -> None:
     vera = web.client(VIEWER)
     html = vera.get(f"/p/{web.pid}/audit", params={"actor": CODER_B}).text
     assert re.search(r'<option value="sam" selected>sam</option>', html)
-    assert '<option value="document_status">Document marked done / in progress</option>' in html
+    assert '<option value="document_status">Document status changed</option>' in html
     assert '<option value="consensus*">' not in html  # no consensus step in the demo yet
     # a viewer does not read coder layers while blind: sam's marks are not listed for vera
     assert "marked P02-interview in progress" not in html
@@ -183,3 +185,81 @@ def test_audit_page_filter_form_offers_what_is_in_the_log(web: Any) -> None:
     from conftest import OUTSIDER
 
     assert web.client(OUTSIDER).get(f"/api/p/{web.pid}/audit").status_code == 404
+
+
+def test_every_kind_of_change_reads_as_a_sentence(web: Any) -> None:
+    """Edits, merges, splits, matrix cells, proposals, settings, invitations and consensus
+    decisions each read as one sentence a researcher understands; the raw data only behind
+    "details"; the filter names each kind the same way."""
+    _age_the_log(web)
+    p = web.as_user(OWNER)
+    p.configure(coders_add_codes=False)
+    moral = web.as_user(CODER_B).proposals.new_code(P02, 0, 20, "Moral injury")
+    pets = web.as_user(CODER_A).proposals.new_code(P02, 30, 40, "Pets")
+    p.proposals.accept(moral.proposal)
+    p.proposals.decline(pets.proposal, "too narrow")
+    alex = web.as_user(CODER_A)
+    mine = [r for r in alex.coding.list(coder=CODER_A, document=P01) if r.code.endswith("Staffing")]
+    alex.coding.edit(mine[0].id, code="Training and shadowing")
+    p.codebook.add("weath")
+    p.codebook.merge("weath", "Training and shadowing")
+    staffing = [r.id for r in p.coding.list(coder=CODER_B, code="Staffing")]
+    p.codebook.split("Staffing", "Staff shortage", staffing[:2])
+    view = p.matrices.create("Wellbeing", coder=CODER_A)
+    column = view.columns[0].key
+    p.matrices.set_cell("Wellbeing", "P01", column, summary="Weekly check-ins only")
+    p.members.add("maria", "coder")
+    p.members.invite("maria")
+    p.consensus.start((CODER_A, CODER_B))
+    first = p.consensus.disagreements().rows[0]
+    p.consensus.decide(first.id, "drop", decided_by=OWNER)
+
+    entries = _log(web.client(OWNER), web.pid, since="1d", limit=100)["entries"]
+    said = {}
+    for e in entries:
+        said.setdefault(e["action"], e["summary"])
+    leaf = column.rsplit("/", 1)[-1]
+    assert said["settings"] == "asked coders to propose new codes instead"
+    assert said["propose_code"] == "proposed a new code ‘Pets’ for a passage of P02-interview"
+    assert said["proposal_accept"] == "accepted sam's proposed code Moral injury"
+    assert said["proposal_decline"] == "declined alex's proposed code ‘Pets’: ‘too narrow’"
+    assert said["edit_coding"] == (
+        "changed a coding of P01-interview (Training and shadowing): changed its code from "
+        "Staffing to Training and shadowing"
+    )
+    assert (
+        said["merge_codes"] == "merged the code weath into Training and shadowing (0 codings moved)"
+    )
+    assert said["split_code"] == (
+        "split 2 codings off the code Staffing into a new code, Staff shortage"
+    )
+    assert (
+        said["matrix.set"]
+        == f"wrote the summary of the cell P01 × {leaf} of the matrix ‘Wellbeing’"
+    )
+    assert said["matrix.create"] == "created the matrix ‘Wellbeing’"
+    assert said["member_invite"] == "created an invitation link for maria"
+    assert said["member_add"] == "added maria as coder"
+    assert said["consensus_start"] == "started the consensus layer ‘consensus’ for alex and sam"
+    assert said["consensus_decide"] == (
+        f"recorded 1 consensus decision in the layer ‘consensus’, decided by {OWNER}"
+    )
+    # no entry reads as data: no key=value, no braces, no raw kind of change
+    for e in entries:
+        assert not re.search(r"[{}=]|\w_\w", e["summary"]), e["summary"]
+    page = web.client(OWNER).get(f"/p/{web.pid}/audit", params={"since": "24h"}).text
+    for words in (
+        "Coding changed",
+        "Code merged",
+        "Code split",
+        "Matrix cell changed",
+        "Proposal accepted",
+        "Proposal declined",
+        "Member invited",
+        "Settings changed",
+        "Consensus decided",
+        "Every consensus step",
+    ):
+        assert f">{words}</option>" in page, words
+    # the data is still there, behind "details"
+    assert "<details><summary>details</summary><pre>{" in page

@@ -8,7 +8,9 @@ import re
 import zipfile
 from typing import Any
 
-from conftest import CODER_A, OWNER, screenshot, sign_in
+from playwright.sync_api import expect
+
+from conftest import CODER_A, OWNER, VIEWER, screenshot, sign_in
 
 
 def _staffing_positions(web: Any) -> set[tuple[str, int, int]]:
@@ -122,16 +124,47 @@ def test_screenshots_of_the_other_views(page: Any, web_sqlite: Any) -> None:
     screenshot(page, "analysis-matrices")
 
 
-def test_a_refused_report_says_why_and_offers_the_provisional_option(
-    page: Any, web_sqlite: Any
-) -> None:
-    web_sqlite.as_user(OWNER).consensus.start(("alex", "sam"))  # disagreements left open
+def test_the_report_says_before_it_starts_what_stops_it(page: Any, web_sqlite: Any) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    owner.consensus.start(("alex", "sam"))  # disagreements left open
+    n_open = len(owner.consensus.disagreements().rows)
     sign_in(page, OWNER)
     page.goto(f"/p/{web_sqlite.pid}/analysis/downloads")
     page.select_option("#report-form select[name=coder]", "consensus")
-    page.click("#report-form button[type=submit]")
-    failure = page.locator("li.job .error-message").first
-    failure.wait_for(timeout=30_000)
-    assert "open disagreement" in failure.inner_text()
-    assert "attention" in page.get_attribute("#allow-open-label", "class")
-    screenshot(page, "analysis-report-refused")
+    readiness = page.locator("#report-readiness")
+    expect(readiness).to_contain_text(f"{n_open} open disagreements")
+    button = page.locator("#report-submit")
+    expect(button).to_be_disabled()
+    expect(page.locator("#report-why")).to_contain_text("Not yet")
+    screenshot(page, "analysis-report-open-disagreements")
+    page.check("#report-form input[name=allow_open]")
+    expect(button).to_be_enabled()
+    expect(button).to_have_text("Write a provisional report")
+    button.click()
+    done = page.locator("li.job a.download").first
+    done.wait_for(timeout=30_000)
+    message = page.locator("li.job .job-message").first.inner_text()
+    assert "state hash" in message and "content hash" not in message
+    # a person whose role may not read the coders' layers while blind: told before starting
+    page.context.clear_cookies()
+    sign_in(page, VIEWER)
+    page.goto(f"/p/{web_sqlite.pid}/analysis/downloads")
+    expect(page.locator("#report-readiness")).to_contain_text("Only an owner can write")
+    expect(page.locator("#report-submit")).to_be_disabled()
+    screenshot(page, "analysis-report-viewer")
+
+
+def test_a_wide_matrix_scrolls_in_its_frame(page: Any, web_sqlite: Any) -> None:
+    web_sqlite.as_user(OWNER).matrices.create("Wide", columns="codes", coder=CODER_A)
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/analysis/matrix?name=Wide")
+    page.wait_for_selector("#matrix-grid tbody tr")
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) <= 0
+    wrap = page.locator(".matrix-wrap")
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")
+    expect(page.locator("#matrix-scroll-hint")).to_be_visible()
+    first = page.locator("#matrix-grid tbody th.row-key").first
+    left = first.bounding_box()["x"]
+    wrap.evaluate("w => { w.scrollLeft = 600; }")
+    assert abs(first.bounding_box()["x"] - left) < 1

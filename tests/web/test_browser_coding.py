@@ -83,7 +83,10 @@ def test_mouse_selection_coded_by_typing_survives_reload(page: Any, web_sqlite: 
     start = text.index("Three days a week")
     open_reader(page, web_sqlite, CODER_A)
     drag_select(page, start, start + 17)
-    assert page.evaluate("() => window.getSelection().toString()") == "Three days a week"
+    # the picker opens on the passage the mouse selected (it takes the focus, and with it
+    # the browser's own selection, so the picker's quote is what to check)
+    page.locator("#picker").wait_for(state="visible")
+    assert page.locator("#picker .picker-excerpt").inner_text() == "“Three days a week”"
     code_with(page, "staffi", "Staffing")
     new = [c for c in layer(web_sqlite, CODER_A) if c.code == "Staffing" and c.start == start]
     assert [(c.start, c.end, c.text) for c in new] == [(start, start + 17, "Three days a week")]
@@ -176,6 +179,16 @@ def test_blind_coder_sees_only_their_own_layer(page: Any, web_sqlite: Any) -> No
     assert page.locator("#layer-select").count() == 0
     assert page.locator(f'input[name=layer][value="{CODER_A}"]').count() == 0
     assert "Your coding (sam)" in page.locator("#layers").inner_text()
+    # told, in the bar, that they are blind; one layer: no coder headings in the margin
+    assert page.locator("#blind-line").inner_text() == (
+        "Blind coding: you see only your own coding until an owner opens comparison."
+    )
+    assert page.locator(".margin-head").count() == 0
+    # the empty recent-codes box reads as a placeholder, in sentence case
+    empty = page.locator("#recent .recent-empty")
+    assert empty.inner_text() == "Recent codes will appear here (keys 1–9)"
+    assert empty.evaluate("(e) => getComputedStyle(e).textTransform") == "none"
+    screenshot(page, "reader-coder-blind")
 
 
 def test_viewer_reads_without_coding_controls(page: Any, web_sqlite: Any) -> None:
@@ -264,14 +277,19 @@ def test_turn_button_new_code_and_fit_to_selection(page: Any, web_sqlite: Any) -
     start = doc.text.index("two hundred miles")
     drag_select(page, start, start + 17)
     page.locator("#picker").wait_for(state="visible")
-    page.keyboard.type("Long drives")
-    create = page.locator("#picker [role=option][aria-selected=true]")
-    assert "Create code “Long drives”" in create.inner_text()
+    page.keyboard.type("Van breakdowns")
+    # nothing matches: Enter creates nothing, it says how to; Ctrl+Enter creates
+    assert page.locator("#picker [role=option][aria-selected=true]").count() == 0
+    assert "Create code “Van breakdowns”" in page.locator("#picker .opt-create").inner_text()
     page.keyboard.press("Enter")
+    assert "No code matches" in page.locator("#picker-hint").inner_text()
+    assert page.locator("#picker").is_visible()
+    assert [c for c in layer(web_sqlite, CODER_A) if c.code == "Van breakdowns"] == []
+    page.keyboard.press("Control+Enter")
     page.locator("#toast", has_text="created").wait_for()
-    made = [c for c in layer(web_sqlite, CODER_A) if c.code == "Long drives"]
+    made = [c for c in layer(web_sqlite, CODER_A) if c.code == "Van breakdowns"]
     assert [(c.start, c.end) for c in made] == [(start, start + 17)]
-    assert owner.codebook.get("Long drives")["origin"] == "inductive"
+    assert owner.codebook.get("Van breakdowns")["origin"] == "inductive"
 
     # fit it to a new selection from its popover
     page.locator(f'#text [data-k~="{made[0].id}"]').first.click()
@@ -293,3 +311,182 @@ def test_turn_button_new_code_and_fit_to_selection(page: Any, web_sqlite: Any) -
         wider + 35,
         "I put two hundred miles on that van",
     )
+
+
+def in_view(tab: Any, selector: str) -> bool:
+    """The element's box lies inside the reader's scrolling pane, as the person sees it."""
+    return bool(
+        tab.evaluate(
+            """(sel) => {
+              const r = document.querySelector(sel).getBoundingClientRect();
+              const v = document.getElementById('scroll').getBoundingClientRect();
+              return r.height > 0 && r.top >= v.top && r.bottom <= v.bottom;
+            }""",
+            selector,
+        )
+    )
+
+
+def test_go_to_source_scrolls_to_the_passage_marks_it_and_shows_its_layer(
+    page: Any, web_sqlite: Any
+) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    text = owner.documents.get(DOC).text
+    # the owner coded this document: by default the reader shows only her own layer
+    at = text.index("Three days a week")
+    owner.coding.apply(DOC, "Staffing", at, at + 17, coder=OWNER)
+    alexs = layer(web_sqlite, CODER_A)
+    target = max(alexs, key=lambda c: c.start)  # alex's last passage
+    assert target.start > len(text) // 3  # far enough down to need scrolling
+    open_reader(page, web_sqlite, OWNER, query=f"?start={target.start}&end={target.end}")
+    mark = page.locator("#goto")
+    assert (mark.get_attribute("data-start"), mark.get_attribute("data-end")) == (
+        str(target.start),
+        str(target.end),
+    )
+    assert page.evaluate("() => document.getElementById('scroll').scrollTop") > 0
+    assert in_view(page, "#goto .goto-line")
+    # the mark covers the passage's first character (positions computed by the test itself)
+    x1, y1, _, _ = page.evaluate(RECTS, [target.start, target.end])
+    box = page.locator("#goto .goto-line").first.bounding_box()
+    assert box["x"] <= x1 <= box["x"] + box["width"] and box["y"] <= y1 <= box["y"] + box["height"]
+    # alex's layer, where the passage is coded, was added to the owner's own and is drawn
+    assert page.locator(f'input[name=layer][value="{CODER_A}"]').is_checked()
+    assert page.locator(f'#text [data-k~="{target.id}"]').count() >= 1
+    pointed = sorted(
+        {
+            c.coder
+            for c in alexs + layer(web_sqlite, CODER_B)
+            if (c.start, c.end) == (target.start, target.end)
+        }
+    )
+    assert pointed and CODER_A in pointed
+    shown = ["olivia (you)", *pointed]
+    assert page.locator("#layers-shown").inner_text() == (
+        f"Showing {', '.join(shown[:-1])} and {shown[-1]} "
+        f"({' and '.join(pointed)} added for the linked passage)"
+    )
+    # the coding itself opens in the side panel
+    assert target.text[:30] in page.locator("#coding-detail .detail-text").inner_text()
+    screenshot(page, "reader-go-to-source")
+    # a click in the text takes the mark away
+    page.locator('.turn[data-turn="1"] .tt').click()
+    assert page.locator("#goto").is_hidden()
+
+
+def test_picker_enter_applies_only_existing_codes_and_finds_definitions(
+    page: Any, web_sqlite: Any
+) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    text = owner.documents.get(DOC).text
+    codes_before = len(owner.codebook.tree())
+    mine_before = len(layer(web_sqlite, CODER_A))
+    open_reader(page, web_sqlite, CODER_A)
+    start = text.index("two hundred miles")
+    drag_select(page, start, start + 17)
+    picker = page.locator("#picker")
+    picker.wait_for(state="visible")
+    # opened with no recent code: nothing is highlighted (not the top category), Enter waits
+    assert picker.locator("[role=option][aria-selected=true]").count() == 0
+    page.keyboard.press("Enter")
+    assert picker.is_visible() and page.locator("#picker-hint").is_visible()
+    # a word found nowhere: Enter says how to create, and creates nothing
+    page.keyboard.type("zzqx")
+    page.keyboard.press("Enter")
+    assert page.locator("#picker-hint").inner_text() == (
+        "No code matches — choose “Create code …” (or press Ctrl+Enter) to add one."
+    )
+    assert picker.is_visible()
+    assert len(owner.codebook.tree()) == codes_before
+    assert len(layer(web_sqlite, CODER_A)) == mine_before
+    # "weath" is in no code's name, but in one definition ("weather, heat and cold")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("weath")
+    first = picker.locator("[role=option][aria-selected=true]")
+    assert "Navigating the variability of the physical environment" in first.inner_text()
+    assert first.locator(".dd b").inner_text().lower() == "weath"
+    assert picker.locator(".sep").all_text_contents() == ["Found in definitions"]
+    screenshot(page, "reader-picker-definition-match")
+    page.keyboard.press("Enter")
+    page.locator("#toast", has_text="Coded with").wait_for()
+    new = [c for c in layer(web_sqlite, CODER_A) if c.start == start]
+    assert [(c.code, c.end) for c in new] == [
+        ("Navigating the variability of the physical environment", start + 17)
+    ]
+    # opened again: the recent code is highlighted, not the first category of the tree
+    again = text.index("regular stops")
+    drag_select(page, again, again + 13)
+    picker.wait_for(state="visible")
+    chosen = picker.locator("[role=option][aria-selected=true]")
+    assert "opt-recent" in (chosen.get_attribute("class") or "")
+    assert "Navigating the variability" in chosen.inner_text()
+    screenshot(page, "reader-picker-open-recent")
+    # in vivo with the mouse: the picker's button names a new code after the words
+    page.locator("#picker-invivo").click()
+    page.locator("#toast", has_text="created").wait_for()
+    named = [c for c in layer(web_sqlite, CODER_A) if c.start == again]
+    assert [(c.code, c.end) for c in named] == [("regular stops", again + 13)]
+    assert owner.codebook.get("regular stops")["origin"] == "inductive"
+
+
+def describe(text_turns: Any, start: int, end: int) -> str:
+    """'turn N, Speaker · K characters', worked out from the document's turns."""
+    number = next(i for i, t in enumerate(text_turns) if t.start <= start < t.end)
+    speaker = text_turns[number].speaker
+    return f"turn {number + 1}, {speaker} · {end - start} characters"
+
+
+def test_owner_sees_every_coder_grouped_and_labelled(page: Any, web_sqlite: Any) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    doc = owner.documents.get(DOC)
+    alexs, sams = layer(web_sqlite, CODER_A), layer(web_sqlite, CODER_B)
+    open_reader(page, web_sqlite, OWNER)
+    # the owner has not coded this document: every coder's layer is shown, and said so
+    for name in (CODER_A, CODER_B):
+        assert page.locator(f'input[name=layer][value="{name}"]').is_checked()
+    assert page.locator("#layers-shown").inner_text() == (
+        "Showing alex and sam: every coder, as you have not coded this document"
+    )
+    assert page.locator(".stripe").count() == len(alexs) + len(sams)
+    # the margin: a column per coder, headed by the coder's name; alex's stripes left of sam's
+    assert page.locator(".margin-head").all_inner_texts() == [CODER_A, CODER_B]
+    lefts = page.evaluate(
+        """(ids) => ids.map((group) => group.map((id) =>
+             document.querySelector(`.stripe[data-id="${id}"]`).getBoundingClientRect().left))""",
+        [[c.id for c in alexs], [c.id for c in sams]],
+    )
+    assert max(lefts[0]) < min(lefts[1])
+    # labels: the code's name written out (cut by CSS only), the full path on hover
+    by_id = {c.id: c for c in alexs + sams}
+    labels = page.locator(".mlabel").all()
+    assert labels
+    for label in labels:
+        c = by_id[int(label.get_attribute("data-id") or 0)]
+        assert label.locator(".nm").inner_text() == c.code
+        assert (label.get_attribute("title") or "").startswith(
+            f"{c.path.replace('/', ' › ')} — coded by {c.coder}"
+        )
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('.mlabel .nm')]"
+        ".filter((n) => n.scrollWidth > n.clientWidth).length"
+    )
+    assert cut > 0  # long names are cut with an ellipsis, so the title matters
+    for bar in page.locator(".stripe").all()[:5]:
+        assert "coded by" in (bar.get_attribute("title") or "")
+    # the side list: each code's full path on hover (the name itself may be cut)
+    first_path = min(c.path for c in alexs + sams)
+    summary = page.locator("#code-summary .summary-item .nm").first
+    assert summary.get_attribute("title") == (
+        f"{first_path.replace('/', ' › ')} — click to go to its next passage"
+    )
+    # the tally names each layer's count
+    assert page.locator("#tally").inner_text() == (
+        f"{len(alexs) + len(sams)} codings shown: alex {len(alexs)} · sam {len(sams)}"
+    )
+    screenshot(page, "reader-owner-all-layers")
+    # the popover names the coder and where the passage is, in turns
+    first = min(alexs, key=lambda c: c.start)
+    page.locator(f'.stripe[data-id="{first.id}"]').click()
+    item = page.locator(f'#popover li.pc[data-id="{first.id}"] .pc-meta')
+    assert item.inner_text() == f"coded by alex · {describe(doc.turns, first.start, first.end)}"
+    screenshot(page, "reader-owner-popover")

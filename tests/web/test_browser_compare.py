@@ -4,6 +4,7 @@ the statistics change without a reload."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import expect
@@ -116,3 +117,43 @@ def test_add_a_coding_by_selecting_text_after_emoji(
         (TRAINING, start, start + len("harbour"), "harbour")
     }
     assert "added" in page.locator("#item-list li[data-id^='add-']").inner_text()
+
+
+def test_decided_by_numbers_and_words(page: Any, web_sqlite: Any) -> None:
+    web_sqlite.as_user(OWNER).consensus.start(("alex", "sam"))
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/documents")
+    header_font = page.eval_on_selector("header .who", "n => getComputedStyle(n).fontSize")
+    page.goto(f"/p/{web_sqlite.pid}/compare?a=alex&b=sam&document={DOC}")
+    # the page header reads as on every other page (no pane badge style leaking into it)
+    assert page.eval_on_selector("header .who", "n => getComputedStyle(n).fontSize") == header_font
+    form = page.locator("#decide-form")
+    # who decided: the signed-in owner unless the meeting says otherwise
+    expect(form.locator("input[name=decided_by]")).to_have_value(OWNER)
+    item_id = page.locator("#item-list li.sel").get_attribute("data-id")
+    form.locator("input[value=drop]").check()
+    form.locator("input[name=decided_by]").fill("alex+sam")
+    form.locator("button[type=submit]").click()
+    page.locator(f"#item-list li[data-id='{item_id}'] .state-decided").wait_for()
+    log = web_sqlite.as_user(OWNER).consensus.log(include_agreed=False).rows
+    assert [(r.disagreement, r.decided_by) for r in log] == [(item_id, "alex+sam")]
+    # the next decision starts from what the meeting typed
+    page.locator("#item-list li.st-open button").first.click()
+    expect(page.locator("#decide-form input[name=decided_by]")).to_have_value("alex+sam")
+    # the log names the passage in words; offsets only as a detail
+    page.click("#log-box summary")
+    row = page.locator("#log-table tbody tr").first
+    expect(row).to_contain_text("alex+sam")
+    assert "“" in row.locator(".passage").inner_text()
+    assert not re.search(r"\[\d+, \d+\)|a\d+-b\d+", row.inner_text())
+    # agreement measures in words, their names and references in the tooltip
+    page.wait_for_selector("#overall-table")
+    labels = page.locator("#overall-table .measure").all_inner_texts()
+    assert "Coded vs not coded" in labels and not [x for x in labels if "alpha," in x]
+    tip = page.locator("#overall-table .measure", has_text="Coded vs not coded")
+    assert "|u-alpha" in tip.get_attribute("title")
+    # a tiny negative rounds to 0.00, never -0.00
+    shown = page.evaluate(
+        "import('/static/js/compare-words.js').then(m => [m.fixed(-0.001), m.percent(-0.00001)])"
+    )
+    assert shown == ["0.00", "0.0%"]

@@ -4,6 +4,7 @@ screenshots of both pages for people to look at."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,72 @@ def test_audit_page_filters_and_reads(page: Any, web_sqlite: Any) -> None:
     texts = page.locator("table.audit td.what").all_inner_texts()
     assert [t.split(" · ")[0].split("\n")[0] for t in texts] == [
         "marked P01-interview done",
-        "coded P01-interview [120, 180) with Staffing",
+        "coded a passage of P01-interview as Staffing",
     ]
+    # one date format across the app, in the reader's time zone: "6 Dec 2026, 10:01"
+    when = page.locator("table.audit td.when time").first.inner_text()
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", when), when
     screenshot(page, "audit-filtered")
+
+
+def test_members_page_confirms_opening_and_guards_the_last_owner(
+    page: Any, web_sqlite: Any
+) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    owner.members.remove("root")  # olivia is now the only owner
+    web_sqlite.as_user(CODER_A).progress.set_status("P01-interview", "done")
+    sign_in(page, OWNER)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"/p/{web_sqlite.pid}/members")
+    # the last owner has no Remove button; everyone else has one
+    rows = page.locator("#members tbody tr")
+    assert rows.filter(has_text="olivia").locator("button.danger").count() == 0
+    assert "the only owner" in rows.filter(has_text="olivia").inner_text()
+    assert rows.filter(has_text="sam").locator("button.danger").count() == 1
+    # a role changes as soon as it is chosen (the no-script "Set" button is hidden)
+    expect(page.locator("button.role-set").first).to_be_hidden()
+    page.select_option("select[aria-label='role of sam']", "viewer")
+    page.wait_for_load_state()
+    expect(page.locator("select[aria-label='role of sam']")).to_have_value("viewer")
+    assert {m.user: m.role for m in owner.members.list()}["sam"] == "viewer"
+    # opening comparison asks first, saying how far each coder is (7 demo documents)
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#blind-form button[type=submit]")
+    expect(page.locator("#blind-form")).to_be_visible()
+    assert asked and "alex 1 of 7" in asked[0] and "Open comparison to everyone?" in asked[0]
+    assert web_sqlite.as_user(OWNER).access.blind is True  # dismissed: nothing changed
+    page.once("dialog", lambda d: d.accept())
+    page.click("#blind-form button[type=submit]")
+    page.wait_for_selector("text=Make coding blind again")
+    assert web_sqlite.as_user(OWNER).access.blind is False
+    # an invitation link with a Copy button
+    page.fill("input[name=user]", "maria")
+    page.click("form.row button.primary")
+    link = page.locator("#invitation-link").inner_text()
+    page.click("#copy-invitation")
+    expect(page.locator("#copy-invitation")).to_have_text("Copied ✓")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    screenshot(page, "members-invited")
+
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_a_wide_documents_table_scrolls_in_its_frame(page: Any, web_sqlite: Any) -> None:
+    owner = web_sqlite.as_user(OWNER)
+    owner.coding.apply("P01-interview", "Staffing", 0, 20, coder="maria")  # a third coder
+    owner.consensus.start(("alex", "sam"))
+    sign_in(page, OWNER)
+    page.goto(f"/p/{web_sqlite.pid}/documents")
+    page.wait_for_selector("#documents tbody tr")
+    assert page.evaluate(OVERFLOW) <= 0  # the page itself never runs off to the right
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # four coders: it scrolls
+    expect(page.locator("#docs-scroll-hint")).to_be_visible()
+    first = page.locator("#documents tbody th.doc").first
+    left = first.bounding_box()["x"]
+    wrap.evaluate("w => { w.scrollLeft = 500; }")
+    assert abs(first.bounding_box()["x"] - left) < 1  # the document column stays in view
+    assert page.locator("#documents thead th", has_text="consensus").count() == 1
+    assert "consensus consensus" not in page.locator("#documents thead").inner_text()

@@ -103,6 +103,15 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _storable(value: str) -> str:
+    """``value`` as a database stores text: a NUL or a lone surrogate (which PostgreSQL
+    refuses) becomes a replacement character. For names typed at sign-in, which no real
+    account has in that form."""
+    if value.isascii() and "\x00" not in value:
+        return value
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def csrf_token(session_secret: str) -> str:
     """The CSRF token that goes with a session: derived from the session's secret (which only
     the browser's HttpOnly cookie holds), so it needs no storage and no server key."""
@@ -135,13 +144,15 @@ class Accounts:
     ) -> UserRow:
         """Create an account; ``password`` None makes one that signs in only through an
         invitation (or after ``set_password``)."""
-        from thematica.services.members import check_user_name, hash_password
+        from thematica.services.members import check_user_name, hash_password, refuse_same_name
 
         name = check_user_name(name)
         hashed = hash_password(password) if password is not None else None
         u = t.user_account.c
         with self.db.write() as conn:
             row = conn.execute(select(u.id, u.password_hash).where(u.name == name)).first()
+            if row is None:
+                refuse_same_name(conn, name)  # "Alex" beside "alex" would share a layer
             if row is not None:
                 if row.password_hash is not None or hashed is None:
                     raise ConflictError(f"user {name!r} already exists", user=name)
@@ -181,7 +192,8 @@ class Accounts:
 
     def set_password(self, name: str, password: str, *, current: str | None = None) -> None:
         """Set a password; with ``current`` given (the web's "change my password"), it must be
-        the present one. Every session of the user ends, so a stolen cookie stops working."""
+        the present one. Every session of the user ends, so a stolen cookie stops working, and
+        so does every invitation link still open for them."""
         from thematica.services.members import hash_password, verify_password
 
         hashed = hash_password(password)
@@ -195,7 +207,8 @@ class Accounts:
             conn.execute(update(t.user_account).where(u.id == row.id).values(password_hash=hashed))
             conn.execute(
                 delete(t.user_token).where(
-                    t.user_token.c.user_id == row.id, t.user_token.c.kind == "session"
+                    t.user_token.c.user_id == row.id,
+                    t.user_token.c.kind.in_(("session", "invite")),
                 )
             )
 
@@ -206,19 +219,32 @@ class Accounts:
         many failures for this name or from this address within the window."""
         from thematica.services.members import verify_password
 
-        name = (name or "").strip()[:200]
-        address = (address or "")[:100]
+        name = _storable((name or "").strip()[:200])
+        address = _storable((address or "")[:100])
         f, u = t.login_failure.c, t.user_account.c
         since = _now() - THROTTLE_WINDOW
-        with self.db.read() as conn:
+        # Count and record in one write transaction, before the (slow) password check: the
+        # attempt is stored as a failure first and forgiven on success, so concurrent guesses
+        # cannot all pass the count before any of them is recorded.
+        with self.db.write() as conn:
+            self.db.serialize(conn, "login:" + name)
+            if address:
+                self.db.serialize(conn, "login-address:" + address)
             by_name = conn.scalar(select(func.count()).where(f.user_name == name, f.at >= since))
             by_address = (
                 conn.scalar(select(func.count()).where(f.address == address, f.at >= since))
                 if address
                 else 0
             )
+            throttled = (by_name or 0) >= MAX_FAILURES_PER_NAME or (
+                by_address or 0
+            ) >= MAX_FAILURES_PER_ADDRESS
+            if not throttled:
+                conn.execute(
+                    insert(t.login_failure).values(user_name=name, address=address, at=_now())
+                )
             stored = conn.scalar(select(u.password_hash).where(u.name == name))
-        if (by_name or 0) >= MAX_FAILURES_PER_NAME or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
+        if throttled:
             raise Throttled(
                 "too many failed sign-ins; wait 15 minutes and try again",
                 retry_after=int(THROTTLE_WINDOW.total_seconds()),
@@ -228,16 +254,11 @@ class Accounts:
             ok = False
         else:
             ok = verify_password(stored, password)
-        with self.db.write() as conn:
-            if ok:
-                conn.execute(delete(t.login_failure).where(f.user_name == name))
-                conn.execute(delete(t.login_failure).where(f.at < since))
-            else:
-                conn.execute(
-                    insert(t.login_failure).values(user_name=name, address=address, at=_now())
-                )
         if not ok:
             raise AuthenticationFailed("the user name or password is not right")
+        with self.db.write() as conn:
+            conn.execute(delete(t.login_failure).where(f.user_name == name))
+            conn.execute(delete(t.login_failure).where(f.at < since))
         return name
 
     # -- secrets: sessions, tokens, invitations ------------------------------------------
@@ -357,28 +378,61 @@ class Accounts:
         return self._issue(conn, user, "invite", lifetime=timedelta(days=INVITE_DAYS))
 
     def invited_user(self, secret: str) -> str | None:
+        """Whose invitation ``secret`` is, while it can still be accepted (None otherwise:
+        unknown, expired, or the person has set a password since)."""
         found = self._holder(secret, "invite", touch=False)
-        return found[1] if found else None
+        if found is None:
+            return None
+        u = t.user_account.c
+        with self.db.read() as conn:
+            stored = conn.scalar(select(u.password_hash).where(u.name == found[1]))
+        return found[1] if stored is None else None
 
     def accept_invite(self, secret: str, password: str) -> str:
-        """Set the invited person's password, use up the invitation, return their name."""
+        """Set the invited person's password and return their name.
+
+        In one write transaction: an account that already has a password is refused (an old
+        link must not reset it); otherwise the password is set and every invitation and
+        browser session of the person ends, so no other link still works."""
         from thematica.services.members import hash_password
 
         hashed = hash_password(password)
-        found = self._holder(secret, "invite", touch=False)
-        if found is None:
-            raise AuthenticationFailed("this invitation is not valid or has expired")
-        token_id, user = found
+        invalid = AuthenticationFailed("this invitation is not valid or has expired")
+        if not secret or len(secret) > 200:
+            raise invalid
+        k, u = t.user_token.c, t.user_account.c
+        has_password = False
         with self.db.write() as conn:
-            used = conn.execute(delete(t.user_token).where(t.user_token.c.id == token_id)).rowcount
-            if not used:  # the same link opened twice at once
+            token = conn.execute(
+                select(k.id, k.user_id, k.expires_at).where(
+                    k.token_hash == _hash(secret), k.kind == "invite"
+                )
+            ).first()
+            expires = _utc(token.expires_at) if token is not None else None
+            if token is None or (expires is not None and expires <= _now()):
+                raise invalid
+            # the account's row is locked: two links of one person accepted at once queue here
+            person = conn.execute(
+                select(u.name, u.password_hash).where(u.id == token.user_id).with_for_update()
+            ).first()
+            if person is None:  # the account was deleted meanwhile
+                raise invalid
+            if not conn.execute(delete(t.user_token).where(k.id == token.id)).rowcount:
                 raise AuthenticationFailed("this invitation has already been used")
-            conn.execute(
-                update(t.user_account)
-                .where(t.user_account.c.name == user)
-                .values(password_hash=hashed)
+            ends = ("invite",) if person.password_hash is not None else ("invite", "session")
+            if person.password_hash is None:
+                conn.execute(
+                    update(t.user_account).where(u.id == token.user_id).values(password_hash=hashed)
+                )
+            else:
+                has_password = True  # stale links of this person are cleared all the same
+            conn.execute(delete(t.user_token).where(k.user_id == token.user_id, k.kind.in_(ends)))
+        if has_password:
+            raise AuthenticationFailed(
+                f"{person.name} has already set a password, so this invitation no longer "
+                "works; sign in with that password"
             )
-        return user
+        return str(person.name)
 
     # -- projects ------------------------------------------------------------------------
     def projects_of(self, user: str) -> list[ProjectEntry]:

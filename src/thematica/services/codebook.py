@@ -27,7 +27,7 @@ from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
 from thematica.services.code_index import CodeIndex as CodeIndex  # re-exported
-from thematica.services.codebook_edits import CodebookEdits
+from thematica.services.codebook_edits import CodebookEdits, lock_codes
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -425,10 +425,12 @@ class Codebook(CodebookEdits):
     ) -> int:
         """Delete a code and its subtree; refuses while codings use them unless ``force``."""
         with self.project.db.write() as conn:
+            self.project.db.serialize(conn, "codebook", self.project.id)  # the subtree holds
             index = self.index(conn)
             cid = self._resolve_code(conn, index, path)
             self._check_revision(conn, index, cid, revision)
             ids = index.subtree(cid)
+            lock_codes(conn, ids)  # before counting: a coding being added now is counted
             used = conn.scalar(select(func.count()).where(t.coding.c.code_id.in_(ids))) or 0
             if used and not force:
                 raise ConflictError(

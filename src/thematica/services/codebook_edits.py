@@ -99,6 +99,20 @@ class SplitReport:
     revision: int
 
 
+def lock_codes(conn: Connection, ids: Sequence[int]) -> None:
+    """Lock these codes' rows until the transaction ends (``SELECT … FOR UPDATE``; nothing on
+    SQLite, whose writers queue anyway). Coding with a code takes a share lock on its row
+    (the foreign key), so on PostgreSQL a coding being added at this moment either commits
+    first, and is then seen by what follows, or waits and finds the code gone (a
+    :class:`ConflictError` worded by ``Database.write``), never lost to the cascade."""
+    k = t.code.c
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 1000):
+        conn.execute(
+            select(k.id).where(k.id.in_(wanted[i : i + 1000])).order_by(k.id).with_for_update()
+        )
+
+
 def _short(value: str | None, limit: int = 60) -> str:
     text = " ".join((value or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -377,6 +391,7 @@ class CodebookEdits:
                 raise InputError(f"cannot merge {spath!r} into itself")
             if tid in index.subtree(sid):
                 raise InputError(f"cannot merge {spath!r} into its own subcode {tpath!r}")
+            lock_codes(conn, [sid, tid])  # before moving codings: none added meanwhile is lost
             self._check_revision(conn, index, sid, revision)
             children = list(index.children.get(sid, []))
             taken = {index.rows[k].name.casefold() for k in index.children.get(tid, [])}
@@ -569,6 +584,7 @@ class CodebookEdits:
             index = self.index(conn)
             cid = self._resolve_code(conn, index, code)
             path = index.paths[cid]
+            lock_codes(conn, [cid])
             self._check_revision(conn, index, cid, revision)
             c = t.coding.c
             found: set[int] = set()
@@ -576,11 +592,13 @@ class CodebookEdits:
                 found.update(
                     int(v)
                     for v in conn.scalars(
-                        select(c.id).where(
+                        select(c.id)
+                        .where(
                             c.project_id == self.project.id,
                             c.code_id == cid,
                             c.id.in_(wanted[i : i + CHUNK]),
                         )
+                        .with_for_update()  # the chosen codings stay this code's until moved
                     )
                 )
             missing = [i for i in wanted if i not in found]

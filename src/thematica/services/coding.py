@@ -246,7 +246,14 @@ class Coding(BulkCoding, CodingEdits):
             )
             if not result.rowcount:
                 raise NotFoundError(f"no coding with id {coding_id}")
-            self.project.audit(conn, "coding_memo", coding=coding_id, old=old, new=memo or None)
+            self.project.audit(
+                conn,
+                "coding_memo",
+                coding=coding_id,
+                coder=str(layer),  # the memo is that layer's content: hidden with it if blind
+                old=old,
+                new=memo or None,
+            )
 
     @requires(Operation.ANALYSE)
     def star(self, coding_id: int, starred: bool = True, *, actor: str | None = None) -> None:
@@ -259,11 +266,17 @@ class Coding(BulkCoding, CodingEdits):
             )
             if not result.rowcount:
                 raise NotFoundError(f"no coding with id {coding_id}")
+            layer = conn.scalar(
+                select(t.coder.c.name)
+                .join(t.coding, t.coding.c.coder_id == t.coder.c.id)
+                .where(t.coding.c.id == coding_id)
+            )
             self.project.audit(
                 conn,
                 "coding_star" if starred else "coding_unstar",
                 on_behalf_of=actor,
                 coding=coding_id,
+                coder=layer,  # whose coding: hidden with that layer while coding is blind
             )
 
     # -- reading ------------------------------------------------------------------------

@@ -529,10 +529,14 @@ class Matrices:
             else:
                 conn.execute(update(t.matrix_cell).where(mc.id == existing.id).values(**values))
             old_summary = (existing.summary or "") if existing is not None else ""
+            layers = sorted(set(layout.layer.values()))
             self.project.audit(
                 conn,
                 "matrix.set",
                 matrix=matrix,
+                # the coder layer(s) the matrix reads: its summaries are about that layer's
+                # coding, so while coding is blind the log hides them with the layer
+                layer=layers[0] if len(layers) == 1 else (layers or None),
                 row=row,
                 column=column,
                 summary=summary is not None,

@@ -7,10 +7,11 @@ Passwords (for the web application's sign-in) are stored only as argon2 hashes.
 from __future__ import annotations
 
 import builtins
+import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from thematica.core.access import Operation, Role
 from thematica.core.errors import ConflictError, InputError, NotFoundError
@@ -22,7 +23,18 @@ from thematica.store import schema as t
 if TYPE_CHECKING:
     from thematica.services.project import Project
 
-__all__ = ["MemberRow", "Members", "ensure_user", "hash_password", "verify_password"]
+__all__ = [
+    "AccountState",
+    "MemberRow",
+    "Members",
+    "ensure_user",
+    "hash_password",
+    "same_name_taken",
+    "verify_password",
+]
+
+#: what inviting a member can do for their account (:meth:`Members.account_state`)
+AccountState = Literal["new", "has_password", "elsewhere"]
 
 
 @dataclass(slots=True)
@@ -45,10 +57,54 @@ def check_role(role: str) -> Role:
 
 
 def check_user_name(name: str) -> str:
+    """A user name as stored: trimmed; 1 to 200 characters, without a comma (lists of
+    names), a slash or backslash (the name is part of web addresses, where ``x/../alex``
+    would lead to alex) or a control character."""
     name = name.strip()
-    if not name or len(name) > 200 or any(ch in name for ch in "\n\r\t,"):
-        raise InputError(f"{name!r} is not a usable user name", user=name)
+    if not name or len(name) > 200:
+        raise InputError(f"{name!r} is not a usable user name (1 to 200 characters)", user=name)
+    bad = sorted({ch for ch in name if ch in ",/\\" or ord(ch) < 0x20 or ord(ch) == 0x7F})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad)
+        raise InputError(
+            f"{name!r} is not a usable user name: it may not contain {shown} "
+            "(no commas, slashes, backslashes or control characters)",
+            user=name,
+        )
     return name
+
+
+def same_name_taken(conn: Connection, name: str) -> str | None:
+    """The existing account whose name equals ``name`` but for letter case (None if none).
+
+    Coder layers are matched to people ignoring case, so "Alex" beside "alex" would read and
+    write alex's layer. Compared with :meth:`str.casefold` in Python (SQLite's ``lower()``
+    folds only ASCII); accounts are few, and this runs only when one is created.
+    """
+    folded = name.casefold()
+    for other in conn.scalars(select(t.user_account.c.name)):
+        if other != name and str(other).casefold() == folded:
+            return str(other)
+    return None
+
+
+def refuse_same_name(conn: Connection, name: str) -> None:
+    """A :class:`ConflictError` when another account has ``name`` in other letter case.
+    Holds the account-names lock on PostgreSQL (as :meth:`Database.serialize` does), so two
+    people creating "Alex" and "alex" at once do not both pass the check."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:scope), 0)"),
+            {"scope": "thematica:user_names"},
+        )
+    other = same_name_taken(conn, name)
+    if other is not None:
+        raise ConflictError(
+            f"there is already a user named {other!r}; user names differ by more than "
+            f"letter case, so {name!r} cannot be another person",
+            user=name,
+            existing=other,
+        )
 
 
 def hash_password(password: str) -> str:
@@ -80,6 +136,7 @@ def ensure_user(conn: Connection, name: str, display_name: str | None = None) ->
     uid = conn.scalar(select(u.id).where(u.name == name))
     if uid is not None:
         return int(uid)
+    refuse_same_name(conn, name)
     # two people adding the same new user at once: the second insert is a no-op (store/engine)
     conn.execute(
         insert_ignoring_duplicates(conn, t.user_account).values(
@@ -201,23 +258,70 @@ class Members:
                     t.project_member.c.user_id == uid,
                 )
             )
+            u, k = t.user_account.c, t.user_token.c
+            if conn.scalar(select(u.password_hash).where(u.id == uid)) is None:
+                # someone removed before they set a password: their invitation link dies too
+                conn.execute(delete(t.user_token).where(k.user_id == uid, k.kind == "invite"))
             self.project.audit(conn, "member_remove", user=user, role=old)
+
+    def _account_state(self, conn: Connection, uid: int) -> AccountState:
+        u, m = t.user_account.c, t.project_member.c
+        if conn.scalar(select(u.password_hash).where(u.id == uid)) is not None:
+            return "has_password"
+        elsewhere = conn.scalar(
+            select(m.project_id).where(m.user_id == uid, m.project_id != self.project.id).limit(1)
+        )
+        return "new" if elsewhere is None else "elsewhere"
+
+    @requires(Operation.MEMBERS)
+    def account_state(self, user: str) -> AccountState:
+        """What an invitation can do for ``user``'s account, so a face can word it:
+
+        * ``new`` — no password and no project but this one (or no account yet): an
+          invitation link lets them set their password;
+        * ``has_password`` — they sign in with the password they have; no link is issued;
+        * ``elsewhere`` — no password, but they belong to another project too: no link is
+          issued (whoever held it could become them there); they get a password from the
+          command line, ``thematica users password NAME --password-stdin``.
+        """
+        u = t.user_account.c
+        with self.project.db.read() as conn:
+            uid = conn.scalar(select(u.id).where(u.name == user))
+            return "new" if uid is None else self._account_state(conn, int(uid))
 
     @requires(Operation.MEMBERS)
     def invite(self, user: str, *, required: bool = False) -> str | None:
         """A one-use invitation secret with which member ``user`` sets a password and signs in
-        to the web application (valid for 14 days). None when they already have a password,
-        unless ``required`` (then a :class:`ConflictError`)."""
+        to the web application (valid for 14 days).
+
+        Only for an account without a password that belongs to no other project than this
+        one (:meth:`account_state` ``new``): anyone signed in can make a project and add a
+        name to it, so a link for an account used elsewhere would let them take it over.
+        Otherwise None, or with ``required`` a :class:`ConflictError` that says why.
+        """
         from thematica.services.accounts import Accounts
 
-        u = t.user_account.c
         with self.project.db.write() as conn:
-            if self._member(conn, user) is None:
+            found = self._member(conn, user)
+            if found is None:
                 raise NotFoundError(f"{user} is not a member of {self.project.name!r}", user=user)
-            if conn.scalar(select(u.password_hash).where(u.name == user)) is not None:
-                if required:
-                    raise ConflictError(f"{user} already has a password", user=user)
-                return None
+            state = self._account_state(conn, found[0])
+            if state != "new":
+                if not required:
+                    return None
+                if state == "has_password":
+                    raise ConflictError(
+                        f"{user} already has a password and signs in with it",
+                        user=user,
+                        state=state,
+                    )
+                raise ConflictError(
+                    f"{user} also belongs to another project, so no invitation link is "
+                    "issued for them; whoever runs the server sets their password from the "
+                    f"command line: thematica users password {shlex.quote(user)} --password-stdin",
+                    user=user,
+                    state=state,
+                )
             secret = Accounts(self.project.db).invite(conn, user)
             self.project.audit(conn, "member_invite", user=user)
         return secret

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
 
-from thematica.core.access import Operation
+from thematica.core.access import Operation, may_write_layer
 from thematica.core.errors import InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
@@ -68,6 +68,9 @@ class Memos:
             raise InputError("the memo is empty")
         with self.project.db.write() as conn:
             target_id = self._target_id(conn, target_type, target)
+            layer = None
+            if target_type == "coding" and target_id is not None:
+                layer = self._check_coding_layer(conn, target_id)
             stamp = now()
             memo_id: int = conn.execute(
                 insert(t.memo).values(
@@ -87,8 +90,31 @@ class Memos:
                 target_type=target_type,
                 target=target,
                 author=author,  # data the caller gave; the entry's actor is who wrote it
+                # the coding's layer: while coding is blind, the log shows the entry only to
+                # those who may read that layer
+                **({"coder": layer} if layer is not None else {}),
             )
         return memo_id
+
+    def _check_coding_layer(self, conn: Connection, coding_id: int) -> str:
+        """The layer of the coding a memo is about, when the acting person may annotate it:
+        they must be able to read the layer (coding may be blind) and, for a human coder's
+        layer, write it (a coder notes on their own codings; owners on anyone's). A
+        consensus layer, which everyone reads, anyone who writes memos may annotate."""
+        c, k = t.coding.c, t.coder.c
+        row = conn.execute(
+            select(k.name, k.kind).join(t.coding, c.coder_id == k.id).where(c.id == coding_id)
+        ).one()
+        access = self.project.access
+        name, kind = str(row.name), str(row.kind)
+        access.check_read_layer(name, kind)
+        if kind != "consensus" and not may_write_layer(access.actor, name):
+            raise access.refuse(
+                f"write a memo on coding {coding_id} of coder layer {name!r}",
+                operation="write_layer",
+                layer=name,
+            )
+        return name
 
     @requires(Operation.READ)
     def list(self, target_type: str | None = None, target: str | None = None) -> Table[MemoRow]:

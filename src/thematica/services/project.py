@@ -339,7 +339,12 @@ class Project:
         return Table(rows, title="Audit log")
 
     def _may_see(self, detail: dict[str, Any], kinds: dict[str, str]) -> bool:
-        layers = [detail.get(key) for key in ("coder", "layer")]
+        """Whether an entry names only layers this person may read (``coder``/``layer``:
+        one name or a list of names)."""
+        layers: list[Any] = []
+        for key in ("coder", "layer"):
+            value = detail.get(key)
+            layers.extend(value if isinstance(value, list) else [value])
         return all(
             self.access.may_read_layer(str(name), kinds.get(str(name), "human"))
             for name in layers

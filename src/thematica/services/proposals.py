@@ -321,11 +321,16 @@ class Proposals:
         return Table.of(ProposalRow, rows, title="Code proposals")
 
     def _open(self, conn: Connection, proposal_id: int) -> Any:
+        """The proposal, while still open. Its row stays locked until the transaction ends
+        (``FOR UPDATE`` on PostgreSQL; SQLite's writers queue anyway), so of two owners
+        deciding it at once the second waits, then finds it decided."""
         row = conn.execute(
-            select(t.code_proposal).where(
+            select(t.code_proposal)
+            .where(
                 t.code_proposal.c.id == proposal_id,
                 t.code_proposal.c.project_id == self.project.id,
             )
+            .with_for_update()
         ).first()
         if row is None:
             raise NotFoundError(f"no code proposal with id {proposal_id}", proposal=proposal_id)

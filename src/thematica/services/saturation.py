@@ -9,6 +9,10 @@ result's notes; with no ``order_by`` documents are taken in name order. A code c
 interview when the chosen coder layer applied it there at least once (the consensus layer by
 default; with several layers, e.g. ``"alex,sam"``, a code counts when any of them applied it).
 
+Documents with no coding at all in the layer (newly imported, not yet coded) are **left out**:
+they are no evidence of saturation, so they do not count as interviews without new codes. The
+result names them (``not_yet_coded``) and a note says so.
+
 Units (``unit``): each ``document`` (a focus-group session is one interview); each ``case``,
 i.e. participant, with its documents together, where a focus group's codings go to the speaker
 who said them (the rule of :mod:`thematica.services.speakers`; the moderator's go to no one);
@@ -19,7 +23,7 @@ one), a code counting when anyone but the moderator said it. Without speaker map
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -44,6 +48,18 @@ if TYPE_CHECKING:
     from thematica.services.project import Project
 
 UNITS = ("document", "case", "group")
+
+
+@dataclass(slots=True)
+class LayerSaturation(SaturationResult):
+    """The assessment of one coder layer, and the documents left out of it because nothing in
+    them is coded in that layer yet (newly imported, not yet coded): they are no evidence of
+    saturation, so they neither add interviews nor count as interviews with no new codes."""
+
+    not_yet_coded: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**SaturationResult.to_dict(self), "not_yet_coded": list(self.not_yet_coded)}
 
 
 @dataclass(slots=True)
@@ -84,7 +100,16 @@ class Saturation:
         coder: str | None = None,
         unit: str = "document",
     ) -> tuple[list[Interview], list[str]]:
-        """The interviews in order and notes about the ordering (who was listed last)."""
+        """The interviews in order and notes about the ordering (who was listed last) and about
+        the documents left out because nothing in them is coded in the layer yet."""
+        interviews, notes, uncoded = self._interviews(order_by, coder, unit)
+        return interviews, notes + _uncoded_note(uncoded)
+
+    def _interviews(
+        self, order_by: str | None, coder: str | None, unit: str
+    ) -> tuple[list[Interview], list[str], list[str]]:
+        """The interviews in order, notes on the ordering, and the documents without any coding
+        in the layer (left out of the interviews: not yet coded is not "no new codes")."""
         if unit not in UNITS:
             raise InputError(f"unit must be 'document', 'case' or 'group', not {unit!r}")
         pid = self.project.id
@@ -101,13 +126,16 @@ class Saturation:
             if not docs:
                 raise InputError("the project has no documents yet; import transcripts first")
             values = self.project.cases.values(conn) if order_by else {}
+            codes = self._codes(conn, coder)
+            uncoded = sorted(name for i, name in docs.items() if i not in codes)
+            docs = {i: name for i, name in docs.items() if i in codes}
             attr = attributor_for(
                 self.project, conn, {i: (n, case_of.get(i)) for i, n in docs.items()}
             )
             if unit != "document" and attr.has_maps:
                 units = self._speaker_units(conn, coder, attr, unit)
             else:
-                units = self._document_units(conn, coder, docs, case_of, unit)
+                units = self._document_units(codes, docs, case_of, unit)
         ordered: list[tuple[tuple[Any, ...], Interview]] = []
         missing: list[str] = []
         for label, case, got in units.values():
@@ -128,18 +156,16 @@ class Saturation:
             notes.append(
                 f"no {order_by!r} value for {', '.join(sorted(missing))}: listed last, by name"
             )
-        return [iv for _, iv in ordered], notes
+        return [iv for _, iv in ordered], notes, uncoded
 
+    @staticmethod
     def _document_units(
-        self,
-        conn: Connection,
-        coder: str | None,
+        codes: dict[int, set[str]],
         docs: dict[int, str],
         case_of: dict[int, str],
         unit: str,
     ) -> dict[str, tuple[str, str | None, set[str]]]:
         """One unit per document, or per case (the union of its documents' codes)."""
-        codes = self._codes(conn, coder)
         units: dict[str, tuple[str, str | None, set[str]]] = {}  # key -> (label, case, codes)
         for doc_id, name in docs.items():
             case = case_of.get(doc_id)
@@ -229,9 +255,12 @@ class Saturation:
         ... # doctest: +SKIP
         """
         check_parameters(base, run, threshold)
-        interviews, notes = self.interviews(order_by, coder=coder, unit=unit)
-        result = assess(interviews, base=base, run=run, threshold=threshold)
-        result.notes = notes + result.notes
+        interviews, notes, uncoded = self._interviews(order_by, coder, unit)
+        core = assess(interviews, base=base, run=run, threshold=threshold)
+        result = LayerSaturation(
+            **{f.name: getattr(core, f.name) for f in fields(core)}, not_yet_coded=uncoded
+        )
+        result.notes = notes + _uncoded_note(uncoded) + core.notes
         return result
 
     @staticmethod
@@ -263,3 +292,10 @@ class Saturation:
         """When each code first appeared (position, document, case) and how often it recurs."""
         interviews, _notes = self.interviews(order_by, coder=coder, unit=unit)
         return Table(first_seen(interviews), title="Codes by first appearance")
+
+
+def _uncoded_note(uncoded: list[str]) -> list[str]:
+    if not uncoded:
+        return []
+    shown = ", ".join(uncoded[:5]) + (f" and {len(uncoded) - 5} more" if len(uncoded) > 5 else "")
+    return [f"not yet coded (no coding in this layer), so left out: {shown}"]

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
-from thematica.core.errors import InputError
+from thematica.core.errors import InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.project import Project
 from thematica.web.api.analysis_jobs import router as jobs_router
@@ -85,15 +85,19 @@ def layer_choices(project: Project) -> list[dict[str, Any]]:
 
 
 def default_layer(project: Project, layers: list[dict[str, Any]]) -> str | None:
-    """The layer a form starts on: the person's own, else a consensus layer, else the first
-    they may read; when they may read none, the first (so the service says why not). None:
-    nobody has coded yet."""
+    """The layer a form starts on: the person's own; else a consensus layer that has codings
+    (an empty one, just started, would show nothing); else the first human coder layer they
+    may read, else the first they may read; when they may read none, the first (so the service
+    says why not). None: nobody has coded yet."""
     readable = [layer for layer in layers if layer["readable"]]
     for layer in readable:
         if layer["name"].casefold() == project.access.name.casefold():
             return str(layer["name"])
     for layer in readable:
-        if layer["kind"] == "consensus":
+        if layer["kind"] == "consensus" and layer["codings"]:
+            return str(layer["name"])
+    for layer in readable:
+        if layer["kind"] == "human":
             return str(layer["name"])
     chosen = readable or layers
     return str(chosen[0]["name"]) if chosen else None
@@ -146,17 +150,21 @@ def query(
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """``expression``: codes joined by AND, OR, AND NOT, OVERLAPS, NEAR/N (parentheses
-    group); ``where``: case-attribute filters, all must hold (``role = peer``)."""
+    group); ``where``: case-attribute filters, all must hold (``role = peer``). A code,
+    document or attribute the query names that does not exist is bad input (400)."""
     csv = format == "csv"
-    table = project.retrieval.query(
-        expression,
-        coder=coder_of(coder),
-        where=clean(where),
-        documents=clean(document) or None,
-        include_subcodes=subcodes,
-        limit=None if csv else limit,
-        offset=0 if csv else offset,
-    )
+    try:
+        table = project.retrieval.query(
+            expression,
+            coder=coder_of(coder),
+            where=clean(where),
+            documents=clean(document) or None,
+            include_subcodes=subcodes,
+            limit=None if csv else limit,
+            offset=0 if csv else offset,
+        )
+    except NotFoundError as exc:  # a query naming an unknown code (or document): bad input
+        raise InputError(str(exc), **exc.detail) from None
     if csv:
         return csv_download(table, "query-results.csv")
     return {

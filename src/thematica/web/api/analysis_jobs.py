@@ -15,12 +15,12 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from thematica.core.errors import InputError
+from thematica.core.errors import InputError, NotFoundError, PermissionDenied
 from thematica.services.jobs import JobResult
 from thematica.services.project import Project
 from thematica.web.deps import ProjectDep
@@ -63,7 +63,11 @@ def report_work(project: Project, body: ReportRequest) -> Callable[[Progress], J
             allow_open=True if body.allow_open else None,
         )
         progress(1, 2, f"writing the {body.fmt} file")
-        hash_note = f"content hash {rendered.state_hash[:12]}"
+        done = (
+            f"Report ready. Its state hash ({rendered.state_hash[:12]}…) is printed in the "
+            "report: another report with the same state hash was written from the same data "
+            "and settings."
+        )
         if rendered.files:  # Markdown links its figures as files beside it: one zip
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -71,13 +75,56 @@ def report_work(project: Project, body: ReportRequest) -> Callable[[Progress], J
                 for name, blob in rendered.files.items():
                     zf.writestr(name, blob)
             progress(2, 2, "done")
-            return JobResult(f"report ready ({hash_note})", f"{stem}-md.zip", buffer.getvalue())
+            return JobResult(done, f"{stem}-md.zip", buffer.getvalue())
         progress(2, 2, "done")
-        return JobResult(
-            f"report ready ({hash_note})", f"{stem}.{rendered.format}", rendered.content
-        )
+        return JobResult(done, f"{stem}.{rendered.format}", rendered.content)
 
     return work
+
+
+def report_readiness(project: Project, coder: str | None) -> dict[str, Any]:
+    """Whether the report can be written now, from the services' own answers: the layer its
+    findings come from (``coder``, or the form's default), that layer's open consensus
+    disagreements, and, while coding is blind, the first layer the report must read that this
+    person may not (``refused``: the service's sentence)."""
+    from thematica.services.reports.agreement_figures import default_coders
+    from thematica.web.api.analysis import default_layer, layer_choices
+
+    layers = layer_choices(project)
+    kinds = {str(x["name"]): str(x["kind"]) for x in layers}
+    layer = (coder or "").strip() or default_layer(project, layers)
+    out: dict[str, Any] = {
+        "layer": layer,
+        "kind": kinds.get(layer or ""),
+        "compares": [],
+        "consensus": None,
+        "refused": None,
+    }
+    if layer is None:
+        return out
+    if layer not in kinds:
+        raise NotFoundError(
+            f"no coder layer named {layer!r} (layers: {', '.join(kinds) or 'none yet'})"
+        )
+    reconciled: list[str] | None = None
+    try:
+        if kinds[layer] == "consensus":
+            status = project.consensus.status(name=layer).rows[0]
+            reconciled = list(status.coders)
+            out["consensus"] = {
+                "open": status.open,
+                "compared": status.compared,
+                "decided": status.decided,
+                "coders": reconciled,
+            }
+        out["compares"] = default_coders(kinds, reconciled)
+        for name in [layer, *out["compares"]]:
+            project.access.check_read_layer(name, kinds[name])
+    except PermissionDenied as exc:
+        out["compares"] = out["compares"] or default_coders(kinds, None)
+        out["refused"] = str(exc)
+        out["refused_layer"] = exc.detail.get("layer")
+    return out
 
 
 #: what each export may be written as
@@ -135,6 +182,17 @@ def start_report(body: ReportRequest, project: ProjectDep) -> dict[str, int]:
     """The report refuses while the consensus layer it reads has open disagreements, unless
     ``allow_open``: then its findings open with a notice that the coding is provisional."""
     return {"job": project.jobs.start("report", report_work(project, body))}
+
+
+@router.get(
+    "/p/{pid}/analysis/report/check",
+    summary="Whether the results report can be written now: open consensus disagreements, "
+    "and the coder layers it must read that you may not while coding is blind",
+)
+def check_report(
+    project: ProjectDep, coder: Annotated[str | None, Query(max_length=200)] = None
+) -> dict[str, Any]:
+    return report_readiness(project, coder)
 
 
 @router.post(

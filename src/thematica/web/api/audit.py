@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from thematica.web.deps import ProjectDep
-from thematica.web.pages.audit import describe, label, read_log
+from thematica.web.pages.audit import read_log
+from thematica.web.pages.audit_words import describe, label
 
 router = APIRouter(tags=["audit"])
 

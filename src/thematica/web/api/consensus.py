@@ -1,6 +1,8 @@
 """API: comparing two coders, the consensus workflow (start, decide, add, overturn, status,
 log) and inter-coder agreement. Each route is one call into ``project.consensus`` or
-``project.agreement``; the services check who may do it (decisions are owners')."""
+``project.agreement``; the services check who may do it (decisions are owners'). A decision
+records who made it: ``decided_by`` as given ("alex+sam" for a team meeting), else the person
+signed in."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from thematica.services.project import Project
 from thematica.web.deps import ProjectDep
 from thematica.web.schemas import Body
 
@@ -58,6 +61,11 @@ class AddBody(Body):
     reason: str = Field(default="", max_length=10_000)
     decided_by: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
+
+
+def _by(project: Project, given: str | None) -> str:
+    """Who decided: as given ("alex+sam" for a team meeting), else the signed-in person."""
+    return (given or "").strip() or project.access.name
 
 
 def _coders(value: str | None) -> list[str] | None:
@@ -124,7 +132,7 @@ def decide(body: DecideBody, project: ProjectDep) -> dict[str, Any]:
         body.disagreement,
         body.action,
         body.reason,
-        body.decided_by,
+        _by(project, body.decided_by),
         body.start,
         body.end,
         body.code,
@@ -146,13 +154,13 @@ def overturn(body: OverturnBody, project: ProjectDep) -> dict[str, Any]:
             body.disagreement,
             "overturn",
             body.reason,
-            body.decided_by,
+            _by(project, body.decided_by),
             revise=True,
             name=body.name,
         )
     else:
         row = project.consensus.overturn(
-            body.disagreement, body.reason, body.decided_by, name=body.name
+            body.disagreement, body.reason, _by(project, body.decided_by), name=body.name
         )
     return asdict(row)
 
@@ -171,7 +179,7 @@ def add(body: AddBody, project: ProjectDep) -> dict[str, Any]:
         quote=body.quote,
         occurrence=body.occurrence,
         reason=body.reason,
-        decided_by=body.decided_by,
+        decided_by=_by(project, body.decided_by),
         name=body.name,
     )
     return asdict(row)

@@ -25,6 +25,7 @@ from thematica.web.api.analysis import (
     default_layer,
     layer_choices,
 )
+from thematica.web.api.analysis_jobs import report_readiness
 from thematica.web.deps import ProjectDep
 from thematica.web.errors import status_of
 from thematica.web.render import page
@@ -337,4 +338,6 @@ def matrix_page(
 
 @router.get("/p/{pid}/analysis/downloads")
 def downloads_page(request: Request, project: ProjectDep) -> Response:
-    return view(request, project, "downloads", **layers_context(project, None))
+    layers = layers_context(project, None)
+    readiness = report_readiness(project, layers["layer"])
+    return view(request, project, "downloads", readiness=readiness, **layers)

@@ -1,10 +1,10 @@
 """Pages: the audit trail — who changed what, and when — filtered by person, kind of change
 and time, newest first, a page at a time.
 
-What each entry says in words is this face's (the service returns the entries' data); the
-command line words them in ``cli/log_format.py``, whose sentences are reused for every kind of
-change not worded here. Which entries a person sees is the service's: while coding is blind,
-a coder does not see the entries that itemise another coder's layer.
+What each entry says in words is this face's (the service returns the entries' data; the
+sentences are in :mod:`thematica.web.pages.audit_words`). Which entries a person sees is the
+service's: while coding is blind, a coder does not see the entries that itemise another coder's
+layer.
 """
 
 from __future__ import annotations
@@ -19,52 +19,13 @@ from starlette.responses import Response
 from thematica.core.errors import InputError
 from thematica.services.project import AuditRow, Project
 from thematica.web.deps import ProjectDep
+from thematica.web.pages.audit_words import describe, family_label, label
 from thematica.web.render import page
 
 router = APIRouter()
 
 #: entries on one page
 PAGE = 50
-
-#: each kind of change, as the filter offers it
-LABELS = {
-    "init": "Project created",
-    "settings": "Settings changed",
-    "code": "Coding added",
-    "uncode": "Coding removed",
-    "coding_memo": "Coding memo changed",
-    "coding_star": "Quote starred",
-    "coding_unstar": "Quote unstarred",
-    "document_status": "Document marked done / in progress",
-    "import": "Documents imported",
-    "import_qdpx": "Project imported (REFI-QDA)",
-    "remove_document": "Document removed",
-    "link_case": "Document linked to a case",
-    "link_cases": "Documents linked to cases",
-    "import_cases": "Cases imported",
-    "define_attribute": "Attribute defined",
-    "set_attribute": "Attribute value set",
-    "add_code": "Code added",
-    "update_code": "Code edited",
-    "move_code": "Code moved",
-    "remove_code": "Code removed",
-    "set_exclusive": "Code made exclusive",
-    "import_codebook": "Codebook imported",
-    "freeze_codebook": "Codebook version saved",
-    "undo_batch": "Bulk coding undone",
-    "coder_kind": "Coder kind changed",
-    "memo": "Memo written",
-    "member_add": "Member added",
-    "member_role": "Member's role changed",
-    "member_remove": "Member removed",
-    "member_invite": "Member invited",
-    "agreement_run": "Agreement run saved",
-    "consensus_start": "Consensus started",
-    "consensus_decide": "Consensus decisions",
-    "consensus_add": "Consensus coding added",
-    "consensus_apply_final": "Consensus table applied",
-    "upgrade": "Database upgraded",
-}
 
 SINCE = [
     ("", "Any time"),
@@ -73,13 +34,6 @@ SINCE = [
     ("7d", "Last 7 days"),
     ("30d", "Last 30 days"),
 ]
-
-
-def label(action: str) -> str:
-    if action in LABELS:
-        return LABELS[action]
-    words = action.replace("_", " ").replace(".", " ").strip()
-    return words[:1].upper() + words[1:]
 
 
 def action_options(actions: list[str]) -> list[tuple[str, str]]:
@@ -95,51 +49,31 @@ def action_options(actions: list[str]) -> list[tuple[str, str]]:
         if head in families:
             families[head] += 1
     options = [(a, label(a)) for a in sorted(actions, key=lambda a: label(a).casefold())]
-    options += [
-        (f"{head}*", f"Every {head} change") for head, n in sorted(families.items()) if n >= 2
-    ]
+    for head, n in sorted(families.items()):
+        words = family_label(head)
+        if n >= 2 and words:
+            options.append((f"{head}*", words))
     return options
 
 
-def _code_name(code: Any) -> str:
-    return str(code).rsplit("/", 1)[-1] if code else "(no code)"
-
-
-def describe(row: AuditRow) -> str:
-    """One entry in words, as a researcher reads it: "coded P01-interview [120, 180) with
-    Staffing"."""
-    from thematica.cli.log_format import describe as in_words
-
-    d = row.detail
-    layer = d.get("coder")
-    for_whom = f" in {layer}'s layer" if layer and layer != row.actor else ""
-    try:
-        if row.action == "code" and "document" in d:
-            span = f"[{d.get('start')}, {d.get('end')})"
-            return f"coded {d['document']} {span} with {_code_name(d.get('code'))}{for_whom}"
-        if row.action == "uncode":
-            span = f"[{d.get('start')}, {d.get('end')})"
-            return f"removed {_code_name(d.get('code'))} from {d.get('document')} {span}{for_whom}"
-        if row.action == "document_status":
-            who = f" for {layer}" if layer and layer != row.actor else ""
-            if d.get("new"):
-                return f"marked {d.get('document')} {d['new']}{who}"
-            return f"cleared the status of {d.get('document')}{who}"
-    except (TypeError, ValueError):
-        pass
-    return in_words(row.action, d)
-
-
 def _when(at: str) -> str:
+    """The time as the page shows it before its script puts it in the reader's time zone."""
     try:
-        return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.fromisoformat(at)
     except ValueError:
         return at
+    return f"{when.day} {when:%b %Y, %H:%M} UTC"
 
 
 def entry(row: AuditRow) -> dict[str, Any]:
     """An entry as the page shows it."""
     document = row.detail.get("document")
+    start, end = row.detail.get("start"), row.detail.get("end")
+    at = (
+        f"?start={start}&end={end}"
+        if isinstance(start, int) and isinstance(end, int) and row.action != "uncode"
+        else ""
+    )
     return {
         "id": row.id,
         "at": row.at,
@@ -148,7 +82,10 @@ def entry(row: AuditRow) -> dict[str, Any]:
         "action": row.action,
         "label": label(row.action),
         "text": describe(row),
-        "document": document if isinstance(document, str) and document else None,
+        "document": document
+        if isinstance(document, str) and document and row.action != "remove_document"
+        else None,
+        "passage": at,
         "detail": json.dumps(row.detail, indent=2, ensure_ascii=False, sort_keys=True),
     }
 

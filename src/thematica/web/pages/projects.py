@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from thematica.core.access import Role
+from thematica.services.project import Project
 from thematica.web.deps import ProjectDep, Who, accounts
 from thematica.web.render import page
 
@@ -29,6 +31,18 @@ def project_home(pid: int, project: ProjectDep) -> Response:
     return RedirectResponse(f"/p/{project.id}/documents", status_code=303)
 
 
+def members_context(project: Project) -> dict[str, Any]:
+    """The members, and (for owners, before they open comparison) how far each coder is: the
+    documents each has marked done, from the progress service."""
+    done: list[tuple[str, int]] = []
+    documents = 0
+    if project.access.role is Role.OWNER:
+        overview = project.progress.overview()
+        documents = len(overview.documents)
+        done = [(c.name, c.documents_done) for c in overview.coders if c.kind == "human"]
+    return {"members": project.members.list(), "done": done, "documents": documents}
+
+
 @router.get("/p/{pid}/members")
 def members_page(request: Request, project: ProjectDep) -> Response:
     return page(
@@ -36,8 +50,8 @@ def members_page(request: Request, project: ProjectDep) -> Response:
         "members.html",
         project=project,
         nav="members",
-        members=project.members.list(),
         invitation=None,
+        **members_context(project),
     )
 
 
@@ -56,8 +70,8 @@ def add_member(
         "members.html",
         project=project,
         nav="members",
-        members=project.members.list(),
         invitation=(user.strip(), link),
+        **members_context(project),
     )
 
 

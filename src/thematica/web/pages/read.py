@@ -174,12 +174,44 @@ def _layers_wanted(raw: str | None) -> list[str] | None:
     return [n.strip() for n in raw.split(",") if n.strip()]
 
 
+def default_layers(
+    layers: Sequence[Any], every: Sequence[Any], me: str, role: Role | None
+) -> tuple[list[str], str]:
+    """The layers shown when the address names none, and why (``own``, ``mine``, ``all``).
+
+    A coder sees their own layer; an owner their own layer when they coded this document,
+    else every human coder's layer (an owner opening a transcript wants to see its coding);
+    a viewer every layer they may read."""
+    names = [layer.name for layer in layers]
+    mine = [n for n in names if n.casefold() == me.casefold()]
+    if role is Role.CODER:
+        return mine, "own"
+    if role is Role.OWNER:
+        if mine and any(c.coder == mine[0] for c in every):
+            return mine, "mine"
+        # (her own layer, empty here, is left out: the page adds it once she codes)
+        human = [layer.name for layer in layers if layer.kind == "human" and not layer.own]
+        return (human or names), "all"
+    return names, "all"
+
+
+def focus_layers(every: Sequence[Any], start: int, end: int) -> list[str]:
+    """The layers whose codings a link to [start, end) points at: those coded exactly there,
+    else those covering it, else those overlapping it."""
+    exact = [c.coder for c in every if (c.start, c.end) == (start, end)]
+    cover = [c.coder for c in every if c.start <= start and c.end >= end]
+    touch = [c.coder for c in every if c.start < end and start < c.end]
+    return list(dict.fromkeys(exact or cover or touch))
+
+
 @router.get("/p/{pid}/read/{doc:path}")
 def read_page(
     request: Request,
     doc: str,
     project: ProjectDep,
     coder: Annotated[str | None, Query(max_length=2000)] = None,
+    start: Annotated[int | None, Query(ge=0, le=2**40)] = None,
+    end: Annotated[int | None, Query(ge=0, le=2**40)] = None,
 ) -> Response:
     record = project.documents.get(doc)
     readable = project.coding.readable_layers()
@@ -188,14 +220,29 @@ def read_page(
     me = project.access.name
     wanted = _layers_wanted(coder)
     names = [layer.name for layer in readable]
-    if wanted is None:
-        # a person who codes sees their own layer; a viewer every layer they may read
-        wanted = [n for n in names if n.casefold() == me.casefold()] if can_code else names
-    closed = [n for n in wanted if n not in names and n in project.coding.coders()]
+    closed = [n for n in wanted or [] if n not in names and n in project.coding.coders()]
     if closed:  # a layer that exists but is not open to this person: the service refuses it
         project.coding.in_document(doc, coder=closed)
-    wanted = [n for n in wanted if n in names]  # a layer not there yet shows nothing
     every: list[Any] = list(project.coding.in_document(doc, coder=names)) if names else []
+    why = "asked"
+    if wanted is None:
+        wanted, why = default_layers(readable, every, me, role)
+    wanted = [n for n in wanted if n in names]  # a layer not there yet shows nothing
+    # a link to a passage ("go to source"): the reader scrolls there and marks it, showing
+    # the layer of the coding it came from
+    focus: dict[str, Any] | None = None
+    focus_note = ""
+    if start is not None or end is not None:
+        if start is None or end is None or not 0 <= start < end <= len(record.text):
+            focus_note = (
+                "The passage this link points to is not in this document "
+                f"(it is {len(record.text):,} characters long): showing the document's start."
+            )
+        else:
+            pointed = focus_layers(every, start, end)
+            added = [] if any(n in wanted for n in pointed) else pointed
+            wanted += added
+            focus = {"start": start, "end": end, "added": added}
     shown = [c for c in every if c.coder in set(wanted)]
     blocks = blocks_of(record.text, record.turns)
     html = render_text(record.text, blocks, shown, can_code=can_code)
@@ -213,6 +260,9 @@ def read_page(
             {"name": layer.name, "kind": layer.kind, "own": layer.own} for layer in readable
         ],
         "shown": wanted,
+        #: why these layers: "own" (a coder's), "mine" (an owner's own), "all", "asked" (the URL)
+        "shownWhy": why,
+        "focus": focus,
         # the codes' names and paths are in "codes": each coding names its code by id
         "codings": [[c.id, c.code_id, c.coder, c.start, c.end, c.memo] for c in every],
         "codes": [
@@ -246,6 +296,7 @@ def read_page(
         shown=set(wanted),
         can_code=can_code,
         coded=len(shown),
+        focus_note=focus_note,
     )
 
 

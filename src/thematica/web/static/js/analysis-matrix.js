@@ -3,6 +3,7 @@
 // passages linked to it, with the coded passages that may be linked.
 
 import { api, ApiError, el, projectId, toast } from "/static/js/common.js";
+import { when } from "/static/js/dates.js";
 
 const pid = projectId();
 const base = `/api/p/${pid}/analysis`;
@@ -107,7 +108,16 @@ export async function setupMatrix(view) {
       body.append(tr);
     }
     grid.replaceChildren(head, body);
+    scrollHint();
   }
+
+  // a matrix wider than the page scrolls sideways in its frame: say so when it does
+  function scrollHint() {
+    const wrap = grid.closest(".matrix-wrap");
+    const hint = document.getElementById("matrix-scroll-hint");
+    if (wrap && hint) hint.hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
+  }
+  window.addEventListener("resize", scrollHint);
 
   function excerptItem(ex, action) {
     return el(
@@ -148,7 +158,7 @@ export async function setupMatrix(view) {
     panel.hidden = false;
     document.getElementById("cell-title").textContent = `${cell.row} × ${label(cell.column)}`;
     summary.value = cell.summary;
-    saved.textContent = cell.author ? `Last written by ${cell.author}${cell.updated_at ? ` on ${cell.updated_at.slice(0, 10)}` : ""}.` : "";
+    saved.textContent = cell.author ? `Last written by ${cell.author}${cell.updated_at ? `, ${when(cell.updated_at)}` : ""}.` : "";
     renderLinks();
     draw();
     panel.scrollIntoView({ block: "nearest", behavior: "smooth" });

@@ -1,5 +1,6 @@
-// The audit page: times shown in the reader's own time zone (the server sends UTC), with how
-// long ago; changing a filter applies it at once.
+// The audit page: times shown in the reader's own time zone, as everywhere else in the app
+// ("6 Dec 2026, 10:01"), with how long ago; changing a filter applies it at once.
+import { ago, formatTimes } from "/static/js/dates.js";
 
 const form = document.getElementById("audit-filter");
 if (form) {
@@ -8,24 +9,12 @@ if (form) {
   }
 }
 
-const ago = (ms) => {
-  const minutes = Math.round(ms / 60000);
-  if (minutes < 1) return "just now";
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.round(hours / 24);
-  return days === 1 ? "yesterday" : `${days} days ago`;
-};
-
-const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+formatTimes(document.getElementById("audit-log") || document);
 for (const time of document.querySelectorAll("table.audit time[datetime]")) {
-  const when = new Date(time.getAttribute("datetime"));
-  if (Number.isNaN(when.getTime())) continue;
-  time.title = time.textContent;
-  time.textContent = format.format(when);
+  const since = ago(time.getAttribute("datetime"));
+  if (!since) continue;
   const span = document.createElement("span");
   span.className = "ago";
-  span.textContent = ` · ${ago(Date.now() - when.getTime())}`;
+  span.textContent = ` · ${since}`;
   time.after(span);
 }

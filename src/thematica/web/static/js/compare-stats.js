@@ -1,9 +1,12 @@
 // Agreement statistics and the decision log of the compare page, recomputed through the API
 // (a separate request after the page has loaded: agreement can take seconds on a big project).
 import { api, el } from "/static/js/common.js";
-import { leaf } from "/static/js/compare-text.js";
+import { leaf, quote } from "/static/js/compare-text.js";
+import { fixed, percent, measureCell } from "/static/js/compare-words.js";
+import { when } from "/static/js/dates.js";
 
-// ctx: { pid, coders(): [A, B], layer(), document(), documents(), actionDone(a), select(id) }
+// ctx: { pid, coders(): [A, B], layer(), document(), documents(), chars(), kindLabel(k),
+//        actionDone(a), select(id) }
 export function makeStats(ctx) {
   const state = { scope: "document", unit: "character", run: 0 };
   const A = () => ctx.coders()[0];
@@ -12,12 +15,8 @@ export function makeStats(ctx) {
   const pid = ctx.pid;
 
   // -- statistics ------------------------------------------------------------------------------------
-  function fmt(v, places = 2) {
-    return v === null || v === undefined ? "—" : Number(v).toFixed(places);
-  }
-  function pct(v) {
-    return v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)}%`;
-  }
+  const fmt = (v) => fixed(v, 2);
+  const pct = (v) => percent(v, 1);
 
   function agreementUrl(coders) {
     const q = new URLSearchParams({ coders: coders.join(","), unit: state.unit, bootstrap: "0" });
@@ -65,11 +64,11 @@ export function makeStats(ctx) {
     }
     out.push(el("h3", {}, `${A()} vs ${B()}`, el("span", { class: "muted" }, ` · ${state.unit}, ${scope}`)));
     const t = el("table", { class: "grid compact", id: "overall-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Measure"), el("th", { class: "num" }, "Value"), el("th", { class: "num" }, "n"))));
+      el("thead", {}, el("tr", {}, el("th", {}, "Measure"), el("th", { class: "num" }, "Value"), el("th", { class: "num", title: "how many units (characters, passages …) were compared" }, "n"))));
     const body = el("tbody");
     for (const r of pair.overall) {
-      body.append(el("tr", { title: r.note || "" },
-        el("td", {}, r.measure),
+      body.append(el("tr", {},
+        measureCell(r.measure, r.note),
         el("td", { class: "num", dataset: { measure: r.measure } }, r.measure.startsWith("percent") ? pct(r.value) : fmt(r.value)),
         el("td", { class: "num" }, String(r.n_units))));
     }
@@ -79,7 +78,9 @@ export function makeStats(ctx) {
       out.push(el("h3", {}, "Each coder against the consensus"));
       const rows = withLayer.pairs.filter((p) => p.coder_b === layer() || p.coder_a === layer());
       const tt = el("table", { class: "grid compact", id: "layer-table" },
-        el("thead", {}, el("tr", {}, el("th", {}, "Coder"), el("th", { class: "num" }, "%"), el("th", { class: "num" }, "κ"), el("th", { class: "num" }, "α"))));
+        el("thead", {}, el("tr", {}, el("th", {}, "Coder"), el("th", { class: "num", title: "percent agreement" }, "%"),
+        el("th", { class: "num", title: "Cohen's kappa: agreement corrected for chance" }, "κ"),
+        el("th", { class: "num", title: "Krippendorff's alpha" }, "α"))));
       const tb = el("tbody");
       for (const p of rows) {
         const who = p.coder_a === layer() ? p.coder_b : p.coder_a;
@@ -100,7 +101,10 @@ export function makeStats(ctx) {
     if (!used.length) { box.replaceChildren(el("p", { class: "hint" }, "Neither coder used a code here.")); return; }
     const t = el("table", { class: "grid", id: "code-table" },
       el("thead", {}, el("tr", {}, el("th", {}, "Code"), el("th", { class: "num" }, A()), el("th", { class: "num" }, B()),
-        el("th", { class: "num" }, "% agreement"), el("th", { class: "num" }, "Cohen's κ"), el("th", { class: "num" }, "α"), el("th", {}, "Note"))));
+        el("th", { class: "num" }, "% agreement"),
+        el("th", { class: "num", title: "Cohen's kappa: agreement corrected for chance (1 perfect, 0 chance)" }, "Cohen's κ"),
+        el("th", { class: "num", title: "Krippendorff's alpha (unitised, this code against the rest of the text)" }, "α"),
+        el("th", {}, "Note"))));
     const body = el("tbody");
     for (const r of used) {
       body.append(el("tr", {},
@@ -114,21 +118,40 @@ export function makeStats(ctx) {
   }
 
   // -- the decision log ---------------------------------------------------------------------------
+  // the passage a decision is about: its text quoted, the characters only as a detail
+  function passageOf(r) {
+    const refs = [...(r.source_codings || []), ...(r.result_codings || [])];
+    if (!refs.length) return el("span", { class: "muted" }, "—");
+    const start = Math.min(...refs.map((x) => x.start));
+    const end = Math.max(...refs.map((x) => x.end));
+    const text = ctx.chars().slice(start, end).join("");
+    return el("button", { type: "button", class: "link passage", title: "Show it above", onclick: () => ctx.select(r.disagreement) },
+      `“${quote(text, 80)}”`, el("span", { class: "hint chars" }, ` characters ${start}–${end}`));
+  }
+
+  function resultOf(r) {
+    const refs = r.result_codings || [];
+    if (!refs.length) return el("td", { class: "hint" }, "nothing in the consensus");
+    return el("td", {}, ...refs.map((x, i) => el("div", { title: x.code },
+      i ? "" : "in the consensus: ", leaf(x.code), el("span", { class: "hint chars" }, ` characters ${x.start}–${x.end}`))));
+  }
+
   async function refreshLog() {
     const box = document.getElementById("log-box");
     if (!box || !box.open) return;
     const q = new URLSearchParams({ document: ctx.document(), include_agreed: "false", name: layer() });
     try {
       const rows = await api("GET", `/api/p/${pid}/consensus/log?${q}`);
-      const t = el("table", { class: "grid" }, el("thead", {}, el("tr", {},
-        ...["#", "When", "By", "Decision", "About", "Code", "Reason", "Result", ""].map((h) => el("th", {}, h)))));
+      const t = el("table", { class: "grid log-table", id: "log-table" }, el("thead", {}, el("tr", {},
+        ...["#", "When", "Decided by", "Decision", "Passage", "Code", "Reason", "Result"].map((h) => el("th", {}, h)))));
       const body = el("tbody");
       for (const r of rows.reverse()) {
-        body.append(el("tr", { class: r.superseded_by ? "superseded" : "" },
-          el("td", {}, String(r.decision)), el("td", {}, r.decided_at.replace("T", " ")), el("td", {}, r.decided_by || ""),
-          el("td", {}, ctx.actionDone(r.action)), el("td", {}, el("button", { type: "button", class: "link", onclick: () => ctx.select(r.disagreement) }, r.disagreement)),
-          el("td", {}, r.code.split(" | ").map(leaf).join(" | ")), el("td", {}, r.reason), el("td", { class: "hint" }, r.result),
-          el("td", { class: "hint" }, r.superseded_by ? `replaced by #${r.superseded_by}` : "")));
+        const replaced = r.superseded_by ? el("div", { class: "hint" }, `replaced by #${r.superseded_by}`) : null;
+        body.append(el("tr", { class: r.superseded_by ? "superseded" : "", dataset: { disagreement: r.disagreement } },
+          el("td", {}, String(r.decision)), el("td", { class: "when" }, when(r.decided_at)), el("td", {}, r.decided_by || ""),
+          el("td", {}, ctx.actionDone(r.action), el("div", { class: "hint" }, ctx.kindLabel(r.kind)), replaced),
+          el("td", { class: "passage-cell" }, passageOf(r)),
+          el("td", {}, r.code.split(" | ").map(leaf).join(" | ")), el("td", {}, r.reason), resultOf(r)));
       }
       t.append(body);
       document.getElementById("log").replaceChildren(rows.length ? t : el("p", { class: "hint" }, "No decisions yet for this document."));
@@ -136,7 +159,6 @@ export function makeStats(ctx) {
       document.getElementById("log").replaceChildren(el("p", { class: "error-message" }, err.message));
     }
   }
-
 
   return {
     refreshStats,

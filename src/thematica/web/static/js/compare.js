@@ -5,6 +5,9 @@
 import { api, toast, el, projectId } from "/static/js/common.js";
 import { leaf, quote, segAt, topIn, scrollPaneTo, selectionSpan } from "/static/js/compare-text.js";
 import { makeStats } from "/static/js/compare-stats.js";
+import * as words from "/static/js/compare-words.js";
+import { decidedByField, decidedByOf, decidedBy } from "/static/js/compare-words.js";
+import { when } from "/static/js/dates.js";
 
 const root = document.getElementById("compare");
 const pid = projectId();
@@ -21,63 +24,10 @@ const B = () => state.data.coders[1];
 const isOwner = () => root.dataset.owner === "1";
 const layer = () => state.data.layer;
 
-function kindLabel(kind) {
-  return {
-    agreed: "identical",
-    boundary: "span differs",
-    only_a: `only ${A()}`,
-    only_b: `only ${B()}`,
-    different_code: "different code",
-    added: "added by the team",
-  }[kind] || kind;
-}
-
-function kindSentence(item) {
-  const a = item.a, b = item.b;
-  switch (item.kind) {
-    case "agreed": return `Both coders applied ${leaf(item.code)} to exactly this passage.`;
-    case "boundary": return `Both coded ${leaf(a.code)}, over different spans.`;
-    case "only_a": return `Only ${A()} coded ${leaf(a.code)} here.`;
-    case "only_b": return `Only ${B()} coded ${leaf(b.code)} here.`;
-    case "different_code":
-      return `${A()} coded ${leaf(a.code)}, ${B()} coded ${leaf(b.code)}: the codebook says only one can apply.`;
-    case "added": return `The team added ${leaf(item.code)} here; neither coder had it.`;
-    default: return item.kind;
-  }
-}
-
-function actionDone(action) {
-  return {
-    keep_a: `kept ${A()}'s`,
-    keep_b: `kept ${B()}'s`,
-    keep_both: "kept both",
-    merge: "merged",
-    edit: "span adjusted",
-    drop: "left out",
-    overturn: "overturned",
-    add: "added",
-    agreed: "identical",
-  }[action] || action;
-}
-
-function actionChoices(item) {
-  const sameCode = item.a && item.b && item.a.code_id === item.b.code_id;
-  const choices = [];
-  if (item.kind === "added") {
-    choices.push(["edit", "Adjust the span or code"], ["drop", "Remove it from the consensus"]);
-    return choices;
-  }
-  if (item.a) choices.push(["keep_a", item.b ? `Keep ${A()}'s coding` : `Keep it (${A()}'s coding)`]);
-  if (item.b) choices.push(["keep_b", item.a ? `Keep ${B()}'s coding` : `Keep it (${B()}'s coding)`]);
-  if (item.a && item.b) {
-    choices.push(["keep_both", "Keep both codings"]);
-    choices.push(["merge", sameCode ? "Merge: one coding over both spans" : "Merge: one coding over both spans, with the code chosen below"]);
-  }
-  choices.push(["edit", "Adjust: give the span (and code) yourself"]);
-  choices.push(["drop", item.a && item.b ? "Drop both: not coded in the consensus" : "Drop: not coded in the consensus"]);
-  if (sameCode) choices.push(["overturn", "Overturn: the code does not apply here (reason required)"]);
-  return choices;
-}
+const kindLabel = (kind) => words.kindLabel(kind, A(), B());
+const kindSentence = (item) => words.kindSentence(item, A(), B());
+const actionDone = (action) => words.actionDone(action, A(), B());
+const actionChoices = (item) => words.actionChoices(item, A(), B());
 
 // -- loading ---------------------------------------------------------------------------------
 const stats = makeStats({
@@ -86,6 +36,8 @@ const stats = makeStats({
   layer: () => state.data.layer,
   document: () => state.data.document,
   documents: () => state.data.documents,
+  chars: () => state.chars,
+  kindLabel: (k) => kindLabel(k),
   actionDone: (a) => actionDone(a),
   select: (id) => select(id),
 });
@@ -152,7 +104,7 @@ function renderPane(node, spans, pane) {
       inner = el("mark", {
         class: `hl code-${s.code_id} ${markClass(s, pane)} lv-${Math.min(depth, 3)}`,
         dataset: { items: s.item || "" },
-        title: `${s.code} [${s.start}–${s.end}] (${paneWho(pane)})`,
+        title: `${s.code} (${paneWho(pane)}; characters ${s.start}–${s.end})`,
       }, inner);
     });
     inner.classList.add("seg");
@@ -337,11 +289,12 @@ function renderDecision() {
     const what = item.state === "agreed"
       ? el("p", { class: "verdict agreed" }, "Identical in both layers: in the consensus", item.decision ? ` (decision ${item.decision}).` : " once the layer is started.")
       : el("div", { class: "verdict decided" },
-        el("p", {}, el("strong", {}, `Decided: ${actionDone(item.action)}`), ` · decision ${item.decision}`,
-          item.decided_by ? ` · by ${item.decided_by}` : "", item.decided_at ? ` · ${item.decided_at.replace("T", " ")}` : ""),
+        el("p", {}, el("strong", {}, `Decided: ${actionDone(item.action)}`),
+          item.decided_by ? ` by ${item.decided_by}` : "", item.decided_at ? `, ${when(item.decided_at)}` : "",
+          el("span", { class: "hint" }, ` (decision #${item.decision})`)),
         item.reason ? el("p", { class: "reason" }, `“${item.reason}”`) : el("p", { class: "hint" }, "No reason given."),
         el("p", { class: "hint" }, item.results.length
-          ? `In the consensus: ${item.results.map((r) => `${leaf(r.code)} ${r.start}–${r.end}`).join("; ")}`
+          ? `In the consensus: ${item.results.map((r) => `${leaf(r.code)} (characters ${r.start}–${r.end})`).join("; ")}`
           : "Nothing of it is in the consensus."));
     box.append(what);
   }
@@ -367,12 +320,14 @@ function renderDecision() {
 function overturnForm(item, revise) {
   const form = el("form", { class: "stack decide-form", id: "overturn-form" },
     el("label", {}, "Reason (required)", el("textarea", { name: "reason", required: true, maxlength: "10000", placeholder: "Why the code does not apply here" })),
+    decidedByField(),
     el("button", { type: "submit", class: "danger" }, "Overturn: remove it from the consensus"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = form.elements.reason.value.trim();
     if (!reason) { toast("Overturning needs a reason.", "error"); return; }
-    await submit(() => api("POST", `/api/p/${pid}/consensus/overturn`, { disagreement: item.id, reason, revise, name: layer() }), form, "Overturned.");
+    const body = { disagreement: item.id, reason, revise, name: layer(), decided_by: decidedByOf(form) };
+    await submit(() => api("POST", `/api/p/${pid}/consensus/overturn`, body), form, "Overturned.");
   });
   return el("div", { class: "overturn" }, el("h3", {}, "Overturn"), form);
 }
@@ -395,7 +350,7 @@ function decisionForm(item, revise) {
   const reason = el("textarea", { name: "reason", maxlength: "10000", placeholder: "Why (goes into the decision log)" });
   const reasonLabel = el("label", {}, el("span", { class: "reason-label" }, "Reason"), reason);
   const form = el("form", { class: "stack decide-form", id: revise ? "revise-form" : "decide-form" },
-    fieldset, extra, reasonLabel,
+    fieldset, extra, reasonLabel, decidedByField(),
     el("button", { type: "submit", class: "primary" }, revise ? "Replace the decision" : "Record decision"));
   const update = () => {
     const action = form.elements.action.value;
@@ -410,7 +365,7 @@ function decisionForm(item, revise) {
     event.preventDefault();
     const action = form.elements.action.value;
     if (!action) { toast("Choose what goes into the consensus.", "error"); return; }
-    const body = { disagreement: item.id, action, reason: reason.value.trim(), revise, name: layer() };
+    const body = { disagreement: item.id, action, reason: reason.value.trim(), revise, name: layer(), decided_by: decidedByOf(form) };
     if (action === "edit") {
       body.start = Number(start.value);
       body.end = Number(end.value);
@@ -418,7 +373,7 @@ function decisionForm(item, revise) {
     if ((action === "edit" || action === "merge") && code.value) body.code = code.value;
     if (action === "overturn") {
       if (!body.reason) { toast("Overturning needs a reason.", "error"); return; }
-      await submit(() => api("POST", `/api/p/${pid}/consensus/overturn`, { disagreement: item.id, reason: body.reason, revise, name: layer() }), form, "Overturned.");
+      await submit(() => api("POST", `/api/p/${pid}/consensus/overturn`, { disagreement: item.id, reason: body.reason, revise, name: layer(), decided_by: body.decided_by }), form, "Overturned.");
       return;
     }
     await submit(() => api("POST", `/api/p/${pid}/consensus/decisions`, body), form, `Decided: ${actionDone(action)}.`);
@@ -521,6 +476,7 @@ function setupAdd() {
     form.elements.start.focus();
   });
   codeOptions(form.elements.code);
+  form.elements.decided_by.value = decidedBy();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = {
@@ -530,6 +486,7 @@ function setupAdd() {
       end: Number(form.elements.end.value),
       reason: form.elements.reason.value.trim(),
       name: layer(),
+      decided_by: decidedByOf(form),
     };
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
@@ -537,6 +494,7 @@ function setupAdd() {
       const row = await api("POST", `/api/p/${pid}/consensus/additions`, body);
       toast(`Added ${leaf(body.code)} to the consensus.`, "ok");
       form.reset();
+      form.elements.decided_by.value = decidedBy();
       document.getElementById("add-selection").textContent = "Select the passage in the consensus pane, or give its span.";
       await reload();
       select(row.disagreement);

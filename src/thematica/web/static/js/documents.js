@@ -2,6 +2,7 @@
 // coder's progress (sortable, filterable by case attribute), the signed-in coder's
 // "Mark done" control, and (owners) importing files with a progress bar that polls the job.
 import { api, ApiError, csrf, el, projectId, toast } from "/static/js/common.js";
+import { when } from "/static/js/dates.js";
 
 const pid = projectId();
 const me = document.body.dataset.user || "";
@@ -165,7 +166,7 @@ function renderHead() {
   for (const c of readable) {
     const title = c.mine ? `${c.name} (you)` : c.name;
     top.append(el("th", { colspan: "3", scope: "colgroup", class: `coder-group${c.mine ? " mine" : ""}` },
-      title, c.kind !== "human" ? el("span", { class: "kind" }, c.kind) : null));
+      title, c.kind !== "human" && c.kind !== c.name ? el("span", { class: "kind" }, c.kind) : null));
     second.append(
       sortHeader("Codings", `codings:${c.name}`, { class: "num group-start" }),
       sortHeader("Turns coded", `coverage:${c.name}`, {}),
@@ -218,7 +219,7 @@ function renderRow(row) {
   const { readable, hidden } = coderGroups();
   const tr = el("tr", { dataset: { document: row.document } });
   tr.append(
-    el("th", { scope: "row", class: "doc", title: `${row.format} file, imported ${row.imported_at.slice(0, 10)}` },
+    el("th", { scope: "row", class: "doc", title: `${row.format} file, imported ${when(row.imported_at)}` },
       el("a", { href: readerUrl(row.document) }, row.document)),
     el("td", { class: row.case ? "case" : "case muted" }, row.case || "no case"),
   );
@@ -325,7 +326,18 @@ function render() {
   renderCards();
   renderHead();
   renderBody();
+  scrollHint();
 }
+
+// A table wider than the page scrolls sideways in its frame (the document column stays put):
+// say so when it does.
+function scrollHint() {
+  const wrap = table.closest(".table-wrap");
+  const hint = document.getElementById("docs-scroll-hint");
+  if (!wrap || !hint) return;
+  hint.hidden = table.hidden || wrap.scrollWidth <= wrap.clientWidth + 1;
+}
+window.addEventListener("resize", scrollHint);
 
 // -- events ------------------------------------------------------------------------------
 
@@ -363,6 +375,7 @@ document.getElementById("columns-list").addEventListener("change", () => {
   saveState();
   renderHead();
   renderBody();
+  scrollHint();
 });
 
 tbody.addEventListener("click", async (event) => {

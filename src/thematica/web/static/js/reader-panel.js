@@ -21,6 +21,18 @@ export function excerpt(text, max = 180) {
   return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : flat;
 }
 
+// Where a passage is, in a researcher's words: "turn 12, Participant 1 · 84 characters".
+// turns: [{turn, start, end, speaker}] (turn is 0-based; people count from 1).
+export function describeSpan(turns, start, end) {
+  const n = end - start;
+  const size = `${n.toLocaleString()} character${n === 1 ? "" : "s"}`;
+  const first = turns.find((t) => t.end > start);
+  const last = [...turns].reverse().find((t) => t.start < end);
+  if (!first || !last || first.start >= end) return size;
+  if (last.turn !== first.turn) return `turns ${first.turn + 1}–${last.turn + 1} · ${size}`;
+  return `turn ${first.turn + 1}${first.speaker ? `, ${first.speaker}` : ""} · ${size}`;
+}
+
 function when(iso) {
   return iso ? iso.replace("T", " ").slice(0, 16) : "";
 }
@@ -99,7 +111,7 @@ export class Popover {
           el("span", { class: `sw code-${c.code_id}`, "aria-hidden": "true" }),
           el("span", { class: "pc-path" }, pathLabel(c.path)),
         ),
-        el("div", { class: "pc-meta" }, `${c.coder} · characters ${c.start}–${c.end}`),
+        el("div", { class: "pc-meta" }, el("span", { class: "coder-name", title: `in ${c.coder}'s coder layer` }, `coded by ${c.coder}`), ` · ${ctx.where(c.start, c.end)}`),
         el("blockquote", { class: "pc-text" }, excerpt(ctx.slice(c))),
         c.memo ? el("div", { class: "pc-memo" }, el("span", { class: "memo-icon", "aria-hidden": "true" }, "✎ "), c.memo) : null,
         actions,
@@ -114,7 +126,7 @@ export class Popover {
       ),
       el("ul", { class: "pop-list" }, rows),
       ctx.fit
-        ? el("div", { class: "pop-foot" }, `Selected now: characters ${ctx.fit.start}–${ctx.fit.end} — “Fit to selection” moves a coding there`)
+        ? el("div", { class: "pop-foot" }, `Selected now: ${ctx.where(ctx.fit.start, ctx.fit.end)} — “Fit to selection” moves a coding there`)
         : el("div", { class: "pop-foot" }, "To move a coding, select the passage it should cover, then “Fit to selection”."),
     ];
     this.box.replaceChildren(...parts);
@@ -122,7 +134,7 @@ export class Popover {
 }
 
 // The side panel's sections.
-export function drawCodingDetail(box, c, { slice, canWrite, saveMemo, codeMemos, addCodeMemo, canMemo }) {
+export function drawCodingDetail(box, c, { slice, where, canWrite, saveMemo, codeMemos, addCodeMemo, canMemo }) {
   const memo = el("textarea", { rows: 3, class: "coding-memo", "aria-label": "Memo on this coding", placeholder: "Why this passage, doubts, links…" }, c.memo || "");
   memo.disabled = !canWrite;
   const codeList = el("ul", { class: "memo-list" }, el("li", { class: "muted" }, "Loading…"));
@@ -144,7 +156,7 @@ export function drawCodingDetail(box, c, { slice, canWrite, saveMemo, codeMemos,
   }
   box.replaceChildren(...[
     el("div", { class: `detail-code code-${c.code_id}` }, el("span", { class: `sw code-${c.code_id}` }), el("span", {}, pathLabel(c.path))),
-    el("div", { class: "pc-meta" }, `${c.coder} · characters ${c.start}–${c.end}`),
+    el("div", { class: "pc-meta" }, `coded by ${c.coder} · ${where(c.start, c.end)}`),
     el("blockquote", { class: "detail-text" }, slice(c)),
     el("h3", {}, "Memo on this coding"),
     memo,
@@ -168,17 +180,19 @@ export function memoItems(memos, empty) {
 export function drawSummary(list, visible, onPick, empty = "No codings shown.") {
   const counts = new Map();
   for (const c of visible) {
-    const entry = counts.get(c.code_id) || { c, n: 0 };
+    const entry = counts.get(c.code_id) || { c, n: 0, by: new Map() };
     entry.n++;
+    entry.by.set(c.coder, (entry.by.get(c.coder) || 0) + 1);
     counts.set(c.code_id, entry);
   }
+  const several = new Set(visible.map((c) => c.coder)).size > 1;
   const entries = [...counts.values()].sort((a, b) => a.c.path.localeCompare(b.c.path));
   if (!entries.length) {
     list.replaceChildren(el("li", { class: "muted" }, empty));
     return;
   }
   list.replaceChildren(
-    ...entries.map(({ c, n }) =>
+    ...entries.map(({ c, n, by }) =>
       el(
         "li",
         {},
@@ -186,8 +200,12 @@ export function drawSummary(list, visible, onPick, empty = "No codings shown.") 
           "button",
           { type: "button", class: `summary-item code-${c.code_id}`, title: `${c.path}: go to the next passage`, onclick: () => onPick(c.code_id) },
           el("span", { class: `sw code-${c.code_id}`, "aria-hidden": "true" }),
-          el("span", { class: "nm" }, c.code),
-          el("span", { class: "count" }, String(n)),
+          el("span", { class: "nm", title: `${c.path.split("/").join(SEP)} — click to go to its next passage` }, c.code),
+          el(
+            "span",
+            { class: "count", title: several ? [...by].map(([who, k]) => `${who}: ${k}`).join(" · ") : `${n} passage${n === 1 ? "" : "s"}` },
+            String(n),
+          ),
         ),
       ),
     ),

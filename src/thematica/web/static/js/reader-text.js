@@ -1,6 +1,6 @@
 // The transcript as the reader shows it: code-point offsets <-> DOM positions, the coded runs
-// (the same cut the server makes, redrawn after every change), the margin's coding stripes
-// and a keyboard caret.
+// (the same cut the server makes, redrawn after every change) and a keyboard caret. The margin's
+// stripes are drawn by reader-stripes.js.
 //
 // Offsets are Unicode code points (Python str indices). JavaScript strings are UTF-16, so
 // every length and index here is converted: an emoji is one code point but two UTF-16 units.
@@ -240,51 +240,6 @@ export class TextView {
   // The runs a coding covers (its first and last), for stripes and scrolling.
   runsOf(c) {
     return [this.runs[this.runIndex(c.start, "start")], this.runs[this.runIndex(c.end, "end")]];
-  }
-
-  // One bar per coding in the right margin beside the lines it covers, in its band's column.
-  drawStripes(codings, tracks, onPick, onHover = () => {}) {
-    const box = this.stripeBox;
-    const base = this.wrap.getBoundingClientRect();
-    const geometry = [];
-    let columns = 0;
-    for (const c of codings) {
-      const [first, last] = this.runsOf(c);
-      if (!first || !last) continue;
-      const r1 = first.getClientRects()[0];
-      const rs = last.getClientRects();
-      const r2 = rs[rs.length - 1];
-      if (!r1 || !r2) continue;
-      const column = tracks.get(c.id);
-      columns = Math.max(columns, column + 1);
-      geometry.push([c, column, r1.top - base.top, r2.bottom - base.top]);
-    }
-    // columns narrow when many codings overlap, so the margin never crowds the text out
-    const step = Math.max(6, Math.min(18, Math.floor(220 / Math.max(1, columns))));
-    const frag = document.createDocumentFragment();
-    for (const [c, column, top, bottom] of geometry) {
-      const bar = document.createElement("button");
-      bar.type = "button";
-      bar.className = `stripe code-${c.code_id}${step < 14 ? " thin" : ""}`;
-      bar.dataset.id = c.id;
-      bar.title = `${c.path} (${c.coder})`;
-      bar.setAttribute("aria-label", `${c.code}, coded by ${c.coder}`);
-      bar.style.top = `${top}px`;
-      bar.style.height = `${Math.max(10, bottom - top)}px`;
-      bar.style.left = `${column * step + 4}px`;
-      bar.style.width = `${step - 3}px`;
-      if (bottom - top > 46 && step >= 14) {
-        const label = document.createElement("span");
-        label.textContent = c.code;
-        bar.append(label);
-      }
-      bar.addEventListener("click", (event) => { event.stopPropagation(); onPick(c, bar); });
-      bar.addEventListener("mouseenter", () => onHover(c));
-      bar.addEventListener("mouseleave", () => onHover(null));
-      frag.append(bar);
-    }
-    box.style.width = `${Math.max(1, columns) * step + 10}px`;
-    box.replaceChildren(frag);
   }
 }
 

@@ -6,7 +6,9 @@
 import { api, el, projectId, toast } from "/static/js/common.js";
 import { Caret, TextView, assignTracks } from "/static/js/reader-text.js";
 import { Picker } from "/static/js/reader-picker.js";
-import { Popover, drawCodingDetail, drawSummary, excerpt, memoItems } from "/static/js/reader-panel.js";
+import { Popover, describeSpan, drawCodingDetail, drawSummary, excerpt, memoItems } from "/static/js/reader-panel.js";
+import { drawMargin } from "/static/js/reader-stripes.js";
+import { PassageMark, drawShown, drawTally } from "/static/js/reader-layers.js";
 
 const data = JSON.parse(document.getElementById("reader-data").textContent);
 const pid = projectId();
@@ -16,10 +18,13 @@ const textEl = $("text");
 const view = new TextView(textEl, $("text-wrap"), $("stripes"), data.bands);
 const caret = new Caret(view);
 const popover = new Popover();
+const goto = new PassageMark(view, $("scroll"));
+const where = (s, e) => describeSpan(data.turns, s, e);
 const codes = data.codes;
 const codeById = new Map(codes.map((c) => [c.id, c]));
 const shown = new Set(data.shown);
 if (data.canCode) shown.add(data.user);
+let shownWhy = data.shownWhy; // why these layers (until the person changes the ticks)
 // the page sends each coding as [id, code id, coder, start, end, memo]
 let codings = data.codings.map(([id, codeId, coder, start, end, memo]) => {
   const code = codeById.get(codeId);
@@ -49,7 +54,7 @@ function drawRecent() {
   if (!box) return;
   const ids = recent();
   box.replaceChildren(
-    ids.length ? el("span", { class: "recent-label" }, "Recent") : el("span", { class: "recent-label muted" }, "Recent codes appear here"),
+    ids.length ? el("span", { class: "recent-label" }, "Recent") : el("span", { class: "recent-empty" }, "Recent codes will appear here (keys 1–9)"),
     ...ids.map((id, i) => {
       const c = codeById.get(id);
       return el(
@@ -70,17 +75,30 @@ function draw(rerender = true) {
   const list = visible();
   tracks = assignTracks(list);
   view.render(list, tracks, { onlyRemember: !rerender });
-  view.drawStripes(
-    list,
-    tracks,
-    (c, bar) => openPopover([c], bar.getBoundingClientRect()),
-    (c) => { if (!popover.isOpen) paint("focus", c ? [view.rangeFor(c.start, c.end)] : []); },
-  );
+  const layersHere = new Set(list.map((c) => c.coder));
+  drawMargin(view, list, {
+    order: [data.user, ...data.layers.map((l) => l.name)],
+    heads: layersHere.size > 1 || (layersHere.size === 1 && !layersHere.has(data.user)),
+    you: data.user,
+    onPick: (items, anchor) => openPopover(items, anchor.getBoundingClientRect()),
+    onHover: (c) => { if (!popover.isOpen) paint("focus", c ? [view.rangeFor(c.start, c.end)] : []); },
+  });
+  goto.draw();
   const hint = $("layer-select")
     ? "No codings shown: tick a coder layer above to see its codings."
     : data.canCode ? "Nothing coded yet: select a passage and press C." : "No codings to show.";
   drawSummary($("code-summary"), list, goToCode, hint);
-  $("codes-count").textContent = String(list.length);
+  drawTally($("codes-count"), $("tally-what"), list);
+  drawShown($("layers-shown"), orderedShown(), { you: data.user, why: shownWhy, added: shownWhy ? (data.focus?.added || []) : [] });
+}
+
+// the shown layers that exist, in the layer list's order
+function orderedShown() {
+  const known = data.layers.map((l) => l.name);
+  for (const c of codings) if (!known.includes(c.coder)) known.push(c.coder);
+  known.sort((a, b) => (b === data.user) - (a === data.user)); // yours first
+  // your own layer is always "shown" (your coding goes there); named once it has codings here
+  return known.filter((n) => shown.has(n) && (n !== data.user || codings.some((c) => c.coder === n)));
 }
 
 function paint(name, ranges) {
@@ -138,6 +156,7 @@ $("layers").addEventListener("change", (event) => {
   const input = event.target;
   if (!(input instanceof HTMLInputElement) || input.name !== "layer") return;
   if (input.checked) shown.add(input.value); else shown.delete(input.value);
+  shownWhy = null;
   const url = new URL(window.location.href);
   url.searchParams.set("coder", [...shown].join(","));
   history.replaceState(null, "", url);
@@ -146,7 +165,6 @@ $("layers").addEventListener("change", (event) => {
 });
 
 function showOwnLayer() {
-  if (shown.has(data.user)) return;
   shown.add(data.user);
   const box = $("layer-select");
   const input = box && box.querySelector(`input[value="${CSS.escape(data.user)}"]`);
@@ -293,7 +311,7 @@ function openPicker(target, anchor) {
     excerpt: words ? `“${excerpt(words, 120)}”` : "",
     anchor,
     create: true,
-    inVivo: words ? excerpt(words, 80) : null,
+    inVivo: words ? excerpt(words, 60) : null,
     onChoose: (item) => {
       paint("pending", []);
       const where = pending;
@@ -340,6 +358,7 @@ function openPopover(items, anchor) {
     anchor,
     slice,
     canWrite,
+    where,
     fit: null,
     select: showDetail,
     act: (action, c) => {
@@ -358,6 +377,7 @@ function showDetail(c) {
   $("sec-coding").hidden = false;
   drawCodingDetail($("coding-detail"), c, {
     slice,
+    where,
     canWrite: canWrite(c),
     canMemo: data.canCode,
     saveMemo: async (coding, text) => {
@@ -473,7 +493,7 @@ function ensureCaret() {
 }
 
 let pointerFocus = false; // focus by a click must not move the reader to a caret
-textEl.addEventListener("pointerdown", () => { pointerFocus = true; });
+textEl.addEventListener("pointerdown", () => { pointerFocus = true; goto.clear(); });
 document.addEventListener("pointerup", () => { setTimeout(() => { pointerFocus = false; }, 0); });
 textEl.addEventListener("focus", () => {
   if (pointerFocus) return;
@@ -531,5 +551,12 @@ window.addEventListener("resize", () => {
 // --- start -------------------------------------------------------------------------------------------
 drawRecent();
 draw(false); // the server drew the text; the stripes need the layout
+if (data.focus) {
+  // arrived by a link to a passage ("go to source"): scroll there and mark it; a coding of
+  // exactly that passage opens in the side panel
+  goto.show(data.focus.start, data.focus.end);
+  const exact = visible().find((c) => c.start === data.focus.start && c.end === data.focus.end);
+  if (exact) showDetail(exact);
+}
 loadDocMemos();
 document.body.classList.add("reader-ready");
