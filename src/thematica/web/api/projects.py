@@ -58,9 +58,17 @@ def list_members(project: ProjectDep) -> list[dict[str, Any]]:
 )
 def add_member(body: NewMember, request: Request, project: ProjectDep) -> dict[str, Any]:
     project.members.add(body.user, body.role, display_name=body.display_name)
+    state = project.members.account_state(body.user)
     secret = project.members.invite(body.user)
     link = str(request.url_for("invitation_page", token=secret)) if secret else None
-    return {"user": body.user.strip(), "role": body.role.strip().lower(), "invitation": link}
+    return {
+        "user": body.user.strip(),
+        "role": body.role.strip().lower(),
+        "invitation": link,
+        # new: the link sets their password; has_password: they sign in as they are;
+        # elsewhere: in another project without a password, set by whoever runs the server
+        "account": state,
+    }
 
 
 @router.post(
