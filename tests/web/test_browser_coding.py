@@ -397,6 +397,7 @@ def test_picker_enter_applies_only_existing_codes_and_finds_definitions(
         "No code matches — choose “Create code …” (or press Ctrl+Enter) to add one."
     )
     assert picker.is_visible()
+    screenshot(page, "reader-picker-no-match")
     assert len(owner.codebook.tree()) == codes_before
     assert len(layer(web_sqlite, CODER_A)) == mine_before
     # "weath" is in no code's name, but in one definition ("weather, heat and cold")
@@ -462,12 +463,14 @@ def test_owner_sees_every_coder_grouped_and_labelled(page: Any, web_sqlite: Any)
     assert labels
     for label in labels:
         c = by_id[int(label.get_attribute("data-id") or 0)]
-        assert label.locator(".nm").inner_text() == c.code
+        # the coder's name, then the code's
+        assert label.evaluate("(n) => n.lastChild.textContent") == c.code
+        assert label.locator(".coder-name").inner_text() == c.coder
         assert (label.get_attribute("title") or "").startswith(
             f"{c.path.replace('/', ' › ')} — coded by {c.coder}"
         )
     cut = page.evaluate(
-        "() => [...document.querySelectorAll('.mlabel .nm')]"
+        "() => [...document.querySelectorAll('.mlabel')]"
         ".filter((n) => n.scrollWidth > n.clientWidth).length"
     )
     assert cut > 0  # long names are cut with an ellipsis, so the title matters

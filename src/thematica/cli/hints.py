@@ -36,6 +36,7 @@ HINTS: dict[str, str] = {
     "text_column": " (--text-column)",
     "themes_add": " with 'thematica themes add'",
     "upgrade": "; run 'thematica upgrade{db}'",
+    "users_password": " ('thematica users password NAME --password-stdin')",
     "weights": " (--weights)",
 }
 
@@ -46,4 +47,8 @@ def cli_message(exc: ThematicaError) -> str:
     suffix = HINTS.get(hint, "") if isinstance(hint, str) else ""
     database = exc.detail.get("database")
     suffix = suffix.replace("{db}", f" --db {database}" if database else "")
+    if "NAME" in suffix and exc.detail.get("user"):
+        import shlex
+
+        suffix = suffix.replace("NAME", shlex.quote(str(exc.detail["user"])))
     return f"{exc}{suffix}"

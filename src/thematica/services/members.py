@@ -7,7 +7,6 @@ Passwords (for the web application's sign-in) are stored only as argon2 hashes.
 from __future__ import annotations
 
 import builtins
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -317,10 +316,10 @@ class Members:
                     )
                 raise ConflictError(
                     f"{user} also belongs to another project, so no invitation link is "
-                    "issued for them; whoever runs the server sets their password from the "
-                    f"command line: thematica users password {shlex.quote(user)} --password-stdin",
+                    "issued for them; whoever runs the server sets their password",
                     user=user,
                     state=state,
+                    hint="users_password",
                 )
             secret = Accounts(self.project.db).invite(conn, user)
             self.project.audit(conn, "member_invite", user=user)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from typing import Any
 
 from fastapi import Request
@@ -73,9 +74,18 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+#: hint -> what the web adds to a service's message (the CLI has its own, cli/hints.py)
+WEB_HINTS = {
+    "users_password": " on the server: thematica users password NAME --password-stdin",
+}
+
+
 async def on_thematica_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.ThematicaError)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    hint = exc.detail.get("hint")
+    if isinstance(hint, str) and hint in WEB_HINTS:
+        message += WEB_HINTS[hint].replace("NAME", shlex.quote(str(exc.detail.get("user", "NAME"))))
     return error_response(request, status_of(exc), message, type(exc).__name__, exc.detail)
 
 

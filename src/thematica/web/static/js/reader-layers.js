@@ -3,6 +3,7 @@
 // reached from a link ("go to source"), scrolled to and marked with a highlight that fades.
 
 import { el } from "/static/js/common.js";
+import { cpLen, cpToUtf16 } from "/static/js/reader-text.js";
 
 function names(list) {
   if (list.length <= 1) return list.join("");
@@ -62,7 +63,7 @@ export class PassageMark {
     const first = this.box.firstElementChild;
     if (!first) return;
     const view = this.scroller.getBoundingClientRect();
-    const rect = this.view.rangeFor(start, end).getClientRects()[0];
+    const rect = this.textRects(start, end)[0];
     if (rect) this.scroller.scrollTop += rect.top - view.top - Math.min(view.height / 3, 220);
   }
 
@@ -70,7 +71,7 @@ export class PassageMark {
   draw() {
     if (!this.span) return;
     const base = this.view.wrap.getBoundingClientRect();
-    const rects = [...this.view.rangeFor(this.span.start, this.span.end).getClientRects()].filter((r) => r.width > 1);
+    const rects = this.textRects(this.span.start, this.span.end);
     const lines = [];
     for (const r of rects) {
       const line = lines.find((l) => Math.abs(l.top - r.top) < r.height / 2);
@@ -88,6 +89,27 @@ export class PassageMark {
     this.box.dataset.start = this.span.start;
     this.box.dataset.end = this.span.end;
     this.box.hidden = false;
+  }
+
+  // the boxes of the passage's letters, run by run (a range's own rectangles would include
+  // the boxes of whole turns it spans)
+  textRects(s, e) {
+    const { view } = this;
+    const out = [];
+    const last = view.runIndex(e, "end");
+    for (let i = view.runIndex(s, "start"); i <= last; i++) {
+      const node = view.runs[i].firstChild;
+      if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+      const from = view.offs[i];
+      const a = Math.max(s, from);
+      const b = Math.min(e, from + cpLen(node.data));
+      if (a >= b) continue;
+      const range = document.createRange();
+      range.setStart(node, cpToUtf16(node.data, a - from));
+      range.setEnd(node, cpToUtf16(node.data, b - from));
+      for (const r of range.getClientRects()) if (r.width > 1) out.push(r);
+    }
+    return out;
   }
 
   clear() {

@@ -63,7 +63,6 @@ export function snippet(text, terms, before = 38, after = 70) {
 export class Picker {
   constructor({ codes, mayCreate, recent }) {
     this.codes = codes;
-    this.byId = new Map(codes.map((c) => [c.id, c]));
     this.mayCreate = mayCreate;
     this.recent = recent;
     this.items = [];
@@ -143,8 +142,10 @@ export class Picker {
     }
   }
 
+  // (the page adds codes made while it is open to the same list)
   recentCodes() {
-    return this.recent().map((id) => this.byId.get(id)).filter(Boolean);
+    const byId = new Map(this.codes.map((c) => [c.id, c]));
+    return this.recent().map((id) => byId.get(id)).filter(Boolean);
   }
 
   query() { return this.input.value.trim().replace(/\s+/g, " "); }
@@ -174,7 +175,9 @@ export class Picker {
       this.hideHint();
       // the default highlight: a recent code, or the best match for what was typed; never a
       // category (nor a new code) the person did not ask for
-      const first = items.findIndex((x) => x.kind === "code" && (terms.length || x.recent));
+      const parents = new Set(this.codes.map((c) => c.parent_id));
+      const category = (code) => !code.parent_id && parents.has(code.id);
+      const first = items.findIndex((x) => x.kind === "code" && (terms.length || (x.recent && !category(x.code))));
       this.active = first;
     }
     this.active = Math.min(this.active, items.length - 1);
@@ -264,9 +267,10 @@ export class Picker {
       this.definition.replaceChildren(el("div", { class: "def-text muted" },
         this.mayCreate ? "A new inductive code at the top of the codebook; an owner can move it later. Click it or press Ctrl+Enter."
           : "Only owners add codes in this project: they will see your proposal with this passage. Click it or press Ctrl+Enter."));
+    } else if (this.query()) {
+      this.definition.replaceChildren();
     } else {
-      this.definition.replaceChildren(el("div", { class: "def-text muted" },
-        this.query() ? "" : "Type to find a code by its name, a parent's name or words of its definition."));
+      this.definition.replaceChildren(el("div", { class: "def-text muted" }, "Type to find a code by its name, a parent's name or words of its definition."));
     }
   }
 

@@ -24,7 +24,6 @@ function button(cls, title) {
 // onPick(codings, element), onHover(coding | null).
 export function drawMargin(view, codings, { order = [], heads = false, you = "", onPick, onHover = () => {} }) {
   const box = view.stripeBox;
-  const base = view.wrap.getBoundingClientRect();
   // the groups: one per coder when headed, else one for every coding
   const groups = new Map();
   for (const c of codings) {
@@ -37,7 +36,9 @@ export function drawMargin(view, codings, { order = [], heads = false, you = "",
   const layout = keys.map((key) => {
     const list = groups.get(key);
     const tracks = assignTracks(list);
-    return { key, list, tracks, columns: Math.max(0, ...tracks.values()) + 1 };
+    let columns = 1;
+    for (const k of tracks.values()) columns = Math.max(columns, k + 1);
+    return { key, list, tracks, columns };
   });
   const all = layout.reduce((n, g) => n + g.columns, 0);
   // stripes narrow when many codings overlap, so the margin never crowds the text out
@@ -62,6 +63,7 @@ export function drawMargin(view, codings, { order = [], heads = false, you = "",
       frag.append(band);
     }
   }
+  const base = view.wrap.getBoundingClientRect();
   const placed = []; // [coding, top, bottom, stripe]
   for (const g of layout) {
     for (const c of g.list) {
@@ -89,52 +91,25 @@ export function drawMargin(view, codings, { order = [], heads = false, you = "",
   }
 
   // the labels: at the top of their stripe, pushed down below the one before when lines
-  // crowd; one that would land beyond its stripe joins the label above as "+N"
+  // crowd; one that would land too far from its stripe's top joins the label above as "+N"
   placed.sort((a, b) => a[1] - b[1] || rank(a[0].coder) - rank(b[0].coder) || a[0].id - b[0].id);
-  const labels = [];
+  const slots = []; // {c, y, bar, extra}: every label's place, drawn only near the view
   let floor = -Infinity;
   for (const [c, top, bottom, bar] of placed) {
     const y = Math.max(top, floor);
-    const last = labels[labels.length - 1];
-    if (last && y + LABEL_H > Math.max(bottom, top + LABEL_H) + 2) {
+    const last = slots[slots.length - 1];
+    // (at most a label's height below the stripe's top, and never below its end)
+    if (last && (y > top + LABEL_H + 1 || y + LABEL_H > Math.max(bottom, top + LABEL_H) + 2)) {
       last.extra.push(c);
       continue;
     }
-    // a plain block (a flex button costs much more layout, and a page may have thousands):
-    // the stripe beside it is the button for keyboards and screen readers
-    const label = document.createElement("div");
-    label.className = `mlabel code-${c.code_id}`;
-    label.title = `${c.path.split("/").join(" › ")} — coded by ${c.coder}`;
-    label.setAttribute("aria-hidden", "true");
-    const entry = { c, extra: [], label };
-    label.dataset.id = c.id;
-    label.style.top = `${y}px`;
-    label.style.left = `${stripesWidth + 4}px`;
-    label.style.width = `${LANE - 8}px`;
-    if (heads) {
-      const who = document.createElement("span");
-      who.className = "coder-name";
-      who.textContent = c.coder === you ? "you" : c.coder;
-      label.append(who);
-    }
-    label.append(c.code);
-    label.addEventListener("click", (event) => { event.stopPropagation(); onPick([c, ...entry.extra], label); });
-    label.addEventListener("mouseenter", () => { bar.classList.add("hover"); onHover(c); });
-    label.addEventListener("mouseleave", () => { bar.classList.remove("hover"); onHover(null); });
-    frag.append(label);
-    labels.push(entry);
+    slots.push({ c, y, bar, extra: [] });
     floor = y + LABEL_H + 1;
   }
-  for (const entry of labels) {
-    if (!entry.extra.length) continue;
-    const more = document.createElement("span");
-    more.className = "more";
-    more.textContent = `+${entry.extra.length}`;
-    entry.label.classList.add("has-more");
-    entry.label.title += `\nand here too: ${entry.extra.map((c) => `${c.code} (${c.coder})`).join(", ")}`;
-    entry.label.append(more);
-  }
-
+  const lane = document.createElement("div");
+  lane.className = "mlabels";
+  frag.append(lane);
+  box.margin = { slots, lane, left: stripesWidth + 4, heads, you, onPick, onHover, window: null };
   // the coder groups' headings
   if (heads && layout.length) {
     const row = document.createElement("div");
@@ -153,4 +128,70 @@ export function drawMargin(view, codings, { order = [], heads = false, you = "",
   }
   box.classList.toggle("headed", heads && layout.length > 0);
   box.replaceChildren(frag);
+  drawLabels(view, true);
+  if (!box.watching) {
+    // labels are drawn for the part of the text in view (a long transcript has thousands)
+    box.watching = true;
+    let queued = false;
+    view.wrap.parentElement.addEventListener("scroll", () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; drawLabels(view); });
+    }, { passive: true });
+  }
+}
+
+// The labels within two screens of the view (again only once the view leaves that band).
+export function drawLabels(view, force = false) {
+  const state = view.stripeBox.margin;
+  if (!state) return;
+  const scroller = view.wrap.parentElement.getBoundingClientRect();
+  const base = view.wrap.getBoundingClientRect();
+  const top = scroller.top - base.top;
+  const bottom = scroller.bottom - base.top;
+  const w = state.window;
+  if (!force && w && top >= w[0] && bottom <= w[1]) return;
+  const reach = scroller.height * 2;
+  state.window = [top - reach, bottom + reach];
+  const [from, to] = state.window;
+  const frag = document.createDocumentFragment();
+  for (const slot of state.slots) {
+    if (slot.y < from - LABEL_H) continue;
+    if (slot.y > to) break;
+    frag.append(labelFor(slot, state));
+  }
+  state.lane.replaceChildren(frag);
+}
+
+function labelFor(slot, { left, heads, you, onPick, onHover }) {
+  const { c, bar, extra } = slot;
+  // a plain block (a flex button costs much more layout): the stripe beside it is the
+  // button for keyboards and screen readers
+  const label = document.createElement("div");
+  label.className = `mlabel code-${c.code_id}`;
+  label.title = `${c.path.split("/").join(" › ")} — coded by ${c.coder}`;
+  label.setAttribute("aria-hidden", "true");
+  label.dataset.id = c.id;
+  label.style.top = `${slot.y}px`;
+  label.style.left = `${left}px`;
+  label.style.width = `${LANE - 8}px`;
+  if (heads) {
+    const who = document.createElement("span");
+    who.className = "coder-name";
+    who.textContent = c.coder === you ? "you" : c.coder;
+    label.append(who);
+  }
+  label.append(c.code);
+  if (extra.length) {
+    const more = document.createElement("span");
+    more.className = "more";
+    more.textContent = `+${extra.length}`;
+    label.classList.add("has-more");
+    label.title += `\nand here too: ${extra.map((x) => `${x.code} (${x.coder})`).join(", ")}`;
+    label.prepend(more); // (placed at the right by CSS)
+  }
+  label.addEventListener("click", (event) => { event.stopPropagation(); onPick([c, ...extra], label); });
+  label.addEventListener("mouseenter", () => { bar.classList.add("hover"); onHover(c); });
+  label.addEventListener("mouseleave", () => { bar.classList.remove("hover"); onHover(null); });
+  return label;
 }
