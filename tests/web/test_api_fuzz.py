@@ -11,8 +11,7 @@ guesses), then as a coder with fewer examples.
 
 schemathesis 4.32's pytest plugin breaks on pytest 9, so each operation runs through Hypothesis
 directly. What it found is pinned by its own tests below: ids beyond what the database stores
-(500s, now fixed) and file downloads whose schema says JSON (xfail until the routes declare
-their media types; the fuzz skips that one check on those routes meanwhile).
+(500s, now fixed) and file downloads whose schema said only JSON (now declared).
 """
 
 from __future__ import annotations
@@ -96,11 +95,8 @@ def runner(op: Any, token: str, real: dict[str, list[Any]], n: int, sent: list[i
             here = bool(case.path_parameters) and name in case.path_parameters
             if here and (name == "pid" or data.draw(st.booleans())):
                 case.path_parameters[name] = data.draw(st.sampled_from(values))
-        excluded = [content_type_conformance] if op.path in DOWNLOADS else []
         sent[0] += 1
-        case.call_and_validate(
-            headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, excluded_checks=excluded
-        )
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
     return run
 
@@ -188,11 +184,6 @@ def test_ids_beyond_the_database_are_refused(web: Any) -> None:
         assert r.status_code == 400 or r.json()["entries"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="API docs: routes that send a file (CSV, DOCX, XLSX, PNG, SVG) declare only "
-    "application/json in /openapi.json (add their media types to the route's responses)",
-)
 def test_file_downloads_declare_their_media_types(web_sqlite: Any) -> None:
     web = web_sqlite
     real = prepare(web)

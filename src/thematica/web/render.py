@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -26,6 +27,8 @@ def environment() -> Environment:
     )
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.0f}%"
     env.filters["num"] = _num
+    # one URL path segment: unlike |urlencode, "/" is encoded too
+    env.filters["segment"] = lambda v: quote(str(v), safe="")
     return env
 
 

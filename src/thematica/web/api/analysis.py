@@ -25,6 +25,24 @@ from thematica.web.deps import ProjectDep
 from thematica.web.schemas import Body
 
 router = APIRouter(tags=["analysis"])
+
+
+def _files(*types: str) -> dict[int | str, dict[str, Any]]:
+    """What a route that can send a file says in /openapi.json (besides its JSON)."""
+    return {200: {"content": {"application/json": {}, **{t: {} for t in types}}}}
+
+
+CSV = _files("text/csv")
+DOCX = _files("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+CSV_DOCX = _files(
+    "text/csv", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+)
+IMAGE = _files("image/png", "image/svg+xml")
+TABLE_FILES = _files(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/csv",
+    "text/markdown",
+)
 router.include_router(jobs_router)
 
 #: the most excerpts or hits one JSON page returns (CSV downloads return every one)
@@ -137,7 +155,9 @@ def options(project: ProjectDep) -> dict[str, Any]:
 
 
 # -- code queries and full-text search ---------------------------------------------------------
-@router.get("/p/{pid}/analysis/query", summary="Coded excerpts by code query (JSON or CSV)")
+@router.get(
+    "/p/{pid}/analysis/query", responses=CSV, summary="Coded excerpts by code query (JSON or CSV)"
+)
 def query(
     project: ProjectDep,
     expression: Annotated[str, Query(min_length=1, max_length=2000)],
@@ -175,7 +195,9 @@ def query(
     }
 
 
-@router.get("/p/{pid}/analysis/search", summary="Full-text search, keyword in context")
+@router.get(
+    "/p/{pid}/analysis/search", responses=CSV, summary="Full-text search, keyword in context"
+)
 def search(
     project: ProjectDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
@@ -203,7 +225,9 @@ def search(
 
 
 # -- tables and figures ------------------------------------------------------------------------
-@router.get("/p/{pid}/analysis/table1", summary="The participant table (Table 1)")
+@router.get(
+    "/p/{pid}/analysis/table1", responses=CSV_DOCX, summary="The participant table (Table 1)"
+)
 def table1(
     project: ProjectDep,
     attribute: Many = None,
@@ -222,19 +246,21 @@ def table1(
     return table_json(table)
 
 
-@router.get("/p/{pid}/analysis/themes", summary="The theme table by SEM level")
+@router.get("/p/{pid}/analysis/themes", responses=DOCX, summary="The theme table by SEM level")
 def themes(project: ProjectDep, format: Literal["json", "docx"] = "json") -> Any:
     if format == "docx":
         return download(project.themes.docx(), "themes.docx")
     return table_json(project.themes.table())
 
 
-@router.get("/p/{pid}/analysis/themes/figure", summary="The SEM figure (PNG or SVG)")
+@router.get(
+    "/p/{pid}/analysis/themes/figure", responses=IMAGE, summary="The SEM figure (PNG or SVG)"
+)
 def themes_figure(project: ProjectDep, fmt: Fig = "png") -> Response:
     return image(project.themes.figure(fmt), fmt)
 
 
-@router.get("/p/{pid}/analysis/prevalence", summary="Prevalence of themes or codes")
+@router.get("/p/{pid}/analysis/prevalence", responses=CSV, summary="Prevalence of themes or codes")
 def prevalence(
     project: ProjectDep,
     of: Literal["themes", "codes"] = "themes",
@@ -261,7 +287,9 @@ def cooccurrence(
     return {**table_json(table), "matrix": asdict(matrix)}
 
 
-@router.get("/p/{pid}/analysis/cooccurrence/heatmap", summary="The co-occurrence heat map")
+@router.get(
+    "/p/{pid}/analysis/cooccurrence/heatmap", responses=IMAGE, summary="The co-occurrence heat map"
+)
 def cooccurrence_heatmap(
     project: ProjectDep,
     mode: Mode = "overlap",
@@ -314,7 +342,9 @@ def saturation(
     return {**table_json(project.saturation.table(result)), "result": result.to_dict()}
 
 
-@router.get("/p/{pid}/analysis/saturation/plot", summary="The saturation plot (PNG or SVG)")
+@router.get(
+    "/p/{pid}/analysis/saturation/plot", responses=IMAGE, summary="The saturation plot (PNG or SVG)"
+)
 def saturation_plot(
     project: ProjectDep,
     order_by: Text = None,
@@ -450,7 +480,11 @@ def cell_candidates(
     return table_json(project.matrix_links.candidates(name, row, column))
 
 
-@router.get("/p/{pid}/analysis/matrix/export", summary="A matrix as XLSX, CSV or Markdown")
+@router.get(
+    "/p/{pid}/analysis/matrix/export",
+    responses=TABLE_FILES,
+    summary="A matrix as XLSX, CSV or Markdown",
+)
 def export_matrix(
     project: ProjectDep, name: MatrixName, fmt: Literal["xlsx", "csv", "md"] = "xlsx"
 ) -> Response:

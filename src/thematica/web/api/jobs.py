@@ -24,7 +24,11 @@ def get_job(job_id: int, project: ProjectDep) -> dict[str, Any]:
     return asdict(project.jobs.get(job_id))
 
 
-@router.get("/p/{pid}/jobs/{job_id}/download", summary="The finished job's file")
+@router.get(
+    "/p/{pid}/jobs/{job_id}/download",
+    summary="The finished job's file",
+    responses={200: {"content": {"application/octet-stream": {}, "*/*": {}}}},
+)
 def download(job_id: int, project: ProjectDep) -> Response:
     name, data = project.jobs.result(job_id)
     return Response(
