@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import CODER_A, OWNER, PASSWORD
 
+from conftest import CODER_A, OWNER, PASSWORD
 from thematica.web.limits import BODY_LIMIT
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import lxml.html
-import pytest
 
 from conftest import CODER_A, CODER_B, OWNER, sign_in
 
