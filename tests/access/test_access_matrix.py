@@ -75,6 +75,7 @@ EXPECTED: dict[str, Operation] = {
     "cases.import_table": IM,
     "cases.set": IM,
     "speakers.list": R,
+    "speakers.labels": R,
     "speakers.import_table": IM,
     "speakers.map": IM,
     "speakers.unmap": IM,

@@ -30,6 +30,12 @@ def query(
     no_subcodes: Annotated[
         bool, typer.Option("--no-subcodes", help="Do not include codes below the named ones.")
     ] = False,
+    speaker: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--speaker", help="Only what these speakers said (repeatable), e.g. 'Participant 1'."
+        ),
+    ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", help="At most this many excerpts.")
     ] = None,
@@ -47,6 +53,7 @@ def query(
             documents=document,
             include_subcodes=not no_subcodes,
             limit=limit,
+            speakers=speaker,
         )
     ui = UI(quiet, verbose)
     if fmt is Format.table and output is None:
@@ -72,6 +79,12 @@ def search(
         list[str] | None, typer.Option("--document", help="Only these documents (repeatable).")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many hits.")] = 100,
+    speaker: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--speaker", help="Only what these speakers said (repeatable), e.g. 'Participant 1'."
+        ),
+    ] = None,
     width: Annotated[int, typer.Option("--width", help="Characters of context on each side.")] = 40,
     fmt: Fmt = Format.table,
     output: Output = None,
@@ -80,7 +93,14 @@ def search(
 ) -> None:
     """Full-text search with keyword in context."""
     with open_project(db, project) as p:
-        table = p.search(text, where=where or (), documents=document, limit=limit, width=width)
+        table = p.search(
+            text,
+            where=where or (),
+            documents=document,
+            limit=limit,
+            width=width,
+            speakers=speaker,
+        )
     if fmt is Format.table and output is None:
         from thematica.core.tables import Table
 

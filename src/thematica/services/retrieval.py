@@ -153,11 +153,15 @@ class Retrieval:
         include_subcodes: bool = True,
         limit: int | None = None,
         offset: int = 0,
+        speakers: Sequence[str] | None = None,
     ) -> Table[Excerpt]:
         """Coded excerpts matching a code expression such as ``"Staffing OR Compensation"``.
 
         Codes include their subcodes unless ``include_subcodes`` is false. ``where`` filters
         by case attributes (``"lived_experience = yes"``); all conditions must hold.
+        ``speakers`` keeps the excerpts that begin in a turn of one of these speaker labels
+        (``["Participant 1"]``; case is ignored) — what the participants said, say, without
+        the interviewer's questions.
         ``limit``/``offset`` return one page (in document and position order); the table's
         ``total`` is the number of excerpts in the whole result.
         """
@@ -208,6 +212,14 @@ class Retrieval:
             result = evaluate(node, spans)
             if scope.keep is not None and scope.attributor.has_maps:
                 result = [s for s in result if scope.allows(s.document_id, s.start, s.end)]
+            wanted = _speaker_set(speakers)
+            if wanted is not None:
+                turns = {d: self._turns(conn, d) for d in {s.document_id for s in result}}
+                result = [
+                    s
+                    for s in result
+                    if (speaker_at(turns[s.document_id], s.start) or "").casefold() in wanted
+                ]
             total = len(result)
             result = result[offset : None if limit is None else offset + limit]
             page = self._excerpts(conn, result, scope, index.paths, coders)
@@ -293,6 +305,7 @@ class Retrieval:
         limit: int = 100,
         width: int = 40,
         offset: int | None = None,
+        speakers: Sequence[str] | None = None,
     ) -> Table[Hit]:
         """Keyword in context: every occurrence of the query's words in matching documents.
 
@@ -300,8 +313,10 @@ class Retrieval:
         trailing ``*`` matches a prefix (``stigma*``). Case is ignored. The first ``limit``
         hits are returned, and the search stops there; with ``offset`` (0 for the first page)
         it returns hits ``offset`` to ``offset + limit`` and counts every hit in ``total``.
+        ``speakers`` keeps hits in turns of these speaker labels (case ignored).
         """
         parsed = parse_search(query)
+        wanted = _speaker_set(speakers)
         if limit < 1:
             raise InputError("the limit must be at least 1", hint="limit")
         _check_page(limit, offset or 0)
@@ -333,6 +348,11 @@ class Retrieval:
                     for start, end in found:
                         if attr.mapped(doc_id) and not scope.allows(doc_id, start, end):
                             continue
+                        if wanted is not None:
+                            if turns is None:
+                                turns = self._turns(conn, doc_id)
+                            if (speaker_at(turns, start) or "").casefold() not in wanted:
+                                continue
                         seen += 1
                         if seen <= skip or len(hits) >= limit:
                             continue  # before the page, or after it (only counted)
@@ -431,3 +451,13 @@ def _table(row_type: type[R], rows: list[R], title: str, groups: bool) -> Table[
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _speaker_set(speakers: Sequence[str] | None) -> set[str] | None:
+    """The speaker labels asked for, compared without case; None: every speaker."""
+    if speakers is None:
+        return None
+    wanted = {" ".join(name.split()).casefold() for name in speakers if name.strip()}
+    if not wanted:
+        raise InputError("name at least one speaker label (e.g. 'Participant 1')")
+    return wanted

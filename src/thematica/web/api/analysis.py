@@ -165,12 +165,14 @@ def query(
     where: Many = None,
     document: Many = None,
     subcodes: bool = True,
+    speaker: Many = None,
     limit: Annotated[int, Query(ge=0, le=PAGE_MAX)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """``expression``: codes joined by AND, OR, AND NOT, OVERLAPS, NEAR/N (parentheses
-    group); ``where``: case-attribute filters, all must hold (``role = peer``). A code,
+    group); ``where``: case-attribute filters, all must hold (``role = peer``); ``speaker``:
+    only what these speakers said. A code,
     document or attribute the query names that does not exist is bad input (400)."""
     csv = format == "csv"
     try:
@@ -182,6 +184,7 @@ def query(
             include_subcodes=subcodes,
             limit=None if csv else limit,
             offset=0 if csv else offset,
+            speakers=clean(speaker) or None,
         )
     except NotFoundError as exc:  # a query naming an unknown code (or document): bad input
         raise InputError(str(exc), **exc.detail) from None
@@ -203,6 +206,7 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     where: Many = None,
     document: Many = None,
+    speaker: Many = None,
     width: Annotated[int, Query(ge=5, le=300)] = 60,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -218,6 +222,7 @@ def search(
         width=width,
         limit=100_000 if csv else limit,
         offset=0 if csv else offset,
+        speakers=clean(speaker) or None,
     )
     if csv:
         return csv_download(table, "search-results.csv")

@@ -66,6 +66,11 @@ class Outcome:
             return None
 
 
+def speaker_labels(project: Project) -> list[str]:
+    """Every speaker label in the project, most turns first (for the speaker filter)."""
+    return [label for label, _turns in project.speakers.labels()]
+
+
 def view(
     request: Request,
     project: Project,
@@ -126,6 +131,7 @@ def query_page(request: Request, project: ProjectDep) -> Response:
         codes=codes,
         attributes=attribute_choices(project),
         documents=[d.name for d in project.documents.list()],
+        speakers=speaker_labels(project),
         names={path: label for path, (label, _depth) in code_names(project).items()},
         **layers_context(project, None),
     )
@@ -139,6 +145,7 @@ def search_page(request: Request, project: ProjectDep) -> Response:
         "search",
         attributes=attribute_choices(project),
         documents=[d.name for d in project.documents.list()],
+        speakers=speaker_labels(project),
     )
 
 

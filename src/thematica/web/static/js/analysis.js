@@ -120,6 +120,8 @@ function setupQuery(form) {
       if (coders.length) q.set("coder", coders.join(","));
       lines(form.elements.where).forEach((w) => q.append("where", w));
       if (form.elements.document.value) q.set("document", form.elements.document.value);
+      form.elements.speaker.value.split(",").map((v) => v.trim()).filter(Boolean)
+        .forEach((v) => q.append("speaker", v));
       q.set("subcodes", form.elements.subcodes.checked ? "true" : "false");
       return q;
     },
@@ -155,6 +157,8 @@ function setupSearch(form) {
       q.set("q", form.elements.q.value.trim());
       lines(form.elements.where).forEach((w) => q.append("where", w));
       if (form.elements.document.value) q.set("document", form.elements.document.value);
+      form.elements.speaker.value.split(",").map((v) => v.trim()).filter(Boolean)
+        .forEach((v) => q.append("speaker", v));
       q.set("width", form.elements.width.value);
       return q;
     },
