@@ -23,7 +23,7 @@ from thematica import __version__
 from thematica.core.errors import ThematicaError
 from thematica.web import errors
 from thematica.web.limits import RequestLimits
-from thematica.web.security import security_headers
+from thematica.web.security import SecurityHeaders
 
 if TYPE_CHECKING:
     from thematica.store import Database
@@ -78,7 +78,8 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.max_upload_bytes = max_upload_bytes
     app.add_middleware(RequestLimits, upload_limit=max_upload_bytes)
-    app.middleware("http")(security_headers)  # added last: wraps every response, refusals too
+    # added last: wraps every response, refusals too
+    app.add_middleware(SecurityHeaders, secure_cookies=secure_cookies)
     app.add_exception_handler(ThematicaError, errors.on_thematica_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, errors.on_http_error)

@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "thematica_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -35,22 +36,47 @@ def is_secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.url.path.startswith("/api") or "text/html" in h.get("content-type", ""):
-        h.setdefault("Cache-Control", "no-store")
-    if is_secure(request):
-        h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
+class SecurityHeaders:
+    """Adds the security headers to every response (a plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` costs about a millisecond a request, a sixth of applying a coding)."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool | None = None) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = str(scope.get("path", "")).startswith("/api")
+        secure = (
+            self.secure_cookies
+            if self.secure_cookies is not None
+            else scope.get("scheme") == "https"
+        )
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                for name, value in _HEADERS:
+                    h.setdefault(name, value)
+                if api or "text/html" in h.get("content-type", ""):
+                    h.setdefault("Cache-Control", "no-store")
+                if secure:
+                    h.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
 
 
 def set_session_cookie(request: Request, response: Response, secret: str) -> None:
