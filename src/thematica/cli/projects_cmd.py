@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -69,6 +70,7 @@ def demo(
     verbose: Verbose = False,
 ) -> None:
     """Build the demo project: fictional harm-reduction staff interviews coded by two coders."""
+    from thematica.services.access import current_user_name
     from thematica.services.demo import build_demo
 
     ui = UI(quiet, verbose)
@@ -96,6 +98,12 @@ def demo(
         f"thematica consensus walk --db {db_arg} --coders alex,sam",
     ):
         ui.info(f"  {line}")
+    ui.info(
+        "In the browser: give yourself a password, then serve it (README, 'The web application'):"
+    )
+    owner = shlex.quote(current_user_name())  # build_demo makes the acting user its owner
+    ui.info(f"  thematica users add {owner} --password-stdin --db {db_arg}")
+    ui.info(f"  thematica serve --db {db_arg}")
     if shutil.which("thematica") is None:
         activate = Path(sys.prefix) / "bin" / "activate"
         ui.info(f"(thematica is not on your PATH yet: run 'source {activate}' first)")
