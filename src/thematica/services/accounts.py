@@ -493,22 +493,30 @@ class Accounts:
         return Project(self.db, pid, name, settings, Actor(creator, Role.OWNER))
 
 
-def open_project_for(db: Database, project: str, user: str) -> Project:
-    """``project`` in an already open database, acting as ``user`` with their role there.
+def open_project_for(db: Database, project: str | int, user: str) -> Project:
+    """``project`` (its name, or its id as the web's URLs give it) in an already open
+    database, acting as ``user`` with their role there.
 
-    The web application's per-request entry point: it reuses the server's database handle
-    (the caller must not ``close()`` the project). A person who is not a member gets the
-    same :class:`NotFoundError` as for a project that does not exist, so a name cannot be
-    probed. (A project with no members at all, made before roles existed, is not served: it
-    needs ``thematica upgrade`` first.)
+    The web application's per-request entry point: one query for the project and the
+    person's role, reusing the server's database handle (the caller must not ``close()`` the
+    project). A person who is not a member gets the same :class:`NotFoundError` as for a
+    project that does not exist, so a project cannot be probed. (A project with no members at
+    all, made before roles existed, is not served: it needs ``thematica upgrade`` first.)
     """
-    from thematica.services.access import role_of
     from thematica.services.project import Project
 
-    p = t.project.c
+    p, m, u = t.project.c, t.project_member.c, t.user_account.c
+    which = p.id == project if isinstance(project, int) else p.name == project
     with db.read() as conn:
-        row = conn.execute(select(p.id, p.name, p.settings).where(p.name == project)).first()
-        role = role_of(conn, row.id, user)[0] if row is not None else None
-    if row is None or role is None:
-        raise NotFoundError(f"no project named {project!r}", project=project)
-    return Project(db, int(row.id), str(row.name), dict(row.settings or {}), Actor(user, role))
+        row = conn.execute(
+            select(p.id, p.name, p.settings, m.role)
+            .join(t.project_member, m.project_id == p.id)
+            .join(t.user_account, u.id == m.user_id)
+            .where(which, u.name == user)
+        ).first()
+    if row is None:  # no such project, or not a member: the same answer
+        kind = "with id" if isinstance(project, int) else "named"
+        shown = project if isinstance(project, int) else repr(project)
+        raise NotFoundError(f"no project {kind} {shown}", project=project)
+    actor = Actor(user, Role(row.role))
+    return Project(db, int(row.id), str(row.name), dict(row.settings or {}), actor)

@@ -12,18 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
 
-from thematica.core.access import Actor, Role
 from thematica.core.errors import (
     AuthenticationFailed,
     InputError,
-    NotFoundError,
     PayloadTooLarge,
 )
-from thematica.services.accounts import Accounts, csrf_token
+from thematica.services.accounts import Accounts, csrf_token, open_project_for
 from thematica.services.project import Project
-from thematica.store import schema as t
 from thematica.web.security import SAFE_METHODS, SESSION_COOKIE, csrf_ok
 
 if TYPE_CHECKING:
@@ -125,19 +121,7 @@ Who = Annotated[Identity, Depends(signed_in)]
 def project_for(request: Request, pid: int, who: Identity) -> Project:
     """Project ``pid`` opened for ``who`` (404 when it does not exist or they are not a
     member)."""
-    db = database(request)
-    p, m, u = t.project.c, t.project_member.c, t.user_account.c
-    with db.read() as conn:  # one query per request: the project and the person's role in it
-        row = conn.execute(
-            select(p.id, p.name, p.settings, m.role)
-            .join(t.project_member, m.project_id == p.id)
-            .join(t.user_account, u.id == m.user_id)
-            .where(p.id == pid, u.name == who.user)
-        ).first()
-    if row is None:  # no such project, or not a member: the same answer
-        raise NotFoundError(f"no project with id {pid}", project=pid)
-    actor = Actor(who.user, Role(row.role))
-    return Project(db, int(row.id), str(row.name), dict(row.settings or {}), actor)
+    return open_project_for(database(request), pid, who.user)
 
 
 def project_dep(request: Request, pid: int, who: Who) -> Project:
