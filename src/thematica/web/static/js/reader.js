@@ -84,9 +84,12 @@ function draw(rerender = true) {
     onHover: (c) => { if (!popover.isOpen) paint("focus", c ? [view.rangeFor(c.start, c.end)] : []); },
   });
   goto.draw();
-  const hint = $("layer-select")
+  const ticked = orderedShown().length > 0;
+  const hint = $("layer-select") && !ticked
     ? "No codings shown: tick a coder layer above to see its codings."
-    : data.canCode ? "Nothing coded yet: select a passage and press C." : "No codings to show.";
+    : $("layer-select")
+      ? "The layers shown have no codings in this document yet."
+      : data.canCode ? "Nothing coded yet: select a passage and press C." : "No codings to show.";
   drawSummary($("code-summary"), list, goToCode, hint);
   drawTally($("codes-count"), $("tally-what"), list);
   drawShown($("layers-shown"), orderedShown(), { you: data.user, why: shownWhy, added: shownWhy ? (data.focus?.added || []) : [] });
