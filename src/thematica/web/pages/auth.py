@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from thematica.core.errors import AuthenticationFailed, InputError, Throttled
 from thematica.web.api.auth import client_address
-from thematica.web.deps import Who, accounts, identify
+from thematica.web.deps import Who, accounts
 from thematica.web.render import page
 from thematica.web.security import clear_session_cookie, same_origin, set_session_cookie
 
@@ -144,9 +143,3 @@ def account_new_token(
 def account_revoke_token(token_id: int, request: Request, who: Who) -> Response:
     accounts(request).revoke_token(who.user, token_id)
     return RedirectResponse("/account", status_code=303)
-
-
-def login_redirect(request: Request) -> Response | None:
-    if identify(request) is None:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    return None
