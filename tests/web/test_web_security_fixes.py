@@ -246,3 +246,25 @@ def test_a_name_with_a_slash_or_control_character_is_refused(web: Any) -> None:
         assert "not a usable user name" in body["error"]
         assert "\n" not in body["error"]
     assert owner.get(f"/api/p/{web.pid}/members").json() == before
+
+
+def test_members_page_says_what_happens_to_each_kind_of_account(web: Any) -> None:
+    from thematica.services.accounts import Accounts
+
+    owner = web.client(OWNER)
+    page = f"/p/{web.pid}/members"
+    new = owner.post(page, data={"user": "nina", "role": "coder", "csrf": _csrf(owner)})
+    assert "one-use link" in new.text and "/invite/" in new.text
+    # otto has a password from the fixture
+    has = owner.post(page, data={"user": OUTSIDER, "role": "viewer", "csrf": _csrf(owner)})
+    assert "sign in with their own password" in has.text and "/invite/" not in has.text
+    Accounts(web.project.db).add_user("pat")
+    other = Accounts(web.project.db).create_project("Pat's study", OUTSIDER)
+    other.members.add("pat", "coder")
+    elsewhere = owner.post(page, data={"user": "pat", "role": "viewer", "csrf": _csrf(owner)})
+    assert "thematica users password pat --password-stdin" in elsewhere.text
+    assert "/invite/" not in elsewhere.text
+
+
+def _csrf(client: Any) -> str:
+    return str(client.get("/api/me").json()["csrf"])

@@ -63,6 +63,7 @@ def add_member(
     role: Annotated[str, Form(max_length=20)],
 ) -> Response:
     project.members.add(user, role)
+    state = project.members.account_state(user)
     secret = project.members.invite(user)
     link = str(request.url_for("invitation_page", token=secret)) if secret else None
     return page(
@@ -70,7 +71,7 @@ def add_member(
         "members.html",
         project=project,
         nav="members",
-        invitation=(user.strip(), link),
+        invitation=(user.strip(), link, state),
         **members_context(project),
     )
 
