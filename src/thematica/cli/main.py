@@ -40,6 +40,10 @@ COMMAND_MODULES = (
     "qdpx_cmd",
     "export_cmd",
     "report_cmd",
+    "suggest_cmd",
+    "clusters_cmd",
+    "draft_cmd",
+    "ai_cmd",
     "server_cmd",
 )
 for _module in COMMAND_MODULES:

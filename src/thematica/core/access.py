@@ -28,6 +28,8 @@ Where the services apply the layer rules, decided as a careful PI would:
   blind only an owner exports the whole project; a saved agreement run checks the layers it
   compared, and the audit log leaves out, for anyone but an owner, the entries that itemise a
   layer they may not read;
+* an ``ai`` layer (a model's suggestions) is read by every member, unless the model learned
+  from layers the member may not read (then it follows those layers);
 * counts are not content: how many codings each layer holds (the coders list), codings per code
   (codebook tree and export) and per document stay visible to every member, as in NVivo's
   reference counts; full-text search reads no layer; memos are the team's shared notes;
@@ -39,6 +41,7 @@ Where the services apply the layer rules, decided as a careful PI would:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -109,12 +112,29 @@ def allowed(role: Role | None, operation: Operation) -> bool:
     return role is not None and role in OPERATIONS[operation]
 
 
-def may_read_layer(actor: Actor, layer: str, *, kind: str, blind: bool) -> bool:
-    """Whether ``actor`` may read the coder layer ``layer`` (of coder kind ``kind``)."""
+def may_read_layer(
+    actor: Actor,
+    layer: str,
+    *,
+    kind: str,
+    blind: bool,
+    sources: Sequence[tuple[str, str]] = (),
+) -> bool:
+    """Whether ``actor`` may read the coder layer ``layer`` (of coder kind ``kind``).
+
+    An ``ai`` layer is a model's suggestions, not a colleague's judgement, so every member
+    reads it even while coding is blind, unless the model learned from layers (``sources``:
+    ``(layer, kind)`` pairs) the member may not read: suggestions trained on a blind
+    colleague's codings would show that colleague's coding by another route.
+    """
     if actor.role is None:
         return False
     if actor.role is Role.OWNER or not blind or kind == "consensus":
         return True
+    if kind == "ai":
+        return all(
+            may_read_layer(actor, name, kind=k, blind=blind) for name, k in sources if k != "ai"
+        )
     return actor.role is Role.CODER and layer.casefold() == actor.name.casefold()
 
 

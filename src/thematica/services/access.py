@@ -84,6 +84,7 @@ class Access:
     def __init__(self, project: Project, actor: Actor) -> None:
         self.project = project
         self.actor = actor
+        self._sources: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     @property
     def name(self) -> str:
@@ -114,7 +115,30 @@ class Access:
             raise self.refuse(words, operation=operation.value, method=what)
 
     def may_read_layer(self, layer: str, kind: str) -> bool:
-        return may_read_layer(self.actor, layer, kind=kind, blind=self.blind)
+        sources = self._ai_sources().get(layer, ()) if kind == "ai" else ()
+        return may_read_layer(self.actor, layer, kind=kind, blind=self.blind, sources=sources)
+
+    def _ai_sources(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """The layers each ``ai`` layer learned from (``coder.meta["learned_from"]``), read
+        once per open project; :meth:`forget_layers` after writing an AI layer's meta."""
+        if self._sources is None:
+            with self.project.db.read() as conn:
+                rows = conn.execute(
+                    select(t.coder.c.name, t.coder.c.meta).where(
+                        t.coder.c.project_id == self.project.id, t.coder.c.kind == "ai"
+                    )
+                ).all()
+            self._sources = {
+                str(name): tuple(
+                    (str(s["layer"]), str(s["kind"]))
+                    for s in ((meta or {}).get("learned_from") or [])
+                )
+                for name, meta in rows
+            }
+        return self._sources
+
+    def forget_layers(self) -> None:
+        self._sources = None
 
     def check_read_layer(self, layer: str, kind: str) -> None:
         if not self.may_read_layer(layer, kind):

@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from thematica.services.retrieval import Retrieval
     from thematica.services.saturation import Saturation
     from thematica.services.speakers import Speakers
+    from thematica.services.suggestions import Suggestions
+    from thematica.services.clusters import Clusters
+    from thematica.services.drafts import Drafts
     from thematica.services.themes import Themes
 
 DbArg = str | os.PathLike[str] | None
@@ -153,6 +156,9 @@ class Project:
         jobs: Jobs
         progress: Progress
         matrix_links: MatrixLinks
+        suggestions: Suggestions
+        clusters: Clusters
+        drafts: Drafts
     else:
         members = _Service("thematica.services.members", "Members")
         documents = _Service("thematica.services.documents", "Documents")
@@ -178,6 +184,9 @@ class Project:
         jobs = _Service("thematica.services.jobs", "Jobs")
         matrix_links = _Service("thematica.services.matrix_links", "MatrixLinks")
         progress = _Service("thematica.services.progress", "Progress")
+        suggestions = _Service("thematica.services.suggestions", "Suggestions")
+        clusters = _Service("thematica.services.clusters", "Clusters")
+        drafts = _Service("thematica.services.drafts", "Drafts")
 
     #: the service attributes, in the order they were once built
     SERVICES = (
@@ -205,6 +214,9 @@ class Project:
         "jobs",
         "progress",
         "matrix_links",
+        "suggestions",
+        "clusters",
+        "drafts",
     )
 
     def __init__(

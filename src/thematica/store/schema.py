@@ -54,6 +54,8 @@ coder = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False, default="human"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: for an ``ai`` layer: backend, model, version, parameters and the layers it learned from
+    Column("meta", JSON, nullable=True),
     UniqueConstraint("project_id", "name", name="uq_coder_name"),
 )
 
@@ -481,4 +483,89 @@ document_progress = Table(
     #: started | done: a coder marks a document done, so an owner knows when to compare
     Column("status", String(20), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+ai_run = Table(
+    "ai_run",
+    metadata,
+    _pk(),
+    _project_fk(),
+    #: suggest | clusters | draft
+    Column("kind", String(20), nullable=False),
+    #: the AI layer a suggest run writes (null for clusters and drafts)
+    Column("coder_id", Integer, ForeignKey("coder.id", ondelete="CASCADE"), nullable=True),
+    Column("backend", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    #: what was asked for (unit, codes, documents, top, min score, learned-from layers, ...)
+    Column("parameters", JSON, nullable=False),
+    Column("actor", String(200), nullable=True),
+    #: running | done | interrupted | failed
+    Column("status", String(20), nullable=False),
+    Column("done", Integer, nullable=False, default=0, server_default="0"),
+    Column("total", Integer, nullable=True),
+    #: what a clusters run proposed, a failed run's message, ...
+    Column("result", JSON, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_ai_run_project", "project_id", "kind", "id"),
+)
+
+#: the documents a run has finished, so an interrupted run resumes where it stopped
+ai_run_document = Table(
+    "ai_run_document",
+    metadata,
+    Column("run_id", Integer, ForeignKey("ai_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True),
+    Column("suggestions", Integer, nullable=False, default=0, server_default="0"),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+
+#: one AI suggestion: a coding in an ``ai`` layer plus its score and review state
+suggestion = Table(
+    "suggestion",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("run_id", Integer, ForeignKey("ai_run.id", ondelete="CASCADE"), nullable=False),
+    Column("coding_id", Integer, ForeignKey("coding.id", ondelete="CASCADE"), nullable=False),
+    #: calibrated: the estimated probability that a human coder would apply the code here
+    Column("score", Float, nullable=False),
+    #: 1 = the unit's best code
+    Column("rank", Integer, nullable=False, default=1, server_default="1"),
+    #: why: the code label or team examples it was nearest to
+    Column("evidence", JSON, nullable=True),
+    #: open | accepted | rejected
+    Column("status", String(20), nullable=False, default="open", server_default="open"),
+    Column("reviewed_by", String(200), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    #: the coding made in the reviewer's layer on acceptance
+    Column("accepted_coding_id", Integer, nullable=True),
+    UniqueConstraint("coding_id", name="uq_suggestion_coding"),
+    Index("ix_suggestion_project", "project_id", "status"),
+    Index("ix_suggestion_run", "run_id"),
+)
+
+#: text drafted by a language model (a matrix cell or theme summary); never the analyst's text
+ai_draft = Table(
+    "ai_draft",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("run_id", Integer, ForeignKey("ai_run.id", ondelete="SET NULL"), nullable=True),
+    #: matrix_cell | theme
+    Column("target", String(20), nullable=False),
+    #: {"matrix": ..., "row": ..., "column": ...} or {"theme": ...}
+    Column("target_key", JSON, nullable=False),
+    Column("text", Text, nullable=False),
+    #: the coding ids the draft summarises (links to the excerpts)
+    Column("excerpts", JSON, nullable=False),
+    Column("backend", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    #: draft | adopted | discarded
+    Column("status", String(20), nullable=False, default="draft", server_default="draft"),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Index("ix_ai_draft_project", "project_id", "target", "status"),
 )
