@@ -22,6 +22,10 @@ from thematica.store import schema as t
 from thematica.store.engine import resolve_url
 
 if TYPE_CHECKING:
+    from thematica.services.clusters import Clusters
+    from thematica.services.drafts import Drafts
+    from thematica.services.suggestions import Suggestions
+
     from thematica.services.agreement import Agreement
     from thematica.services.autocode import Autocode
     from thematica.services.batches import Batches
@@ -45,9 +49,6 @@ if TYPE_CHECKING:
     from thematica.services.retrieval import Retrieval
     from thematica.services.saturation import Saturation
     from thematica.services.speakers import Speakers
-    from thematica.services.suggestions import Suggestions
-    from thematica.services.clusters import Clusters
-    from thematica.services.drafts import Drafts
     from thematica.services.themes import Themes
 
 DbArg = str | os.PathLike[str] | None
