@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "export_cmd",
     "report_cmd",
     "suggest_cmd",
+    "suggestions_cmd",
     "clusters_cmd",
     "draft_cmd",
     "ai_cmd",
