@@ -187,6 +187,15 @@ EXAMPLES: dict[Key, Ex] = {
     ("GET", A + "/audit"): Ex(query={"actor": OWNER}),
     ("GET", A + "/audit/facets"): Ex(),
     ("GET", A + "/jobs"): Ex(),
+    # AI suggestions (issue 11)
+    ("GET", A + "/suggestions"): Ex(query={"document": "@doc"}),
+    ("GET", A + "/suggestions/backends"): Ex(),
+    ("POST", A + "/suggestions/{suggestion_id}/accept"): Ex(
+        {"suggestion_id": "@suggestion"}, json={}, may="coder"),
+    ("POST", A + "/suggestions/{suggestion_id}/reject"): Ex(
+        {"suggestion_id": "@suggestion2"}, may="coder"),
+    ("POST", A + "/suggestions/run"): Ex(
+        json={"documents": ["@doc"], "backend": "tfidf", "top": 1}, may="coder"),
     ("GET", A + "/jobs/{job_id}"): Ex({"job_id": "@job"}),
     ("GET", A + "/jobs/{job_id}/download"): Ex({"job_id": "@job"}),
     ("GET", P): Ex(),
@@ -235,10 +244,13 @@ def app_routes(app: Any) -> set[Key]:
 def prepare(web: Any) -> dict[str, Any]:
     """Objects of the demo for every example: codes, codings, a consensus layer with an open
     disagreement, proposals, matrices, a version, a job, members, tokens and invitations."""
+    from ai_web_seed import seed_suggestions
     from thematica.services.accounts import Accounts
     from thematica.services.jobs import JobResult
 
     owner = web.as_user(OWNER)
+    suggested = seed_suggestions(owner, D, [("Three days a week", "Staffing", 0.8, 1),
+                                            ("A lot of driving.", "Staffing", 0.6, 1)])
     for name in ("Probe move", "Probe merge", "Probe into", "Probe split", "Probe delete"):
         owner.codebook.add(name)
     owner.codebook.add("Probe parent")
@@ -284,6 +296,7 @@ def prepare(web: Any) -> dict[str, Any]:
         "rolee": "rolee", "leaver": "leaver", "leaver2": "leaver2",
         "invite_api": invites["invitee1"], "invite_form": invites["invitee2"],
         "invite_view": invites["invitee3"], "token_id": tokens[-2], "token_id2": tokens[-1],
+        "suggestion": suggested[0].id, "suggestion2": suggested[1].id,
     }  # fmt: skip
 
 
@@ -292,7 +305,10 @@ def prepare_foreign(web: Any) -> dict[str, Any]:
     from thematica.services.accounts import open_project_for
     from thematica.services.jobs import JobResult
 
+    from ai_web_seed import seed_suggestions
+
     other = open_project_for(web.project.db, "Other study", OUTSIDER)
+    hidden = seed_suggestions(other, "secret-interview", [("confidential", "Secret code", 0.9, 1)])
     code = next(c.id for c in other.coding.code_choices() if c.name == "Secret code")
     coding = next(iter(other.coding.in_document("secret-interview", coder=[OUTSIDER]))).id
     other.memos.add("coding", str(coding), "confidential memo", author=OUTSIDER)
@@ -307,7 +323,8 @@ def prepare_foreign(web: Any) -> dict[str, Any]:
         alex_coding_del=coding, sam_coding=coding, proposal=987654, proposal2=987654,
         disagreement="a1-b2", agreed="a1-b2", matrix="Secret matrix", matrix_del="Secret matrix",
         row="P1", column="Secret code", version="Secret v1", job=job, pending=OUTSIDER,
-        rolee=OUTSIDER, leaver=OUTSIDER, leaver2=OUTSIDER,
+        rolee=OUTSIDER, leaver=OUTSIDER, leaver2=OUTSIDER, suggestion=hidden[0].id,
+        suggestion2=hidden[0].id,
     )  # fmt: skip
 
 
@@ -495,6 +512,7 @@ MISSING = {
     "alex_coding_del": 987654, "sam_coding": 987654, "version": "no-such-version",
     "job": 987654, "pending": "nobody-here", "rolee": "nobody-here", "leaver": "nobody-here",
     "leaver2": "nobody-here", "token_id": 987654, "token_id2": 987654,
+    "suggestion": 987654, "suggestion2": 987654,
 }  # fmt: skip
 #: more ways to name a foreign object, in a body or a query
 IDOR_EXTRA: list[tuple[Key, Ex]] = [
@@ -604,6 +622,7 @@ def test_a_coder_codes_but_does_no_owners_work(web_sqlite: Any) -> None:
     assert footprint(web) != before
     mine = web.as_user(OWNER).coding.in_document(D, coder=[CODER_A])
     assert any(c.path == "Probe inductive" for c in mine)  # coders may add codes here
+    wait_for_jobs(web)  # a suggest run (a coder's job) ends before the database goes
 
 
 def test_every_state_change_needs_the_csrf_token(web_sqlite: Any) -> None:

@@ -152,6 +152,28 @@ def settings(
             show_default=False,
         ),
     ] = None,
+    ai_url: Annotated[
+        str | None,
+        typer.Option(
+            "--ai-url",
+            help="The team's OpenAI-compatible AI server (http://host:port); '' clears "
+            "(then nothing leaves this machine).",
+        ),
+    ] = None,
+    ai_model: Annotated[
+        str | None, typer.Option("--ai-model", help="Its chat model name; '' clears.")
+    ] = None,
+    ai_embedding_model: Annotated[
+        str | None,
+        typer.Option("--ai-embedding-model", help="Its embedding model name; '' clears."),
+    ] = None,
+    ai_api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            "--ai-api-key-env",
+            help="Name of the environment variable holding its API key (never stored).",
+        ),
+    ] = None,
     fmt: Fmt = Format.table,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -167,6 +189,10 @@ def settings(
             case_pattern=case_pattern,
             sem_levels=levels,
             blind=blind,
+            ai_url=ai_url,
+            ai_model=ai_model,
+            ai_embedding_model=ai_embedding_model,
+            ai_api_key_env=ai_api_key_env,
         )
     rows = [
         SettingRow(k, ", ".join(v) if isinstance(v, list) else None if v is None else str(v))

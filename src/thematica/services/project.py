@@ -22,19 +22,17 @@ from thematica.store import schema as t
 from thematica.store.engine import resolve_url
 
 if TYPE_CHECKING:
-    from thematica.services.clusters import Clusters
-    from thematica.services.drafts import Drafts
-    from thematica.services.suggestions import Suggestions
-
     from thematica.services.agreement import Agreement
     from thematica.services.autocode import Autocode
     from thematica.services.batches import Batches
     from thematica.services.cases import Cases
+    from thematica.services.clusters import Clusters
     from thematica.services.codebook import Codebook
     from thematica.services.coding import Coding
     from thematica.services.consensus import Consensus
     from thematica.services.cooccurrence import Cooccurrence
     from thematica.services.documents import Documents
+    from thematica.services.drafts import Drafts
     from thematica.services.exports import Exports
     from thematica.services.interop import Refi
     from thematica.services.jobs import Jobs
@@ -49,6 +47,7 @@ if TYPE_CHECKING:
     from thematica.services.retrieval import Retrieval
     from thematica.services.saturation import Saturation
     from thematica.services.speakers import Speakers
+    from thematica.services.suggestions import Suggestions
     from thematica.services.themes import Themes
 
 DbArg = str | os.PathLike[str] | None
@@ -111,6 +110,10 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+#: the team-server settings (thematica.ai.server); "" clears one
+AI_SETTINGS = ("ai_url", "ai_model", "ai_embedding_model", "ai_api_key_env")
+
+
 def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
     return {
         "sem_levels": list(sem_levels or DEFAULT_SEM_LEVELS),
@@ -120,6 +123,9 @@ def default_settings(sem_levels: Sequence[str] | None = None) -> dict[str, Any]:
         "blind": True,
         # coders may create codes while coding (inductive coding), as NVivo users expect
         "coders_add_codes": True,
+        # the team's OpenAI-compatible AI server: none by default, so nothing leaves the
+        # machine; the API key stays in the environment variable ai_api_key_env names
+        **dict.fromkeys(AI_SETTINGS),
     }
 
 
@@ -373,11 +379,17 @@ class Project:
         sem_levels: Sequence[str] | None = None,
         blind: bool | None = None,
         coders_add_codes: bool | None = None,
+        ai_url: str | None = None,
+        ai_model: str | None = None,
+        ai_embedding_model: str | None = None,
+        ai_api_key_env: str | None = None,
     ) -> dict[str, Any]:
         """Change project settings after checking them; ``""`` clears a pattern. ``blind``
         False opens comparison: every member may then read every coder layer.
         ``coders_add_codes`` False keeps the codebook the owners': a coder's new code becomes
-        a proposal an owner accepts or declines."""
+        a proposal an owner accepts or declines. ``ai_url`` (an OpenAI-compatible server),
+        ``ai_model``, ``ai_embedding_model``, ``ai_api_key_env`` (the name of the environment
+        variable holding its key): ``""`` clears one; without ``ai_url`` nothing is sent."""
         import re
 
         from thematica.core.text import detect_turns
@@ -414,6 +426,7 @@ class Project:
             changes["blind"] = bool(blind)
         if coders_add_codes is not None:
             changes["coders_add_codes"] = bool(coders_add_codes)
+        changes.update(_ai_changes(ai_url, ai_model, ai_embedding_model, ai_api_key_env))
         if changes:
             self.update_settings(**changes)
         return dict(self.settings)
@@ -437,6 +450,31 @@ class Project:
                 changes={key: [stored.get(key), value] for key, value in changes.items()},
             )
         self.settings = settings
+
+
+def _ai_changes(
+    url: str | None, model: str | None, embedding_model: str | None, key_env: str | None
+) -> dict[str, Any]:
+    """The team-server settings given, checked (``thematica.ai.server``); "" clears one."""
+    from thematica.ai.server import check_api_key_env, check_url
+
+    changes: dict[str, Any] = {}
+    for key, value in zip(AI_SETTINGS, (url, model, embedding_model, key_env), strict=True):
+        if value is None:
+            continue
+        if value == "":
+            changes[key] = None
+        elif not value.strip():
+            raise InputError(f"{key} must not be blank ('' clears it)")
+        elif key == "ai_url":
+            changes[key] = check_url(value)
+        elif key == "ai_api_key_env":
+            changes[key] = check_api_key_env(value)
+        elif len(value.strip()) > 200:
+            raise InputError(f"{key} must be at most 200 characters")
+        else:
+            changes[key] = value.strip()
+    return changes
 
 
 def _default_name(url: str) -> str:

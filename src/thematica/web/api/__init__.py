@@ -15,6 +15,7 @@ from thematica.web.api import (
     documents,
     jobs,
     projects,
+    suggestions,
 )
 
 
@@ -43,5 +44,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", responses=_ERRORS)
 for module in (auth, projects, documents, coding, codebook, consensus, analysis, audit, jobs):
     router.include_router(module.router)
+router.include_router(suggestions.router)  # issue 11: AI suggestions
 
 __all__ = ["router"]

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from thematica.core.access import Role
+from thematica.web.api.suggestions import reader_suggestions
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
 
@@ -181,8 +182,9 @@ def default_layers(
 
     A coder sees their own layer; an owner their own layer when they coded this document,
     else every human coder's layer (an owner opening a transcript wants to see its coding);
-    a viewer every layer they may read."""
-    names = [layer.name for layer in layers]
+    a viewer every layer they may read. AI layers are left out: their open suggestions are
+    drawn as dashed outlines instead (a person may still tick an AI layer to see it)."""
+    names = [layer.name for layer in layers if layer.kind != "ai"]
     mine = [n for n in names if n.casefold() == me.casefold()]
     if role is Role.CODER:
         return mine, "own"
@@ -283,6 +285,8 @@ def read_page(
             for b in blocks
             if b.turn is not None
         ],
+        # AI suggestions (open ones, from the AI layers this person may read): reader-suggestions.js
+        "suggestions": reader_suggestions(project, record.name),
     }
     return page(
         request,

@@ -9,6 +9,7 @@ import { Picker } from "/static/js/reader-picker.js";
 import { Popover, describeSpan, drawCodingDetail, drawSummary, excerpt, memoItems } from "/static/js/reader-panel.js";
 import { drawMargin } from "/static/js/reader-stripes.js";
 import { PassageMark, drawShown, drawTally } from "/static/js/reader-layers.js";
+import { Suggestions } from "/static/js/reader-suggestions.js";
 
 const data = JSON.parse(document.getElementById("reader-data").textContent);
 const pid = projectId();
@@ -93,6 +94,7 @@ function draw(rerender = true) {
   drawSummary($("code-summary"), list, goToCode, hint);
   drawTally($("codes-count"), $("tally-what"), list);
   drawShown($("layers-shown"), orderedShown(), { you: data.user, why: shownWhy, added: shownWhy ? (data.focus?.added || []) : [] });
+  if (suggestions) suggestions.layout(); // AI suggestions' outlines follow the text
 }
 
 // the shown layers that exist, in the layer list's order
@@ -549,6 +551,18 @@ let resizeTimer = null;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => draw(false), 120);
+});
+
+// --- AI suggestions (reader-suggestions.js): accepting one codes it in your layer at once ------------
+const suggestions = new Suggestions({
+  view, data, base, scroller: $("scroll"),
+  busy: () => picker.isOpen || popover.isOpen,
+  onAccepted: async (s) => {
+    showOwnLayer();
+    await refresh();
+    const made = codings.find((c) => c.coder === data.user && c.code_id === s.code_id && c.start === s.start && c.end === s.end);
+    if (made) flash(made);
+  },
 });
 
 // --- start -------------------------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""Markdown for the AI-assistance benchmark blocks of BENCHMARKS.md (quality and speed)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ai_corpora import Dataset, Unit
+    from ai_quality import Calibration, QuoteResult, Row
+
+
+def fmt(x: float) -> str:
+    return "–" if math.isnan(x) else f"{x:.2f}"
+
+
+def run_line(total: str, load: str) -> str:
+    command = " ".join([".venv/bin/python", sys.argv[0], *sys.argv[1:]])
+    return (
+        f"Run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, `{command}` (total {total}; "
+        f"load average {load})"
+    )
+
+
+def machine_table(env: dict[str, str]) -> list[str]:
+    return ["| Machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in env.items()), ""]
+
+
+def render_quality(
+    begin: str,
+    end: str,
+    rows: list[Row],
+    cals: list[Calibration],
+    quotes: list[QuoteResult],
+    datasets: list[Dataset],
+    cal_units: dict[str, list[Unit]],
+    env: dict[str, str],
+    args: argparse.Namespace,
+    timing: dict[str, str],
+    target: float,
+) -> str:
+    lines = [begin, "", run_line(timing["total"], timing["load"]), "", *machine_table(env)]
+    lines += [
+        "Time per backend: "
+        + "; ".join(f"{k} {v}" for k, v in timing.items() if k not in {"total", "load"})
+        + ".",
+        "",
+        "#### Corpora and samples",
+        "",
+        f"Seeds: split and sample seed {args.seed}; few-shot examples drawn per code from the "
+        "training split with a seeded shuffle (the 5 are the first 5 of the 20). Scoring: "
+        "`thematica.ai.scoring` defaults (`ScoringParams()`: label `name: definition`, mean "
+        "over a unit's sentences, kNN k = 5, prior 5), sentences cut by "
+        "`core.units.split_sentences`; few-shot examples embedded as the service does "
+        "(`EmbeddingScorer.set_examples`: normalised mean of their first 8 sentences).",
+        "",
+        "| Corpus | Codes | Held-out units scored | Calibration units (training split) "
+        "| Units in the split pools (train / test) | Notes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for ds in datasets:
+        lines.append(
+            f"| {ds.name} | {len(ds.codes)} | {len(ds.test):,} "
+            f"({sum(len(u.labels) for u in ds.test) / max(1, len(ds.test)):.2f} codes each) "
+            f"| {len(cal_units[ds.name]):,} | {ds.sizes.get('train_pool', 0):,} / "
+            f"{ds.sizes.get('test_pool', 0):,} | {ds.note} |"
+        )
+    lines += ["", *_quotes(quotes, target), "", *_quality(rows, datasets)]
+    lines += ["", *_calibration(cals)]
+    worst = max((r.worst_kappa_diff for r in rows), default=0.0)
+    lines += [
+        "",
+        f"Kappa check: every per-code kappa above was recomputed with scikit-learn's "
+        f"`cohen_kappa_score`; largest difference {worst:.1e}.",
+        "",
+        end,
+    ]
+    return "\n".join(lines)
+
+
+def _quotes(quotes: list[QuoteResult], target: float) -> list[str]:
+    questions = sorted({q for r in quotes for q in r.correct})
+    lines = [
+        "#### Published quotes against the theme codebook (zero-shot, top-1 theme accuracy)",
+        "",
+        "Every example statement in `world_after_covid/codebook.md`, classified against the "
+        "themes' labels (the quotes themselves are never in a label); a quote listed under "
+        "several themes is right when the top theme is any of them. *Candidates*: the themes "
+        "coded for the quote's question in `codes.csv` (20-24), or all themes. "
+        f"The issue's reference points (0.42 TF-IDF, 0.58 MiniLM, target {target:.2f}) are on "
+        "a different, 8-theme set, so they are not directly comparable.",
+        "",
+        "| Backend | Labels | Candidates | "
+        + " | ".join(
+            f"{q} (n={next(iter(r.correct[q][1] for r in quotes if q in r.correct))})"
+            for q in questions
+        )
+        + " | Overall |",
+        "|---|---|---|" + "---|" * (len(questions) + 1),
+    ]
+    for r in quotes:
+        cells = [
+            f"{r.correct[q][0] / r.correct[q][1]:.2f}" if q in r.correct else "–" for q in questions
+        ]
+        overall = f"**{r.overall:.2f}**" if r.variant == "definition" else f"{r.overall:.2f}"
+        labels = "name: definition" if r.variant == "definition" else "name only"
+        lines.append(
+            f"| {r.backend} | {labels} | {r.scope} | " + " | ".join(cells) + f" | {overall} |"
+        )
+    return lines
+
+
+def _prf(e: Any) -> str:
+    return f"{e.micro_precision:.2f} / {e.micro_recall:.2f} / **{e.micro_f1:.2f}**"
+
+
+def _quality(rows: list[Row], datasets: list[Dataset]) -> list[str]:
+    lines = [
+        "#### Suggestions against the human codes (held-out units)",
+        "",
+        "*top-1 hit*: share of units whose best code is one of the human codes. Micro "
+        "precision / recall / F1 over every unit × code that could apply; macro F1 and mean "
+        "kappa over the codes with a human positive among the scored units (kappa per code: "
+        "AI layer against the human codes, applied or not). Decisions: the best code (top-1), "
+        "the best 3 (top-3), or every code whose Platt-calibrated probability is ≥ 0.5, at "
+        "most 3 (as `suggest --top 3 --min-score 0.5` does), or ≥ the *tuned* threshold "
+        "(the one with the best micro F1 on the training pairs, listed under calibration).",
+    ]
+    for ds in datasets:
+        mine = [r for r in rows if r.dataset == ds.name]
+        if not mine:
+            continue
+        lines += ["", f"**{ds.name}**", ""]
+        if ds.multi_label:
+            lines += [
+                "| Backend | Examples per code | top-1 hit | top-1 P / R / F1 | top-3 P / R / F1 "
+                "| p ≥ 0.5 P / R / F1 | tuned P / R / F1 | tuned macro F1 | tuned mean κ "
+                "| top-3 macro F1 | top-3 mean κ |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
+            ]
+            for r in mine:
+                t1, t3 = r.decisions["top1"], r.decisions["top3"]
+                p5, tu = r.decisions["p50"], r.decisions["tuned"]
+                lines.append(
+                    f"| {r.backend} | {r.shots or 'zero-shot'} | {r.hit1:.2f} | {_prf(t1)} "
+                    f"| {_prf(t3)} | {_prf(p5)} | {_prf(tu)} | {tu.macro_f1:.2f} "
+                    f"| {fmt(tu.mean_kappa)} | {t3.macro_f1:.2f} | {fmt(t3.mean_kappa)} |"
+                )
+        else:
+            keys = [c.key for c in ds.codes]
+            lines += [
+                "| Backend | Examples per code | Accuracy (top-1) | Cohen's κ (all codes) "
+                "| Macro F1 | Mean κ per code | " + " | ".join(f"{k} F1 / κ" for k in keys) + " |",
+                "|---|---|---|---|---|---|" + "---|" * len(keys),
+            ]
+            for r in mine:
+                e = r.decisions["top1"]
+                per = {c.key: c for c in e.codes}
+                lines.append(
+                    f"| {r.backend} | {r.shots or 'zero-shot'} | **{r.hit1:.2f}** "
+                    f"| {fmt(r.accuracy_kappa)} | {e.macro_f1:.2f} | {fmt(e.mean_kappa)} | "
+                    + " | ".join(f"{per[k].f1:.2f} / {fmt(per[k].kappa)}" for k in keys)
+                    + " |"
+                )
+    return lines
+
+
+def _calibration(cals: list[Calibration]) -> list[str]:
+    corpora = sorted({k for c in cals for k in c.per_corpus})
+    lines = [
+        "#### Calibration (Platt scaling, p = 1 / (1 + exp(-(a · raw + b))))",
+        "",
+        "Fitted on the training-split pairs of the three corpora pooled (each unit × each code "
+        "that could apply to it; target: the human code), evaluated on the held-out pairs. "
+        "ECE: expected calibration error over 10 equal-width bins, *before* reading the raw "
+        "cosine (clipped to [0, 1]) as a probability, *after* the fit.",
+        "",
+        "| Backend | Examples per code | a | b | raw score at p = 0.5 | tuned threshold (p) "
+        "| Training pairs "
+        "| Held-out positive rate | ECE before → after | Brier after | "
+        + " | ".join(f"ECE {c} before → after" for c in corpora)
+        + " |",
+        "|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(corpora),
+    ]
+    for c in cals:
+        per = [
+            f"{c.per_corpus[k][0]:.3f} → {c.per_corpus[k][1]:.3f}" if k in c.per_corpus else "–"
+            for k in corpora
+        ]
+        lines.append(
+            f"| {c.backend} | {c.shots or 'zero-shot'} | {c.platt.a:.3f} | {c.platt.b:.3f} "
+            f"| {c.platt.threshold(0.5):.3f} | {c.cut:.2f} | {c.pairs:,} | {c.after.positives:.3f} "
+            f"| {c.before.ece:.3f} → **{c.after.ece:.3f}** | {c.after.brier:.3f} | "
+            + " | ".join(per)
+            + " |"
+        )
+    return lines
