@@ -174,44 +174,54 @@ class Platt:
         return (math.log(p / (1 - p)) - self.b) / self.a if self.a else math.inf
 
 
-def fit_platt(scores: np.ndarray, labels: np.ndarray, *, iterations: int = 100) -> Platt:
-    """Maximum-likelihood logistic fit of one score, by Newton's method, with Platt's
-    smoothed targets (``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)``) against overconfidence."""
+def fit_logistic(features: np.ndarray, labels: np.ndarray, *, iterations: int = 100) -> np.ndarray:
+    """Maximum-likelihood logistic regression (weights for each column, then the intercept)
+    by Newton's method with step halving, on Platt's smoothed targets (``(n+ + 1) / (n+ + 2)``
+    and ``1 / (n- + 2)``), which keep a separable sample from an infinite slope."""
     import numpy as np
 
-    x = np.asarray(scores, dtype=np.float64).ravel()
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    x = np.hstack([x, np.ones((x.shape[0], 1))])
     y = np.asarray(labels, dtype=bool).ravel()
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     t = np.where(y, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
 
-    def loss(a: float, b: float) -> float:
-        z = a * x + b
-        # log(1 + e^z) - t z, computed stably
-        return float(np.sum(np.logaddexp(0.0, z) - t * z))
+    def loss(w: np.ndarray) -> float:
+        z = x @ w
+        return float(np.sum(np.logaddexp(0.0, z) - t * z))  # -log-likelihood, stably
 
-    a, b = 0.0, math.log((n_pos + 1) / (n_neg + 1))
-    current = loss(a, b)
+    w = np.zeros(x.shape[1])
+    w[-1] = math.log((n_pos + 1) / (n_neg + 1))
+    current = loss(w)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-np.clip(a * x + b, -40, 40)))
-        w = p * (1 - p)
-        grad = np.array([np.sum((p - t) * x), np.sum(p - t)])
-        hess = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
-        hess += np.eye(2) * 1e-9
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -40, 40)))
+        grad = x.T @ (p - t)
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.eye(x.shape[1]) * 1e-9
         step = np.linalg.solve(hess, grad)
-        scale = 1.0  # backtracking: a full Newton step may overshoot on separable data
+        scale = 1.0  # a full Newton step may overshoot on nearly separable data
         while scale > 1e-8:
-            na, nb = a - scale * float(step[0]), b - scale * float(step[1])
-            candidate = loss(na, nb)
-            if candidate <= current:
+            candidate = w - scale * step
+            value = loss(candidate)
+            if value <= current:
                 break
             scale /= 2
         else:
             break
-        done = abs(current - candidate) < 1e-12 * max(1.0, abs(current))
-        a, b, current = na, nb, candidate
+        done = abs(current - value) < 1e-12 * max(1.0, abs(current))
+        w, current = candidate, value
         if done or float(np.max(np.abs(scale * step))) < 1e-10:
             break
-    return Platt(a, b)
+    return w
+
+
+def fit_platt(scores: np.ndarray, labels: np.ndarray) -> Platt:
+    """The two-parameter Platt curve of one raw score."""
+    import numpy as np
+
+    a, b = fit_logistic(np.asarray(scores, dtype=np.float64).ravel(), labels)
+    return Platt(float(a), float(b))
 
 
 @dataclass(frozen=True, slots=True)

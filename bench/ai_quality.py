@@ -196,7 +196,8 @@ def example_vectors(enc: Encoder, texts: Sequence[str]) -> np.ndarray:
     summed = np.zeros((len(texts), enc.embedder.info.dims), dtype=np.float64)
     np.add.at(summed, np.asarray(piece_of, dtype=np.int64), enc.embed(pieces))
     norms = np.linalg.norm(summed, axis=1, keepdims=True)
-    return np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0).astype(np.float32)
+    out: np.ndarray = np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0)
+    return out.astype(np.float32)
 
 
 def candidate_mask(ds: Dataset, units: Sequence[Unit]) -> np.ndarray:
@@ -272,6 +273,11 @@ class Calibration:
     after: metrics.Reliability
     per_corpus: dict[str, tuple[float, float]] = field(default_factory=dict)  # ECE raw/after
     cut: float = 0.5  # the tuned probability threshold (best_cut)
+    #: a fit on that corpus's training pairs alone (what a project's own refit does): a, b, ECE
+    own_fit: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    #: p = 1 / (1 + exp(-(a raw + b + c ln K))), K the codes in scope: (a, b, c), ECE per corpus
+    with_k: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_corpus_k: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -343,13 +349,29 @@ def calibrate(
         metrics.reliability(np.clip(tx, 0, 1), ty),
         metrics.reliability(platt(tx), ty),
     )
+    k_fit = metrics.fit_logistic(
+        np.concatenate([with_codes_in_scope(s) for s in cals.values()]), ys
+    )
+    out.with_k = (float(k_fit[0]), float(k_fit[2]), float(k_fit[1]))
     for name, s in tests.items():
         x, y = s.raw[s.mask], s.gold[s.mask]
+        z = np.clip(with_codes_in_scope(s) @ k_fit[:2] + k_fit[2], -40, 40)
+        out.per_corpus_k[name] = metrics.reliability(1 / (1 + np.exp(-z)), y).ece
+        own = metrics.fit_platt(cals[name].raw[cals[name].mask], cals[name].gold[cals[name].mask])
         out.per_corpus[name] = (
             metrics.reliability(np.clip(x, 0, 1), y).ece,
             metrics.reliability(platt(x), y).ece,
         )
+        out.own_fit[name] = (own.a, own.b, metrics.reliability(own(x), y).ece)
     return out
+
+
+def with_codes_in_scope(s: Scored) -> np.ndarray:
+    """Features (raw score, ln of the number of codes the unit was scored against) of every
+    unit x code pair that could apply: the second term lets one curve serve codebooks of
+    3 and of 44 codes, where the same raw score means a different probability."""
+    k = np.broadcast_to(s.mask.sum(axis=1, keepdims=True), s.mask.shape)
+    return np.stack([s.raw[s.mask], np.log(k[s.mask])], axis=1)
 
 
 def evaluate(
@@ -435,7 +457,8 @@ def quote_check(backend: str, raw: np.ndarray, variant: str) -> list[QuoteResult
 
 
 # -- report ---------------------------------------------------------------------------------
-def environment(encoders: list[Encoder]) -> dict[str, str]:
+def environment_versions() -> dict[str, str]:
+    """The machine and the library versions that change speed or results."""
     import importlib.metadata as md
 
     def version(pkg: str) -> str:
@@ -449,13 +472,22 @@ def environment(encoders: list[Encoder]) -> dict[str, str]:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    env = {
-        "CPU": f"{cpu}, {os.cpu_count()} cores (shared with other work)",
-        "Python": platform.python_version(),
+    ram = "unknown"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+            break
+    return {
+        "CPU": f"{cpu}, {os.cpu_count()} cores (shared with other work), RAM {ram}",
+        "OS / Python": f"{platform.platform()} / {platform.python_version()}",
         "numpy / torch / sentence-transformers / model2vec": " / ".join(
             version(p) for p in ("numpy", "torch", "sentence-transformers", "model2vec")
         ),
     }
+
+
+def environment(encoders: list[Encoder]) -> dict[str, str]:
+    env = environment_versions()
     for enc in encoders:
         info = enc.embedder.info
         env[f"Backend {enc.name}"] = (

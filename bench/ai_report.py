@@ -198,4 +198,48 @@ def _calibration(cals: list[Calibration]) -> list[str]:
             + " | ".join(per)
             + " |"
         )
+    lines += [
+        "",
+        "The pooled curve is a compromise: the share of unit × code pairs a human codes differs "
+        "by corpus (AnnoMI offers 3-4 codes per utterance, NHS 44 per comment), so the same "
+        "raw score means a different probability in each. A fit on one corpus's own training "
+        "pairs (what `calibration.project_calibration` does on a project's coded units) gives:",
+        "",
+        "| Backend | Examples per code | "
+        + " | ".join(f"{c}: a, b → held-out ECE" for c in corpora)
+        + " |",
+        "|---|---|" + "---|" * len(corpora),
+    ]
+    for c in cals:
+        cells = [
+            f"{c.own_fit[k][0]:.2f}, {c.own_fit[k][1]:.2f} → {c.own_fit[k][2]:.3f}"
+            if k in c.own_fit
+            else "–"
+            for k in corpora
+        ]
+        lines.append(f"| {c.backend} | {c.shots or 'zero-shot'} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "One more term fixes most of that without a refit: with K the number of codes a unit "
+        "is scored against (the codes in scope), p = 1 / (1 + exp(-(a · raw + b + c · ln K))), "
+        "fitted on the same pooled training pairs:",
+        "",
+        "| Backend | Examples per code | a | b | c | "
+        + " | ".join(f"ECE {c} (2-parameter → with ln K)" for c in corpora)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(corpora),
+    ]
+    for c in cals:
+        a, b, k = c.with_k
+        cells = [
+            f"{c.per_corpus[n][1]:.3f} → **{c.per_corpus_k[n]:.3f}**"
+            if n in c.per_corpus_k
+            else "–"
+            for n in corpora
+        ]
+        lines.append(
+            f"| {c.backend} | {c.shots or 'zero-shot'} | {a:.3f} | {b:.3f} | {k:.3f} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return lines

@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python bench/run.py                      # both backends, full size
     .venv/bin/python bench/run.py --backend sqlite
     .venv/bin/python bench/run.py --quick              # smoke size, prints only
+    .venv/bin/python bench/run.py --ai                 # AI assistance instead (issue 11)
 
 Everything goes through the public API (``thematica.init_project`` and the project's
 services). The corpus is written to a temporary folder and removed afterwards; PostgreSQL runs
@@ -558,6 +559,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--output", type=Path, default=None, help="default: BENCHMARKS.md")
     p.add_argument("--no-write", action="store_true", help="print the report only")
     p.add_argument("--json", type=Path, default=None, help="also dump raw results as JSON")
+    p.add_argument(
+        "--ai",
+        action="store_true",
+        help="run the AI-assistance benchmarks instead (bench/ai_quality.py, then "
+        "bench/ai_speed.py, each with its defaults; --no-write / --output apply)",
+    )
     args = p.parse_args(argv)
     args.docs = args.docs or (50 if args.quick else 1000)
     args.codings = args.codings or (10_000 if args.quick else 200_000)
@@ -569,8 +576,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def run_ai(args: argparse.Namespace) -> int:
+    """The AI-assistance benchmarks (issue 11), each writing its own block of BENCHMARKS.md."""
+    import ai_quality
+    import ai_speed
+
+    extra = (
+        ["--no-write"]
+        if args.no_write
+        else ["--output", str(args.output or ROOT / "BENCHMARKS.md")]
+    )
+    return ai_quality.main(extra) or ai_speed.main(extra)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.ai:
+        return run_ai(args)
     started = time.perf_counter()
     env = machine()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]

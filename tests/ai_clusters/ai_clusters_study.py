@@ -4,6 +4,9 @@ loopback chat server that names groups."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import subprocess
 from pathlib import Path
 
 HOUSING = [
@@ -115,6 +118,7 @@ class ChatServer:
                 self.wfile.write(answer)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True  # a kept-alive client connection does not block stop
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -122,3 +126,14 @@ class ChatServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def run_cli(*args: object) -> subprocess.CompletedProcess[str]:
+    """``thematica ARGS`` run in this process (as tests/cli does): exit code, stdout, stderr."""
+    from thematica.cli.main import run
+
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(argv)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())

@@ -123,7 +123,8 @@ def test_a_large_run_clusters_a_sample_and_assigns_the_rest() -> None:
     """Above the exact limit a fixed-seed sample is clustered and every other row joins its
     group: four groups of 60 with an exact limit of 100 are still four groups of 60."""
     rng = np.random.default_rng(2)
-    rows, truth = [], []
+    rows: list[np.ndarray] = []
+    truth: list[set[int]] = []
     for axis in range(4):
         centre = np.zeros(24)
         centre[axis] = 1.0

@@ -32,7 +32,7 @@ def _groups(p: Any, run_id: int | None = None) -> dict[str, set[str]]:
 
 
 def _number(p: Any, label: str, run_id: int | None = None) -> int:
-    return next(row.number for row in p.clusters.list(run_id) if row.label == label)
+    return int(next(row.number for row in p.clusters.list(run_id) if row.label == label))
 
 
 def _state(p: Any) -> tuple[Any, ...]:
@@ -105,7 +105,7 @@ def test_runs_and_documents(study: Any) -> None:
 def test_bad_input_changes_nothing(study: Any) -> None:
     for kwargs, error, words in (
         ({"unit": "word"}, InputError, "unknown unit"),
-        ({"unit": "turn"}, InputError, "no speaker turns"),
+        ({"unit": "turn"}, InputError, r"only 0 uncoded turn\(s\)"),  # one coded turn each
         ({"layers": ["nobody"]}, NotFoundError, "no coder layer named 'nobody'"),
         ({"documents": ["P9"]}, NotFoundError, "no document named 'P9'"),
         ({"min_size": 1}, InputError, "at least 2"),
@@ -179,7 +179,7 @@ def test_code_members_is_one_batch_that_undo_removes(study: Any) -> None:
 def test_a_name_clash_changes_nothing(study: Any) -> None:
     run = study.clusters.propose(backend="tfidf")
     before = _state(study)
-    with pytest.raises(ConflictError, match="a code named 'Staffing' already exists"):
+    with pytest.raises(ConflictError, match="a code named 'staffing' already exists"):
         study.clusters.accept(
             run.run_id, _number(study, HOUSING_LABEL), name="staffing", code_members=True
         )
@@ -298,7 +298,7 @@ def test_minilm_groups_paraphrases_that_share_no_words(tmp_path: Path) -> None:
         assert found == sorted((set(g) for g in PARAPHRASES.values()), key=sorted)
 
 
-def test_build_study_helper_is_used_once(tmp_path: Path) -> None:
+def test_the_study_codes_its_staffing_sentences_in_pis_layer(tmp_path: Path) -> None:
     """The study's staffing sentences really are coded in pi's layer (the other tests rely on
     it)."""
     with thematica.init_project(tmp_path / "s.db", "s", actor="pi") as p:

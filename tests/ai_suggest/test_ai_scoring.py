@@ -356,3 +356,41 @@ def test_default_calibration_names_its_backend() -> None:
     assert (cal.a, cal.b) == DEFAULTS["tfidf"]
     assert cal.as_dict()["source"] == "default:tfidf"
     assert default_calibration("unknown-backend").source == "default:unknown-backend"
+
+
+def test_a_theme_takes_its_best_subthemes_score_not_the_sum_of_their_examples() -> None:
+    # Care (0) above Pain (1) and Dignity (2); all labels along x, the sentence along y
+    codes = TREE[:3]
+    labels = np.array([[1, 0], [1, 0], [1, 0]], dtype=np.float32)
+    # Pain: 5 examples along y (cosine 1); Dignity: 5 examples along x (cosine 0)
+    examples = np.array([[0, 1]] * 5 + [[1, 0]] * 5, dtype=np.float32)
+    owner = [1] * 5 + [2] * 5
+    got = score_units(
+        np.array([[0, 1]], dtype=np.float32),
+        [0],
+        1,
+        codes,
+        labels,
+        [0, 1, 2],
+        examples=examples,
+        example_owner=owner,
+        params=ScoringParams(knn_k=5, knn_prior=5.0),
+    )
+    # Pain: label 0, knn 1, w = 5/10 -> 0.5; Dignity: 0.5 * 0 + 0.5 * 0 = 0;
+    # Care: no examples of its own -> label 0; as a theme it takes Pain's 0.5 (pooling all ten
+    # examples would have given w = 10/15 and knn 1 -> 0.667)
+    assert got.scores == approx([[0.5, 0.5, 0.0]])
+    assert got.weights == approx([[0.5, 0.5, 0.5]])
+    # the centroid recipe pools a theme's examples with its subthemes'
+    pooled = score_units(
+        np.array([[0, 1]], dtype=np.float32),
+        [0],
+        1,
+        codes,
+        labels,
+        [0, 1, 2],
+        examples=examples,
+        example_owner=owner,
+        params=ScoringParams(code_aggregate="centroid", knn_k=5, knn_prior=5.0),
+    )
+    assert pooled.scores[0, 0] == pytest.approx(2 / 3, abs=1e-6)

@@ -399,3 +399,19 @@ def test_who_may_run_suggestions_and_read_what_they_learned(db_url: str, tmp_pat
             coder.coding.in_document("d1", coder="ai:tfidf")
     with thematica.open_project(db_url, actor="alex") as alex:
         assert alex.access.may_read_layer("ai:tfidf", "ai")
+
+
+def test_turns_are_suggested_whole(owner_project: Any, tmp_path: Path) -> None:
+    p = owner_project
+    build(p, tmp_path / "in")
+    first = "Interviewer: How was the food and the meals?"
+    second = "Participant 1: Parking charges at the car park were far too high. It was awful."
+    (tmp_path / "talk.txt").write_text(f"{first}\n{second}\n", encoding="utf-8")
+    p.documents.import_files([tmp_path / "talk.txt"])
+    run = p.suggestions.suggest(**EXACT, unit="turn", documents=["talk"])
+    start = len(first) + 1
+    assert {(r.start, r.end, r.code) for r in run.rows} == {
+        (0, len(first), "Food"),
+        (start, start + len(second), "Parking"),
+    }
+    assert run.units == 2 and run.unit == "turn"

@@ -125,9 +125,7 @@ def seed_suggestions(
                 )
             ).inserted_primary_key[0]
             out.append(
-                Seeded(
-                    int(sid), int(coding_id), document, found.path, start, end, score, rank
-                )
+                Seeded(int(sid), int(coding_id), document, found.path, start, end, score, rank)
             )
     project.access.forget_layers()
     return out

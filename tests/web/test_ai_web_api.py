@@ -15,9 +15,9 @@ import time
 from typing import Any
 
 import pytest
+from ai_web_seed import LAYER, MODEL, seed_suggestions, span_of, suggestion_state
 from sqlalchemy import func, select
 
-from ai_web_seed import LAYER, MODEL, seed_suggestions, span_of, suggestion_state
 from conftest import CODER_A, CODER_B, OUTSIDER, OWNER, VIEWER
 from thematica.store import schema as t
 
@@ -72,7 +72,12 @@ def test_a_document_lists_its_open_suggestions_for_every_member(web: Any) -> Non
         r = web.client(user).get(url(web), params={"document": DOC})
         assert r.status_code == 200, (user, r.text)
         rows = r.json()
-        assert [row["id"] for row in rows] == [s["van"].id, s["van2"].id, s["miles"].id, s["oven"].id]
+        assert [row["id"] for row in rows] == [
+            s["van"].id,
+            s["van2"].id,
+            s["miles"].id,
+            s["oven"].id,
+        ]
         first = rows[0]
         assert (first["start"], first["end"]) == (start, start + len(VAN))
         assert first["text"] == VAN
@@ -259,7 +264,9 @@ def test_a_layer_learned_from_sams_coding_stays_hidden_from_alex_while_blind(web
 
 
 def reader_data(html: str) -> Any:
-    found = re.search(r'<script type="application/json" id="reader-data">(.*?)</script>', html, re.S)
+    found = re.search(
+        r'<script type="application/json" id="reader-data">(.*?)</script>', html, re.S
+    )
     assert found, "the reading page has no reader data"
     return json.loads(found.group(1))
 

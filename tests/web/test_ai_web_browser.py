@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ai_web_seed import seed_suggestions, suggestion_state
+
 from conftest import CODER_A, OWNER, VIEWER, screenshot, sign_in
 
 DOC = "P01-interview"
@@ -37,7 +38,15 @@ def seed(study: Any) -> dict[str, Any]:
             (MILES, PHYSICAL, 0.72, 1),
             (OVEN, PHYSICAL, 0.88, 1),
         ],
-        evidence={"label": "Staffing: having enough people to do the work", "nearest": 0.62},
+        evidence={  # as the suggest run stores it
+            "raw": 0.52,
+            "label": {
+                "code": PHYSICAL,
+                "kind": "definition",
+                "text": "Navigating the variability: weather, heat and cold, long drives",
+                "similarity": 0.62,
+            },
+        },
     )
     return {"van": rows[0], "van2": rows[1], "miles": rows[2], "oven": rows[3]}
 
@@ -113,7 +122,7 @@ def test_a_coder_moves_accepts_and_rejects_with_keys(page: Any, web_sqlite: Any)
     assert focused(page) == s["miles"].id
     page.keyboard.press("x")
     page.wait_for_function(
-        "(id) => !document.querySelector(`#sg-layer .sg-box[data-id=\"${id}\"]`)",
+        '(id) => !document.querySelector(`#sg-layer .sg-box[data-id="${id}"]`)',
         arg=s["miles"].id,
     )
     assert suggestion_state(web_sqlite.project, s["miles"].id)[:2] == ("rejected", CODER_A)
@@ -128,7 +137,8 @@ def test_a_coder_moves_accepts_and_rejects_with_keys(page: Any, web_sqlite: Any)
     assert "88%" in text and "Navigating the variability" in text and "test-model" in text
     screenshot(page, "ai-reader-suggestion-card")
     assert card.locator("button.sg-accept").evaluate("(b) => b === document.activeElement")
-    assert "enough people" in text  # the evidence
+    assert "Nearest definition: “Navigating the variability: weather" in text  # the evidence
+    assert "(similarity 0.62)" in text
     page.keyboard.press("Escape")
     card.wait_for(state="hidden")
     # a reload shows the same: two open suggestions, one coding
@@ -143,11 +153,33 @@ def test_the_side_list_and_the_toggle(page: Any, web_sqlite: Any) -> None:
     open_reader(page, web_sqlite, CODER_A)
     items = page.locator("#sg-list .sg-item")
     assert items.count() == 4
+    # the pointer over a suggested passage names its code and score
+    box = page.locator(f'#sg-layer .sg-box[data-id="{s["miles"].id}"]').first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator(".sg-tip")
+    tip.wait_for(state="visible")
+    assert "Navigating the variability" in tip.inner_text() and "72%" in tip.inner_text()
+    # a click there opens its card
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator("#sg-card").wait_for(state="visible")
+    assert "72%" in page.locator("#sg-card").inner_text()
+    page.keyboard.press("Escape")
     assert "Staffing" in items.nth(0).inner_text() and "81%" in items.nth(0).inner_text()
     # the list's reject button works without the keyboard shortcut
     page.locator(f'#sg-list li[data-id="{s["oven"].id}"] .sg-no').click()
     page.wait_for_function("() => document.querySelectorAll('#sg-list .sg-item').length === 3")
     assert suggestion_state(web_sqlite.project, s["oven"].id)[0] == "rejected"
+    # accepted from the list, then taken back with Ctrl+Z: the coding goes, the suggestion
+    # is open again
+    owner = web_sqlite.as_user(OWNER)
+    before = len(list(owner.coding.in_document(DOC, coder=[CODER_A])))
+    page.locator(f'#sg-list li[data-id="{s["van"].id}"] .sg-yes').click()
+    page.wait_for_function("() => document.querySelectorAll('#sg-list .sg-item').length === 2")
+    assert len(list(owner.coding.in_document(DOC, coder=[CODER_A]))) == before + 1
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => document.querySelectorAll('#sg-list .sg-item').length === 3")
+    assert len(list(owner.coding.in_document(DOC, coder=[CODER_A]))) == before
+    assert s["van"].id in [r.id for r in owner.suggestions.for_document(DOC)]
     # the toggle hides the outlines (and the choice is remembered)
     page.click("#sg-toggle")
     assert page.locator("#sg-layer").is_hidden()

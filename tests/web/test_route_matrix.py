@@ -245,12 +245,16 @@ def prepare(web: Any) -> dict[str, Any]:
     """Objects of the demo for every example: codes, codings, a consensus layer with an open
     disagreement, proposals, matrices, a version, a job, members, tokens and invitations."""
     from ai_web_seed import seed_suggestions
+
     from thematica.services.accounts import Accounts
     from thematica.services.jobs import JobResult
 
     owner = web.as_user(OWNER)
-    suggested = seed_suggestions(owner, D, [("Three days a week", "Staffing", 0.8, 1),
-                                            ("A lot of driving.", "Staffing", 0.6, 1)])
+    suggested = seed_suggestions(
+        owner,
+        D,
+        [("Three days a week", "Staffing", 0.8, 1), ("A lot of driving.", "Staffing", 0.6, 1)],
+    )
     for name in ("Probe move", "Probe merge", "Probe into", "Probe split", "Probe delete"):
         owner.codebook.add(name)
     owner.codebook.add("Probe parent")
@@ -302,10 +306,10 @@ def prepare(web: Any) -> dict[str, Any]:
 
 def prepare_foreign(web: Any) -> dict[str, Any]:
     """The same keys naming the foreign project's own objects (otto's)."""
+    from ai_web_seed import seed_suggestions
+
     from thematica.services.accounts import open_project_for
     from thematica.services.jobs import JobResult
-
-    from ai_web_seed import seed_suggestions
 
     other = open_project_for(web.project.db, "Other study", OUTSIDER)
     hidden = seed_suggestions(other, "secret-interview", [("confidential", "Secret code", 0.9, 1)])

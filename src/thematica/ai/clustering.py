@@ -16,13 +16,15 @@ uncoded passages, and this module groups them and says what each group is about.
   kept group, are *unclustered*: a passage that fits no group well is not forced into one.
   This finds as many groups as the data hold, of different tightness, where a single cut of
   the tree (a number of groups k chosen by silhouette) tends to one huge group and a few
-  specks on real interview text (measured on 1,000 NHS feedback comments with MiniLM: the
-  best-silhouette cut was k=2 with 551 of 555 passages in one group).
+  specks on real text (measured on 600 NHS feedback comments with MiniLM: the best
+  silhouette cut was k=2, with 551 of its 555 grouped passages in one group; on 1,000 of
+  them the groups chosen here are 19, of 16 to 125 comments each: ambulance crews, waiting,
+  transport, phone calls, food, mental health, ...).
 * **Size** — ``min_size`` None picks ``max(3, round(sqrt(n) / 2))`` (16 for 1,000 passages),
   so a long study gives a readable number of candidate codes; with ``max_clusters`` the
   minimum size grows until at most that many groups remain.
 * **Scale** — exact up to :data:`EXACT_LIMIT` passages (a 3,000 x 3,000 float64 distance
-  matrix, 72 MB, about a second on 2 cores); above it a fixed-seed sample of that many is
+  matrix, 72 MB, 1-2 s on 2 cores); above it a fixed-seed sample of that many is
   clustered and every other passage joins the group whose centroid is nearest, unless it
   would be an outlier there (below). Deterministic: the same vectors give the same groups.
 * **Outliers** — a member less than half as similar to its group's centroid as the group's

@@ -127,7 +127,7 @@ _SPECS: dict[str, _Spec] = {
         "(configured)",
         "as fast as the team's server",
         "depends on the server's model",
-        "set the project's ai_url and ai_embedding_model (thematica configure)",
+        "set the project's ai_url and ai_embedding_model (thematica settings --ai-url URL)",
     ),
 }
 
@@ -261,7 +261,8 @@ def load(
 
     ``name`` None or ``"auto"`` picks :func:`default_backend`. ``settings`` (the project's)
     configure the ``server`` backend (``ai_url``, ``ai_embedding_model``). ``quantize`` runs
-    mpnet with int8 linear layers on the CPU (faster, embeddings within ~0.99 cosine).
+    mpnet's attention layers in int8 on the CPU (for measurement: close to full precision
+    but not clearly faster; see ``sentence_models._quantized``).
     ``progress`` receives one-line messages while model files are prepared (first use only).
     """
     backend = resolve(name)
@@ -321,3 +322,36 @@ def forget_loaded() -> None:
     """Drop the per-process model cache (tests; freeing memory in a long-lived server)."""
     with _lock:
         _cache.clear()
+
+
+PREPARED = ("mpnet", "static")
+
+
+def prepare(name: str | None = None, *, say: Callable[[str], None] | None = None) -> list[str]:
+    """Do a backend's one-time work now rather than at first use: rejoin and check mpnet's
+    weights, or distil the static model. ``None`` prepares every installed backend that needs
+    it. Returns one line per backend saying where it stands."""
+    from thematica.ai import model_files
+
+    tell = say or (lambda _line: None)
+    names = [b for b in PREPARED if _missing(b) is None] if name is None else [resolve(name)]
+    lines = []
+    for backend in names:
+        why = _missing(backend)
+        if why is not None:
+            raise BackendUnavailable(why, backend=backend)
+        if backend == "mpnet":
+            folder = model_files.prepare_mpnet(tell)
+            lines.append(f"mpnet: ready in {folder}")
+        elif backend == "static":
+            from thematica.ai.static_models import distill_static
+
+            folder = distill_static(say=tell)
+            lines.append(f"static: ready in {folder}")
+        else:
+            lines.append(f"{backend}: nothing to prepare ({_usage_note(backend)})")
+    if not lines:
+        lines.append(
+            f"nothing to prepare: neither mpnet nor the static model is installed ({INSTALL_AI})"
+        )
+    return lines

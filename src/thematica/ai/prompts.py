@@ -17,6 +17,7 @@ __all__ = [
     "cell_messages",
     "citations",
     "clean_summary",
+    "spread_over_documents",
     "theme_messages",
 ]
 
@@ -96,3 +97,19 @@ def citations(text: str, n: int) -> list[int]:
             if 1 <= number <= n and number not in out:
                 out.append(number)
     return out
+
+
+def spread_over_documents(items: Sequence[tuple[int, int]], most: int) -> list[int]:
+    """Up to ``most`` ids from (group, id) pairs, one group at a time in turn, then restored
+    to their original order (documents in order, passages in order)."""
+    groups: dict[int, list[int]] = {}
+    for group, item in items:
+        groups.setdefault(group, []).append(item)
+    picked: set[int] = set()
+    depth = 0
+    while len(picked) < min(most, len(items)):
+        for members in groups.values():
+            if depth < len(members) and len(picked) < most:
+                picked.add(members[depth])
+        depth += 1
+    return [item for _, item in items if item in picked]

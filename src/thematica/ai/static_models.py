@@ -13,7 +13,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +65,8 @@ def distill_static(
     pattern = _keep_only_pattern(only_words) if only_words is not None else r"\[unused\d+\]"
     say(f"distilling a static model from {MINILM_MODEL} (first use only; about a minute)")
     started = time.perf_counter()
-    model = distill(model_name=str(source), pca_dims=pca_dims, token_remove_pattern=pattern)
+    with _hushed():
+        model = distill(model_name=str(source), pca_dims=pca_dims, token_remove_pattern=pattern)
     seconds = time.perf_counter() - started
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -94,6 +96,31 @@ def distill_static(
         shutil.rmtree(work, ignore_errors=True)
     say(f"static model ready in {target} ({seconds:.0f} s)")
     return target
+
+
+@contextmanager
+def _hushed() -> Iterator[None]:
+    """No progress bars or library warnings on stderr while distilling: the caller's ``say``
+    reports progress instead."""
+    import functools
+    import logging
+
+    import model2vec.distill.inference as inference
+    import transformers
+
+    loggers = [logging.getLogger(n) for n in ("model2vec", "transformers", "skeletoken")]
+    levels = [lg.level for lg in loggers]
+    bar = inference.tqdm  # type: ignore[attr-defined]
+    inference.tqdm = functools.partial(bar, disable=True)  # type: ignore[attr-defined]
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        inference.tqdm = bar  # type: ignore[attr-defined]
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def _keep_only_pattern(words: Sequence[str]) -> str:

@@ -95,19 +95,26 @@ def clusters_main(
     from thematica.ai.embedders import resolve
 
     ui = UI(quiet, verbose)
-    with open_project(db, project) as p:
-        ui.info(f"Grouping uncoded {unit.value}s with backend {resolve(backend)}.")
-        with ui.progress("Clustering") as progress:
-            run = p.clusters.propose(
-                backend=backend,
-                unit=unit.value,
-                documents=_names(documents) or None,
-                layers=_names(layers) or None,
-                min_size=min_size,
-                max_clusters=max_clusters,
-                model_labels=not no_model_labels,
-                progress=progress,
-            )
+    announced: list[bool] = []
+
+    with open_project(db, project) as p, ui.progress("Clustering") as progress:
+
+        def report(done: int, total: int, what: str) -> None:
+            if not announced:  # once the input is checked: an error stays one line
+                announced.append(True)
+                ui.info(f"Grouping uncoded {unit.value}s with backend {resolve(backend)}.")
+            progress(done, total, what)
+
+        run = p.clusters.propose(
+            backend=backend,
+            unit=unit.value,
+            documents=_names(documents) or None,
+            layers=_names(layers) or None,
+            min_size=min_size,
+            max_clusters=max_clusters,
+            model_labels=not no_model_labels,
+            progress=report,
+        )
     if fmt is not Format.table or output is not None or run.rows.rows:
         ui.table(run.rows, fmt, output=output)
     counted = ", ".join(run.layers) or "none (no coding yet)"

@@ -142,6 +142,7 @@ class Clusters(ClusterRuns):
             backend, settings=self.project.settings, progress=lambda m: report(0, 0, m)
         )
         texts = [p.text for p in passages]
+        report(0, len(texts), "embedding")
         embedder.fit(texts)
         vectors = embedder.embed(texts, progress=lambda d, n: report(d, n, "embedding"))
         report(0, 0, "grouping")

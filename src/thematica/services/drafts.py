@@ -86,7 +86,6 @@ class DraftRun:
     drafts: Table[DraftRow]
     #: per draft: how many excerpts were available and how many were sent
     sent: dict[int, tuple[int, int]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -219,7 +218,7 @@ class Drafts:
     ) -> DraftRun:
         """Draft a summary of ``theme`` from excerpts coded with its (and its subthemes')
         codes in the layer ``coder`` (default: the only coder, else the consensus layer)."""
-        from thematica.ai.prompts import theme_messages
+        from thematica.ai.prompts import spread_over_documents, theme_messages
         from thematica.services.speakers import load_attributor
 
         if max_excerpts < 1:
@@ -243,7 +242,9 @@ class Drafts:
                 )
                 .order_by(k.document_id, k.start, k.end, k.id)
             ).all()
-            chosen = _round_robin([(int(r.document_id), int(r.id)) for r in found], max_excerpts)
+            chosen = spread_over_documents(
+                [(int(r.document_id), int(r.id)) for r in found], max_excerpts
+            )
             excerpts = self.project.matrices._excerpts(
                 conn, chosen, load_attributor(self.project, conn)
             )
@@ -301,51 +302,41 @@ class Drafts:
                     )
                 if progress is not None:
                     progress(done, len(jobs), _label(job.target, job.key))
-        actor = self.project.access.name
-        ids: list[int] = []
+        actor, ids = self.project.access.name, []
         with self.project.db.write() as conn:
-            run_id = int(
-                conn.execute(
-                    insert(t.ai_run).values(
-                        project_id=self.project.id,
-                        kind="draft",
-                        coder_id=None,
-                        backend="server",
-                        model=client.model,
-                        parameters={**parameters, "url": client.url},
-                        actor=actor,
-                        status="running",
-                        done=0,
-                        total=len(jobs),
-                        started_at=started,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
+            run_id = _insert(
+                conn,
+                t.ai_run,
+                project_id=self.project.id,
+                kind="draft",
+                backend="server",
+                model=client.model,
+                parameters={**parameters, "url": client.url},
+                actor=actor,
+                status="done",
+                done=len(jobs),
+                total=len(jobs),
+                started_at=started,
+                finished_at=now(),
             )
             for job in jobs:
                 ids.append(
-                    int(
-                        conn.execute(
-                            insert(t.ai_draft).values(
-                                project_id=self.project.id,
-                                run_id=run_id,
-                                target=job.target,
-                                target_key=job.key,
-                                text=job.text,
-                                excerpts=job.excerpts,
-                                backend="server",
-                                model=client.model,
-                                created_by=actor,
-                                created_at=now(),
-                                status="draft",
-                            )
-                        ).inserted_primary_key[0]  # type: ignore[index]
+                    _insert(
+                        conn,
+                        t.ai_draft,
+                        project_id=self.project.id,
+                        run_id=run_id,
+                        target=job.target,
+                        target_key=job.key,
+                        text=job.text,
+                        excerpts=job.excerpts,
+                        backend="server",
+                        model=client.model,
+                        created_by=actor,
+                        created_at=now(),
+                        status="draft",
                     )
                 )
-            conn.execute(
-                update(t.ai_run)
-                .where(t.ai_run.c.id == run_id)
-                .values(status="done", done=len(jobs), result={"drafts": ids}, finished_at=now())
-            )
             self.project.audit(
                 conn,
                 "draft.create",
@@ -355,7 +346,7 @@ class Drafts:
                 drafts=ids,
                 model=client.model,
                 server=client.url,
-                layer=layers[0] if len(layers) == 1 else (layers or None),
+                layer=_layer_detail(layers),
             )
         table = self.list(status=None, ids=ids)
         sent = {i: (job.available, len(job.excerpts)) for i, job in zip(ids, jobs, strict=True)}
@@ -533,8 +524,7 @@ class Drafts:
             )
         else:
             conn.execute(update(t.matrix_cell).where(mc.id == cell.id).values(**values))
-        names = sorted(set(layout.layer.values()))
-        layer = names[0] if len(names) == 1 else (names or None)
+        layer = _layer_detail(sorted(set(layout.layer.values())))
         self.project.audit(
             conn,
             "matrix.set",
@@ -582,9 +572,7 @@ class Drafts:
             changes={"description": [old, rec.text]},
             draft=rec.id,
         )
-        run = conn.scalar(select(t.ai_run.c.parameters).where(t.ai_run.c.id == rec.run_id))
-        layers = list((run or {}).get("layers") or [])
-        return {"old": old, "layer": layers[0] if len(layers) == 1 else (layers or None)}
+        return {"old": old, "layer": _layer_detail(_run_layers(conn, rec.run_id))}
 
     @requires(Operation.ANALYSE)
     def discard(self, draft: int) -> DraftRow:
@@ -598,8 +586,6 @@ class Drafts:
                 .where(t.ai_draft.c.id == rec.id)
                 .values(status="discarded", decided_by=self.project.access.name, decided_at=now())
             )
-            run = conn.scalar(select(t.ai_run.c.parameters).where(t.ai_run.c.id == rec.run_id))
-            layers = list((run or {}).get("layers") or [])
             self.project.audit(
                 conn,
                 "draft.discard",
@@ -607,25 +593,24 @@ class Drafts:
                 target=rec.target,
                 model=rec.model,
                 **dict(rec.target_key),
-                layer=layers[0] if len(layers) == 1 else (layers or None),
+                layer=_layer_detail(_run_layers(conn, rec.run_id)),
             )
         return self.get(rec.id)
 
 
-def _round_robin(items: Sequence[tuple[int, int]], most: int) -> builtins.list[int]:
-    """Up to ``most`` ids from (group, id) pairs, one group at a time in turn, then restored
-    to their original order (documents in order, passages in order)."""
-    groups: dict[int, list[int]] = {}
-    for group, item in items:
-        groups.setdefault(group, []).append(item)
-    picked: set[int] = set()
-    depth = 0
-    while len(picked) < min(most, len(items)):
-        for members in groups.values():
-            if depth < len(members) and len(picked) < most:
-                picked.add(members[depth])
-        depth += 1
-    return [item for _, item in items if item in picked]
+def _insert(conn: Connection, table: Any, **values: Any) -> int:
+    return int(conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+
+def _run_layers(conn: Connection, run_id: int | None) -> builtins.list[str]:
+    """The coder layers a drafting run read (its parameters), for the audit entry."""
+    run = conn.scalar(select(t.ai_run.c.parameters).where(t.ai_run.c.id == run_id))
+    return [str(n) for n in (run or {}).get("layers") or []]
+
+
+def _layer_detail(layers: Sequence[str]) -> str | builtins.list[str] | None:
+    """An audit entry's ``layer``: one name, several, or None (hides it with those layers)."""
+    return layers[0] if len(layers) == 1 else (list(layers) or None)
 
 
 def _row(r: Any) -> DraftRow:

@@ -9,6 +9,7 @@ calibrated) because the writing is long; nothing here is a public operation — 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["Plan", "RunWriter", "SuggestRun", "read_texts", "read_units"]
 
 _CHUNK = 500
+#: the review side's row may carry the stored evidence (the web reader's "why")
+_ROW_HAS_EVIDENCE = "evidence" in {f.name for f in dataclasses.fields(SuggestionRow)}
 #: characters of a label kept in a suggestion's evidence
 _LABEL_WIDTH = 200
 
@@ -266,12 +269,20 @@ class RunWriter:
             **extra,
         }
 
-    def _restart(self, previous: Any) -> set[int]:
+    def _finished(self, previous: Any) -> set[int]:
+        """The documents an unfinished run already finished."""
+        rd = t.ai_run_document.c
+        with self.project.db.read() as conn:
+            return {
+                int(i) for i in conn.scalars(select(rd.document_id).where(rd.run_id == previous.id))
+            }
+
+    def _restart(self, previous: Any) -> None:
         """Pick up an unfinished run: the same row and batch (a new batch if that one was
-        undone meanwhile); returns the documents it already finished."""
+        undone meanwhile)."""
         self.run_id = int(previous.id)
         old = dict(previous.result or {})
-        b, rd = t.coding_batch.c, t.ai_run_document.c
+        b = t.coding_batch.c
         with self.project.db.write() as conn:
             self.coder_id = self._layer(conn)
             batch = old.get("batch")
@@ -295,22 +306,25 @@ class RunWriter:
                     result=self._result(),
                 )
             )
-            done = {
-                int(i) for i in conn.scalars(select(rd.document_id).where(rd.run_id == self.run_id))
-            }
         self.project.access.forget_layers()
-        return done
 
     # -- the run -------------------------------------------------------------------------------
-    def run(self, previous: Any = None) -> SuggestRun:
-        done: set[int] = set()
-        if previous is not None:
-            done = self._restart(previous)
-        else:
+    def _begin(self, previous: Any) -> None:
+        if previous is None:
             self._start()
+        else:
+            self._restart(previous)
+
+    def run(self, previous: Any = None) -> SuggestRun:
+        """Score and store each document not yet done. The run's rows are written with the
+        first document's suggestions, so a run refused before that (a server that does not
+        answer, a model's invalid answer) leaves nothing behind; after it, a run that stops
+        is marked interrupted (Ctrl-C) or failed, keeping the documents it finished."""
+        done = self._finished(previous) if previous is not None else set()
         total = len(self.plan.docs)
         finished = len([d for d, _n in self.plan.docs if d in done])
         self.progress(finished, total, "documents")
+        started = False
         try:
             for doc_id, name in self.plan.docs:
                 if doc_id in done:
@@ -318,14 +332,20 @@ class RunWriter:
                 with self.project.db.read() as conn:
                     text, units = read_units(conn, self.plan.unit, [doc_id])[doc_id]
                 picks = self._choose(units, doc_id)
+                if not started:
+                    self._begin(previous)
+                    started = True
                 self._store(doc_id, name, text, units, picks)
                 finished += 1
                 self.progress(finished, total, name)
         except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            with contextlib.suppress(Exception):  # the original error is what matters
-                self._finish(status, f"{type(exc).__name__}: {exc}".strip(": "))
+            if started:
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                with contextlib.suppress(Exception):  # the original error is what matters
+                    self._finish(status, f"{type(exc).__name__}: {exc}".strip(": "))
             raise
+        if not started:  # nothing was left to do
+            self._begin(previous)
         self._finish("done", None)
         return SuggestRun(
             run_id=self.run_id,
@@ -476,7 +496,8 @@ class RunWriter:
         self.stored += len(added)
         for key in sorted(added, key=lambda k: (k[1], k[2], pending[k][0])):
             code_id, start, end = key
-            rank, p, _evidence = pending[key]
+            rank, p, evidence = pending[key]
+            extra = {"evidence": evidence} if _ROW_HAS_EVIDENCE else {}
             self.rows.append(
                 SuggestionRow(
                     id=ids[added[key]],
@@ -490,6 +511,7 @@ class RunWriter:
                     layer=self.layer,
                     model=self.scorer.model,
                     text=_short(text[start:end]),
+                    **extra,
                 )
             )
 

@@ -43,6 +43,8 @@ DEFAULT_TOP = 3
 EXAMPLES_PER_CODE = 50
 #: coded units (at most) scored to fit the project's own calibration
 CALIBRATION_UNITS = 600
+#: the same for a chat model, where every unit is a request's worth of the server's time
+CHAT_CALIBRATION_UNITS = 120
 
 
 @dataclass(slots=True)
@@ -447,7 +449,8 @@ class Suggestions(SuggestionReview):
             by_doc.setdefault(doc_id, []).append((code, start, end))
         if not by_doc:
             return fallback
-        per_doc = max(5, CALIBRATION_UNITS // len(by_doc))
+        cap = CHAT_CALIBRATION_UNITS if scorer.backend == "chat" else CALIBRATION_UNITS
+        per_doc = max(5, cap // len(by_doc))
         scores: list[Any] = []
         labels: list[Any] = []
         n_units = 0
@@ -455,14 +458,14 @@ class Suggestions(SuggestionReview):
         scorer.remember = True  # these sentences are scored again if the run covers them
         try:
             for i in range(0, len(doc_ids), 50):
-                if n_units >= CALIBRATION_UNITS:
+                if n_units >= cap:
                     break
                 with self.project.db.read() as conn:
                     found = read_units(conn, plan.unit, doc_ids[i : i + 50])
                 for doc_id, (_text, units) in found.items():
-                    if n_units >= CALIBRATION_UNITS or not len(units):
+                    if n_units >= cap or not len(units):
                         continue
-                    take = min(per_doc, CALIBRATION_UNITS - n_units, len(units))
+                    take = min(per_doc, cap - n_units, len(units))
                     keep = sorted({int(x) for x in np.linspace(0, len(units) - 1, take).round()})
                     sample = units.subset(keep)
                     scores.append(scorer.score(sample, doc_id).scores.ravel())

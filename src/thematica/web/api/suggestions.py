@@ -11,8 +11,8 @@ not read) and writes the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, is_dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -22,6 +22,7 @@ from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError
 from thematica.services.jobs import JobResult
 from thematica.services.project import Project
+from thematica.services.suggestion_review import ReviewReport, SuggestionRow
 from thematica.web.deps import ProjectDep
 from thematica.web.schemas import Body
 
@@ -66,25 +67,27 @@ def code_ids(project: Project) -> dict[str, int]:
     return {c.path: c.id for c in project.coding.code_choices()}
 
 
-def suggestion_json(row: Any, ids: Mapping[str, int]) -> dict[str, Any]:
+def suggestion_json(row: SuggestionRow, ids: Mapping[str, int]) -> dict[str, Any]:
     """A suggestion row as the page uses it: the service's fields plus the code's id."""
-    out: dict[str, Any] = asdict(row) if is_dataclass(row) and not isinstance(row, type) else {}
-    out["code_id"] = ids.get(str(out.get("code", "")))
+    out = asdict(row)
+    out["code_id"] = ids.get(row.code)
     return out
 
 
-def reader_suggestions(project: Project, document: str) -> list[dict[str, Any]]:
+def reader_suggestions(
+    project: Project, document: str, codes: Iterable[Any] | None = None
+) -> list[dict[str, Any]]:
     """The open suggestions on ``document`` from the AI layers this person may read, for the
-    reading page's data (best first within a passage)."""
-    ids = code_ids(project)
+    reading page's data, in text order (``codes``: the page's code choices, if it has them)."""
+    ids = {c.path: c.id for c in codes} if codes is not None else code_ids(project)
     rows = project.suggestions.for_document(document, status="open")
     return [suggestion_json(r, ids) for r in rows]
 
 
-def _review_answer(report: Any, suggestion_id: int, status: str) -> dict[str, Any]:
-    out: dict[str, Any] = asdict(report) if is_dataclass(report) else {}
-    done = int(out.get(status, 0) or 0)
-    if not done:
+def _review_answer(report: ReviewReport, suggestion_id: int, status: str) -> dict[str, Any]:
+    """The service's report; an id it skipped (already reviewed) is a conflict, said so."""
+    out = asdict(report)
+    if not out.get(status):
         raise ConflictError(
             f"suggestion {suggestion_id} is no longer open (already accepted or rejected)",
             suggestion=suggestion_id,
@@ -110,9 +113,9 @@ def list_suggestions(
     ids = code_ids(project)
     if document is not None and layer is None and code is None and min_score is None:
         # one document, as the reader asks: each passage's whole text
-        rows: Any = project.suggestions.for_document(document, status=status)
-        return [suggestion_json(r, ids) for r in list(rows)[offset : offset + limit]]
-    rows = project.suggestions.list(
+        rows = project.suggestions.for_document(document, status=status)
+        return [suggestion_json(r, ids) for r in rows[offset : offset + limit]]
+    table = project.suggestions.list(
         status=status,
         layer=layer,
         code=code,
@@ -121,7 +124,7 @@ def list_suggestions(
         limit=limit,
         offset=offset,
     )
-    return [suggestion_json(r, ids) for r in rows]
+    return [suggestion_json(r, ids) for r in table]
 
 
 @router.post(
@@ -196,13 +199,14 @@ def run_work(project: Project, body: RunRequest) -> Callable[[Progress], JobResu
             min_score=body.min_score,
             progress=step,
         )
-        stored = int(getattr(run, "suggestions", 0) or 0)
-        model = getattr(run, "model", "") or getattr(run, "backend", "")
+        stored = run.suggestions
         where = f"{len(body.documents)} document" + ("s" if len(body.documents) != 1 else "")
         said = f"{stored} suggestion{'s' if stored != 1 else ''} on {where}"
-        layer = getattr(run, "layer", "")
-        if model or layer:
-            said += f" from {model}" + (f" (layer {layer})" if layer else "")
+        said += f" from {run.model or run.backend} (layer {run.layer})"
+        if run.skipped:
+            said += f"; {run.skipped} made before were left as they were"
+        if not stored:
+            said += f"; none scored at least {run.min_score:.2f}"
         progress(1, 1, "done")
         return JobResult(said)
 

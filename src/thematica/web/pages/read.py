@@ -286,7 +286,7 @@ def read_page(
             if b.turn is not None
         ],
         # AI suggestions (open ones, from the AI layers this person may read): reader-suggestions.js
-        "suggestions": reader_suggestions(project, record.name),
+        "suggestions": reader_suggestions(project, record.name, codes),
     }
     return page(
         request,

@@ -122,8 +122,8 @@ export class Suggestions {
       for (const r of this.rows) {
         const lines = lineRects(this.view, r.start, r.end);
         const k = level.get(r.id);
-        const padX = 3 + 2.5 * k;
-        const padY = 2 + 2.5 * k;
+        const padX = 3 + 3 * k;
+        const padY = 2 + 3 * k;
         lines.forEach((l, i) => {
           const box = el("div", {
             class: `sg-box code-${r.code_id}${i === 0 ? " first" : ""}${i === lines.length - 1 ? " last" : ""}${r.id === this.focusId ? " focus" : ""}`,
@@ -340,21 +340,23 @@ export class Suggestions {
     if (byKeyboard) (this.card.querySelector(".sg-accept") || close).focus();
   }
 
-  // why the model suggested it, when the service says: the label or team examples it was
-  // nearest to
+  // why the model suggested it, as the suggest run stored it: the code description it was
+  // nearest to and, once the team has coded, how near the team's own examples were
   evidence(r) {
     const ev = r.evidence;
-    if (!ev) return null;
+    if (!ev || typeof ev !== "object") return null;
     const items = [];
-    const add = (label, value) => {
-      if (value === null || value === undefined || value === "") return;
-      items.push(el("li", {}, label ? el("span", { class: "muted" }, `${label}: `) : null, typeof value === "object" ? JSON.stringify(value) : String(value)));
-    };
-    if (typeof ev === "string") add("", ev);
-    else if (Array.isArray(ev)) ev.slice(0, 5).forEach((x) => add("", typeof x === "object" && x ? (x.text ? `“${excerpt(x.text, 160)}”${x.similarity !== undefined ? ` (${percent(x.similarity)})` : ""}` : x) : x));
-    else for (const [k, v] of Object.entries(ev).slice(0, 6)) {
-      if (Array.isArray(v)) v.slice(0, 3).forEach((x) => add(k.replace(/_/g, " "), typeof x === "object" && x && x.text ? `“${excerpt(x.text, 160)}”` : x));
-      else add(k.replace(/_/g, " "), v);
+    const near = (x) => (typeof x === "number" ? ` (similarity ${x.toFixed(2)})` : "");
+    if (ev.label && ev.label.text) {
+      const words = { name: "code name", inclusion: "inclusion criterion", example: "codebook example" };
+      const kind = ev.label.kind ? `${words[ev.label.kind] || String(ev.label.kind).replace(/_/g, " ")}: ` : "";
+      items.push(el("li", {}, el("span", { class: "muted" }, `Nearest ${kind}`), `“${excerpt(ev.label.text, 200)}”${near(ev.label.similarity)}`));
+    }
+    if (ev.example) items.push(el("li", {}, `Like a passage the team coded with this code${near(ev.example.similarity)}`));
+    if (!items.length) {
+      for (const [k, v] of Object.entries(ev).slice(0, 5)) {
+        if (v !== null && typeof v !== "object") items.push(el("li", {}, el("span", { class: "muted" }, `${k.replace(/_/g, " ")}: `), String(v)));
+      }
     }
     return items.length ? el("div", { class: "sg-evidence" }, el("div", { class: "muted" }, "Why:"), el("ul", {}, ...items)) : null;
   }
@@ -385,8 +387,9 @@ export class Suggestions {
     const c = this.code(r);
     const wasCard = this.cardOpen;
     const index = this.rows.indexOf(r);
+    let answer;
     try {
-      await api("POST", `${this.base}/suggestions/${r.id}/${action}`, action === "accept" ? {} : undefined);
+      answer = await api("POST", `${this.base}/suggestions/${r.id}/${action}`, action === "accept" ? {} : undefined);
     } catch (error) {
       toast(error.message, "error");
       await this.reload();
@@ -397,8 +400,8 @@ export class Suggestions {
     this.focusId = next ? next.id : null;
     this.closeCard();
     if (action === "accept") {
-      await this.onAccepted(r); // the reader redraws the text, which lays the outlines out
-      toast(`Accepted: ${c.name} is now coded in your layer`, "ok");
+      await this.onAccepted(r, answer); // the reader redraws the text and the outlines
+      toast(`Accepted: ${c.name} is now coded in your layer${answer.added ? " — Ctrl+Z to undo" : ""}`, "ok");
     } else {
       toast(`Rejected: ${c.name}`);
     }
@@ -594,7 +597,10 @@ export class Suggestions {
     if (k === "Escape" && this.cardOpen) { this.closeCard(true); return; }
     if (k === "Escape" && this.focusId !== null) { this.unfocus(); return; }
     const r = this.focused;
-    if (!r || !this.shown) return;
+    if (!r || !this.shown) {
+      if (/^[axrAXR]$/.test(k) && this.rows.length && this.shown) this.say("Press ] to go to a suggestion first.");
+      return;
+    }
     if (k === "Enter") {
       if (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) return;
       const sel = window.getSelection();

@@ -198,6 +198,7 @@ async function undo() {
     } else if (entry.kind === "edit") {
       await api("PATCH", `${base}/codings/${entry.id}`, entry.before);
     }
+    if (entry.after) await entry.after(); // an accepted AI suggestion opens again
     await refresh();
     toast(`Undone: ${entry.label}`);
   } catch (error) {
@@ -557,11 +558,15 @@ window.addEventListener("resize", () => {
 const suggestions = new Suggestions({
   view, data, base, scroller: $("scroll"),
   busy: () => picker.isOpen || popover.isOpen,
-  onAccepted: async (s) => {
+  onAccepted: async (s, answer) => {
     showOwnLayer();
     await refresh();
     const made = codings.find((c) => c.coder === data.user && c.code_id === s.code_id && c.start === s.start && c.end === s.end);
-    if (made) flash(made);
+    if (!made) return;
+    flash(made);
+    // Ctrl+Z removes the coding the acceptance made (not one that was there before), and the
+    // suggestion is open again
+    if (answer.added) pushUndo({ kind: "apply", id: made.id, label: `accepting ${made.code}`, after: () => suggestions.reload() });
   },
 });
 
