@@ -232,9 +232,10 @@ def test_bad_ids_and_input_are_json_errors(web: Any) -> None:
         {"documents": [DOC], "unit": "chapter"},
         {"documents": [DOC], "top": 0},
         {"documents": [DOC], "surprise": 1},
+        {"documents": [DOC], "backend": "no-such-model"},
     ):
         r = owner.post(url(web, "/run"), json=body)
-        assert r.status_code in (404, 422), (body, r.text)
+        assert r.status_code in (400, 404, 422), (body, r.text)
         assert r.json()["error"]
     assert footprint(web) == before
 
@@ -303,6 +304,20 @@ def test_the_run_form_lists_the_models_this_server_has(web: Any) -> None:
     assert (chat["model"], chat["installed"]) == ("tiny-chat", True)
     assert "127.0.0.1" not in json.dumps(rows)  # the server's address is not handed out
     assert web.client(OUTSIDER).get(url(web, "/backends")).status_code == 404
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_run_that_cannot_work_fails_in_one_line_and_stores_nothing(web: Any) -> None:
+    """The team server backend with no server configured: the job fails with the service's
+    one-line reason (no traceback), and no suggestion is stored."""
+    alex = web.client(CODER_A)
+    r = alex.post(url(web, "/run"), json={"documents": [DOC], "backend": "server"})
+    assert r.status_code == 202, r.text
+    state = wait_for(web, r.json()["job"], alex)
+    assert state["status"] == "failed", state
+    assert "\n" not in state["message"] and "Traceback" not in state["message"]
+    assert "ai_url" in state["message"] or "server" in state["message"], state["message"]
+    assert alex.get(url(web), params={"status": "all"}).json() == []
 
 
 def wait_for(web: Any, job: int, who: Any) -> dict[str, Any]:

@@ -13,6 +13,8 @@ __all__ = ["HINTS", "cli_message"]
 
 #: hint -> what the command line adds to the service's message
 HINTS: dict[str, str] = {
+    "ai_model": "; set it with 'thematica settings --ai-model NAME'",
+    "ai_server": "; configure one with 'thematica settings --ai-url URL --ai-model NAME'",
     "bootstrap": " (--bootstrap)",
     "cases_import": "; import them with 'thematica cases import'",
     "categories": " (--categories)",
@@ -33,6 +35,7 @@ HINTS: dict[str, str] = {
     "name": " (--name)",
     "order": " (--order)",
     "project": " (--project)",
+    "replace": " (--replace)",
     "text_column": " (--text-column)",
     "themes_add": " with 'thematica themes add'",
     "upgrade": "; run 'thematica upgrade{db}'",

@@ -226,6 +226,9 @@ def run_suggestions(body: RunRequest, project: ProjectDep) -> dict[str, int]:
         project.documents.get(name)
     if body.backend is not None and not body.backend.strip():
         raise InputError("name a backend, or leave it out for the best one installed")
+    from thematica.services.suggestions import backend_label
+
+    backend_label(body.backend, dict(project.settings))  # an unknown name: refused now
     body = body.model_copy(update={"documents": names})
     return {"job": project.jobs.start("suggest", run_work(project, body))}
 
