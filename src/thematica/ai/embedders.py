@@ -101,25 +101,25 @@ class _Spec:
 _SPECS: dict[str, _Spec] = {
     "mpnet": _Spec(
         "all-mpnet-base-v2",
-        "quality: ~15-40 sentences/s on 2 CPU cores; far faster on a GPU",
+        "quality: ~8-30 sentences/s on 2 CPU cores; far faster on a GPU",
         "best (0.67-0.79 theme accuracy)",
         INSTALL_MPNET,
     ),
     "minilm": _Spec(
         "all-MiniLM-L6-v2",
-        "moderate: ~150-250 sentences/s on 2 CPU cores",
+        "moderate: ~45-180 sentences/s on 2 CPU cores",
         "good (0.58-0.67)",
         INSTALL_AI,
     ),
     "static": _Spec(
         "static-minilm",
-        "fast: thousands of sentences/s, numpy only (pre-filter, large corpora)",
+        "fast: ~15,000 sentences/s, numpy only (pre-filter, large corpora)",
         "rough (0.21-0.38)",
         INSTALL_AI,
     ),
     "tfidf": _Spec(
         "tfidf",
-        "fast: word overlap, no model",
+        "fast: ~17,000 sentences/s; word overlap, no model",
         "baseline (0.42)",
         "part of the core install",
     ),

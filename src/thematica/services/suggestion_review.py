@@ -58,6 +58,8 @@ class SuggestionRow:
     layer: str
     model: str
     text: str
+    #: why the model proposed it (the nearest code label or team examples), as stored
+    evidence: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -95,6 +97,7 @@ class _Found:
     layer: str
     model: str
     text: str
+    evidence: dict[str, Any] | None = None
 
 
 class SuggestionReview:
@@ -144,6 +147,8 @@ class SuggestionReview:
                 page = page.limit(limit)
             found = self._found(conn, page, TEXT_WIDTH)
         table = Table.of(SuggestionRow, [_row(f) for f in found], title="Suggestions")
+        # the evidence stays on each row (the web reader's card shows it), not in the columns
+        table.columns = tuple(col for col in table.columns if col != "evidence")
         table.total = total
         return table
 
@@ -405,6 +410,7 @@ class SuggestionReview:
                 s.coding_id,
                 s.score,
                 s.rank,
+                s.evidence,
                 live.label("live"),
                 c.document_id,
                 c.code_id,
@@ -487,6 +493,7 @@ class SuggestionReview:
                     str(names[r.coder_id]),
                     str(r.model),
                     text,
+                    r.evidence if isinstance(r.evidence, dict) else None,
                 )
             )
         return out
@@ -584,6 +591,7 @@ def _row(f: _Found) -> SuggestionRow:
         f.layer,
         f.model,
         f.text,
+        f.evidence,
     )
 
 
