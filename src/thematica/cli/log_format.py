@@ -120,7 +120,44 @@ def _import_cases(d: Detail) -> str:
     return text
 
 
+def _suggest(d: Detail) -> str:
+    text = (
+        f"ran {d.get('model')} ({d.get('backend')}) over {_plural(d.get('documents'), 'document')}"
+        f" by {d.get('unit')}: {_plural(d.get('suggestions'), 'suggestion')} in layer "
+        f"{d.get('layer')}"
+    )
+    status = d.get("status")
+    return text + (f" ({status})" if status and status != "done" else "")
+
+
+def _plural(count: Any, word: str) -> str:
+    n = count if isinstance(count, int) else 0
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 _WORDS: dict[str, Callable[[Detail], str]] = {
+    "suggest": _suggest,
+    "suggestions_accept": lambda d: (
+        f"accepted {_plural(d.get('count'), 'AI suggestion')} into layer {d.get('into')}"
+    ),
+    "suggestions_reject": lambda d: f"rejected {_plural(d.get('count'), 'AI suggestion')}",
+    "propose_clusters": lambda d: (
+        f"grouped {_plural(d.get('passages'), 'uncoded passage')} into "
+        f"{_plural(d.get('clusters'), 'candidate code')} with {d.get('model')} (run {d.get('run')})"
+    ),
+    "accept_cluster": lambda d: (
+        f"accepted candidate code {d.get('cluster')} of clustering run {d.get('run')} as "
+        f"{d.get('code')}" + (f", coding {d.get('codings')} passages" if d.get("codings") else "")
+    ),
+    "draft.create": lambda d: (
+        f"had {d.get('model')} draft {_plural(len(d.get('drafts') or []), 'summary')} for "
+        f"{d.get('target')} {d.get('matrix') or d.get('theme') or ''}".rstrip()
+    ),
+    "draft.adopt": lambda d: (
+        f"adopted AI draft {d.get('draft')} as the {d.get('target')} summary"
+        + (" (replacing the analyst's text)" if d.get("replaced") else "")
+    ),
+    "draft.discard": lambda d: f"discarded AI draft {d.get('draft')}",
     "init": lambda d: f"created the project {_q(d.get('name'))}",
     "upgrade": lambda d: (
         f"upgraded the database {d.get('from')} → {d.get('to')}"

@@ -73,11 +73,21 @@ LABELS = {
     "consensus_decide": "Consensus decided",
     "consensus_add": "Consensus coding added",
     "consensus_apply_final": "Consensus table applied",
+    "suggest": "AI suggestions made",
+    "suggestions_accept": "AI suggestions accepted",
+    "suggestions_reject": "AI suggestions rejected",
+    "propose_clusters": "Candidate codes proposed (clustering)",
+    "accept_cluster": "Candidate code accepted",
+    "draft.create": "AI drafts written",
+    "draft.adopt": "AI draft adopted",
+    "draft.discard": "AI draft discarded",
 }
 
 #: the filter's groups of kinds (``head*`` matches every kind that starts so), in words
 FAMILIES = {
     "consensus": "Every consensus step",
+    "draft": "Every AI draft step",
+    "suggestions": "Every review of AI suggestions",
     "coding": "Every memo or star on a coding",
     "import": "Every import",
     "matrix": "Every change to matrices",
