@@ -223,7 +223,8 @@ def audit_log(
     since: Annotated[
         str | None,
         typer.Option(
-            "--since", help="Only changes since a date/time (2026-12-06, 2026-12-06T07:00, UTC) "
+            "--since",
+            help="Only changes since a date/time (2026-12-06, 2026-12-06T07:00, UTC) "
             "or a span back from now (30m, 2h, 3d, 1w).",
         ),
     ] = None,
