@@ -49,6 +49,8 @@ SECTION = "## AI assistance (issue 11)"
 CACHE = Path(os.environ.get("THEMATICA_BENCH_CACHE", str(Path.home() / ".cache/thematica-bench")))
 BACKENDS = ("tfidf", "static", "minilm", "mpnet")
 DECISIONS = ("top1", "top3", "p50", "tuned")
+#: minimum calibrated scores tried for "best 3 at or above it" (as ``suggest --min-score``)
+SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = (
     *(round(0.01 * i, 2) for i in range(1, 10)),
     *(round(0.05 * i, 2) for i in range(2, 19)),
@@ -261,6 +263,8 @@ class Row:
     accuracy_kappa: float  # single-label corpora: multi-class kappa of the top-1 code
     decisions: dict[str, metrics.Evaluation] = field(default_factory=dict)
     worst_kappa_diff: float = 0.0
+    group_kappa: dict[str, float] = field(default_factory=dict)  # single-label, per speaker
+    sweep: dict[float, tuple[float, float, float]] = field(default_factory=dict)  # micro P/R/F1
 
 
 @dataclass(slots=True)
@@ -382,11 +386,23 @@ def evaluate(
     labelled = s.gold.any(axis=1)
     hit1 = float(np.mean(s.gold[np.arange(len(best)), best][labelled])) if labelled.any() else 0.0
     kappa = math.nan
+    row = Row(ds.name, backend, shots, hit1, kappa)
     if not ds.multi_label:
         gold_keys = [ds.codes[int(np.argmax(g))].key for g in s.gold]
-        kappa = metrics.multiclass_kappa(gold_keys, [ds.codes[int(j)].key for j in best])
-    row = Row(ds.name, backend, shots, hit1, kappa)
+        chosen = [ds.codes[int(j)].key for j in best]
+        row.accuracy_kappa = metrics.multiclass_kappa(gold_keys, chosen)
+        # within each speaker's codes: the speaker alone would otherwise earn agreement
+        group_of = [ds.codes[int(np.flatnonzero(m)[0])].group for m in s.mask]
+        for group in sorted(set(group_of)):
+            sel = [i for i, g in enumerate(group_of) if g == group]
+            row.group_kappa[group] = metrics.multiclass_kappa(
+                [gold_keys[i] for i in sel], [chosen[i] for i in sel]
+            )
     keys = [c.key for c in ds.codes]
+    if ds.multi_label:
+        for value in SWEEP:
+            ev = metrics.evaluate(keys, s.gold, decide(s.raw, probs, "tuned", value), s.mask)
+            row.sweep[value] = (ev.micro_precision, ev.micro_recall, ev.micro_f1)
     for how in DECISIONS if ds.multi_label else ("top1",):
         decided = decide(s.raw, probs, how, cut)
         ev = metrics.evaluate(keys, s.gold, decided, s.mask)
@@ -647,6 +663,8 @@ def dump_json(
                 "shots": r.shots,
                 "hit1": r.hit1,
                 "kappa": None if math.isnan(r.accuracy_kappa) else r.accuracy_kappa,
+                "group_kappa": r.group_kappa,
+                "sweep": {str(k): v for k, v in r.sweep.items()},
                 "decisions": {k: ev(v) for k, v in r.decisions.items()},
             }
             for r in rows

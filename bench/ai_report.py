@@ -122,7 +122,10 @@ def _quality(rows: list[Row], datasets: list[Dataset]) -> list[str]:
     lines = [
         "#### Suggestions against the human codes (held-out units)",
         "",
-        "*top-1 hit*: share of units whose best code is one of the human codes. Micro "
+        "*top-1 hit*: share of units whose best code is one of the human codes. AnnoMI: "
+        "Cohen's κ over the therapist codes for therapist turns and over the client codes for "
+        "client turns (one κ over all seven would credit the model for the speaker, which is "
+        "given). Micro "
         "precision / recall / F1 over every unit × code that could apply; macro F1 and mean "
         "kappa over the codes with a human positive among the scored units (kappa per code: "
         "AI layer against the human codes, applied or not). Decisions: the best code (top-1), "
@@ -153,19 +156,46 @@ def _quality(rows: list[Row], datasets: list[Dataset]) -> list[str]:
         else:
             keys = [c.key for c in ds.codes]
             lines += [
-                "| Backend | Examples per code | Accuracy (top-1) | Cohen's κ (all codes) "
+                "| Backend | Examples per code | Accuracy (top-1) | Cohen's κ therapist / client "
                 "| Macro F1 | Mean κ per code | " + " | ".join(f"{k} F1 / κ" for k in keys) + " |",
                 "|---|---|---|---|---|---|" + "---|" * len(keys),
             ]
             for r in mine:
                 e = r.decisions["top1"]
                 per = {c.key: c for c in e.codes}
+                kappas = " / ".join(
+                    fmt(r.group_kappa[g]) for g in sorted(r.group_kappa, reverse=True)
+                )
                 lines.append(
-                    f"| {r.backend} | {r.shots or 'zero-shot'} | **{r.hit1:.2f}** "
-                    f"| {fmt(r.accuracy_kappa)} | {e.macro_f1:.2f} | {fmt(e.mean_kappa)} | "
+                    f"| {r.backend} | {r.shots or 'zero-shot'} | **{r.hit1:.2f}** | {kappas} "
+                    f"| {e.macro_f1:.2f} | {fmt(e.mean_kappa)} | "
                     + " | ".join(f"{per[k].f1:.2f} / {fmt(per[k].kappa)}" for k in keys)
                     + " |"
                 )
+    lines += _sweep(rows, datasets)
+    return lines
+
+
+def _sweep(rows: list[Row], datasets: list[Dataset]) -> list[str]:
+    """Micro P / R / F1 of "the best 3 codes at or above a minimum calibrated score"."""
+    multi = [ds.name for ds in datasets if ds.multi_label]
+    mine = [r for r in rows if r.dataset in multi and r.sweep]
+    if not mine:
+        return []
+    cuts = sorted(mine[0].sweep)
+    lines = [
+        "",
+        "**Minimum calibrated score** (`suggest --min-score X`, best 3 codes at or above X, "
+        "pooled Platt curve above): micro precision / recall / F1 on the held-out units.",
+        "",
+        "| Corpus | Backend | Examples per code | " + " | ".join(f"X = {c}" for c in cuts) + " |",
+        "|---|---|---|" + "---|" * len(cuts),
+    ]
+    for r in mine:
+        cells = [f"{p:.2f} / {rc:.2f} / {f:.2f}" for p, rc, f in (r.sweep[c] for c in cuts)]
+        lines.append(
+            f"| {r.dataset} | {r.backend} | {r.shots or 'zero-shot'} | " + " | ".join(cells) + " |"
+        )
     return lines
 
 

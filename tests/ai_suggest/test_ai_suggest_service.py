@@ -408,7 +408,8 @@ def test_turns_are_suggested_whole(owner_project: Any, tmp_path: Path) -> None:
     second = "Participant 1: Parking charges at the car park were far too high. It was awful."
     (tmp_path / "talk.txt").write_text(f"{first}\n{second}\n", encoding="utf-8")
     p.documents.import_files([tmp_path / "talk.txt"])
-    run = p.suggestions.suggest(**EXACT, unit="turn", documents=["talk"])
+    # everyone's turns (by default the interviewer's are left out: test_ai_suggest_speakers)
+    run = p.suggestions.suggest(**EXACT, unit="turn", documents=["talk"], speakers=["*"])
     start = len(first) + 1
     assert {(r.start, r.end, r.code) for r in run.rows} == {
         (0, len(first), "Food"),

@@ -54,6 +54,8 @@ class DocUnits:
     spans: list[tuple[int, int]] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     unit_of: list[int] = field(default_factory=list)
+    #: units left out by speaker (for the ``document`` unit: its sentences left out)
+    skipped: int = 0
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -69,10 +71,19 @@ class DocUnits:
         return out
 
 
-def cut_units(text: str, unit: str, turns: Sequence[tuple[int, int]] = ()) -> DocUnits:
+def cut_units(
+    text: str,
+    unit: str,
+    turns: Sequence[tuple[int, int]] = (),
+    keep: Callable[[int], bool] | None = None,
+) -> DocUnits:
     """The document's units (``sentence``, ``turn`` — the stored speaker turns; a document
     without turns has no turn units, as in agreement — ``paragraph`` or ``document``) and
-    each unit's sentences (:func:`thematica.core.units.split_sentences` inside the unit)."""
+    each unit's sentences (:func:`thematica.core.units.split_sentences` inside the unit).
+
+    ``keep(offset)`` says whose words are read (see :mod:`thematica.core.speaker_scope`): a
+    unit whose first character it refuses is left out, and counted in ``skipped``; the
+    ``document`` unit keeps the sentences it accepts (and is left out with none)."""
     if unit == "sentence":
         spans = split_sentences(text)
     elif unit == "paragraph":
@@ -83,15 +94,29 @@ def cut_units(text: str, unit: str, turns: Sequence[tuple[int, int]] = ()) -> Do
         spans = [(0, len(text))] if text.strip() else []
     else:
         raise ValueError(f"unit must be one of {UNITS}")
+    skipped = 0
+    if keep is not None and unit != "document":
+        kept = [(s, e) for s, e in spans if keep(s)]
+        skipped = len(spans) - len(kept)
+        spans = kept
     out = DocUnits(list(spans))
     for u, (start, end) in enumerate(spans):
         if unit == "sentence":
             parts = [(start, end)]
         else:
             parts = [(start + s, start + e) for s, e in split_sentences(text[start:end])]
-        for s, e in parts or [(start, end)]:
+            parts = parts or [(start, end)]
+        if keep is not None and unit == "document":
+            heard = [(s, e) for s, e in parts if keep(s)]
+            skipped = len(parts) - len(heard)
+            if not heard:
+                out.spans = []
+                break
+            parts = heard
+        for s, e in parts:
             out.sentences.append(text[s:e])
             out.unit_of.append(u)
+    out.skipped = skipped
     return out
 
 

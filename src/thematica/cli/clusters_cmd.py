@@ -11,6 +11,12 @@ import typer
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
+from thematica.cli.suggest_cmd import (
+    AllSpeakersOption,
+    SpeakerOption,
+    speaker_patterns,
+    speaker_summary,
+)
 from thematica.core.errors import InputError
 
 clusters_app = typer.Typer(
@@ -80,6 +86,8 @@ def clusters_main(
             help="Name groups by keywords only, even when the project has a chat model.",
         ),
     ] = False,
+    speaker: SpeakerOption = None,
+    all_speakers: AllSpeakersOption = False,
     db: Db = None,
     project: ProjectName = None,
     fmt: Fmt = Format.table,
@@ -95,6 +103,7 @@ def clusters_main(
     from thematica.ai.embedders import resolve
 
     ui = UI(quiet, verbose)
+    speakers = speaker_patterns(speaker, all_speakers)
     announced: list[bool] = []
 
     with open_project(db, project) as p, ui.progress("Clustering") as progress:
@@ -113,6 +122,7 @@ def clusters_main(
             min_size=min_size,
             max_clusters=max_clusters,
             model_labels=not no_model_labels,
+            speakers=speakers,
             progress=report,
         )
     if fmt is not Format.table or output is not None or run.rows.rows:
@@ -122,7 +132,9 @@ def clusters_main(
     ui.info(
         f"Run {run.run_id} ({run.backend}, {run.model}): {run.passages} uncoded {run.unit}(s), "
         f"{run.clustered} in {len(run.rows)} group(s) of {run.min_size} or more, "
-        f"{run.unclustered} unclustered; {named}. Coding counted from: {counted}."
+        f"{run.unclustered} unclustered"
+        + speaker_summary(run.speaker_skipped, run.speakers, run.unit)
+        + f"; {named}. Coding counted from: {counted}."
     )
     if run.rows.rows:
         ui.info(

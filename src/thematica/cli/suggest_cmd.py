@@ -11,11 +11,47 @@ import typer
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
+from thematica.core.errors import InputError
 
 #: what ``--format json`` and ``csv`` give for each suggestion
 MACHINE_COLUMNS = ("document", "start", "end", "code", "score")
 #: what the terminal table shows (layer and model are the same for every row: said above it)
 TABLE_COLUMNS = ("id", "document", "start", "end", "code", "score", "rank", "text")
+
+
+SpeakerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--speaker",
+        help="Only the turns of speakers matching this pattern (repeatable), e.g. "
+        "'Participant*' (default: everyone but the interviewer).",
+    ),
+]
+AllSpeakersOption = Annotated[
+    bool,
+    typer.Option("--all-speakers", help="Read every speaker's turns, the interviewer's included."),
+]
+
+
+def speaker_patterns(speaker: list[str] | None, all_speakers: bool) -> list[str] | None:
+    """What ``--speaker``/``--all-speakers`` ask for (None: the default, all but the
+    interviewer)."""
+    if all_speakers and speaker:
+        raise InputError("give --speaker or --all-speakers, not both")
+    if all_speakers:
+        return ["*"]
+    return list(speaker) if speaker else None
+
+
+def speaker_summary(skipped: int, speakers: list[str] | None, what: str) -> str:
+    """The words of a summary line about the turns left out ('' when none were)."""
+    if not skipped:
+        return ""
+    if speakers is None:
+        return (
+            f"; {skipped} {what}(s) in the interviewer's turns left out (--all-speakers keeps them)"
+        )
+    return f"; {skipped} {what}(s) of other speakers left out (kept: {', '.join(speakers)})"
 
 
 class SuggestUnit(StrEnum):
@@ -65,6 +101,8 @@ def suggest(
             "consensus layer when it has codings).",
         ),
     ] = None,
+    speaker: SpeakerOption = None,
+    all_speakers: AllSpeakersOption = False,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Carry on the latest unfinished run, with its settings."),
@@ -80,6 +118,7 @@ def suggest(
     from thematica.services.suggestions import backend_label
 
     ui = UI(quiet, verbose)
+    speakers = speaker_patterns(speaker, all_speakers)
     names = [n.strip() for item in documents or [] for n in item.split(",") if n.strip()]
     learn: list[str] | None = None
     if learn_from is not None:
@@ -117,6 +156,7 @@ def suggest(
                     top=top,
                     min_score=min_score,
                     learn_from=learn,
+                    speakers=speakers,
                     resume=resume,
                     progress=progress,
                 )
@@ -133,9 +173,11 @@ def suggest(
     if fmt is not Format.table or output is not None or run.rows.rows:
         ui.table(table, fmt, output=output)
     learned = ", ".join(run.learned_from or []) or "none (zero-shot)"
+    what = "sentence" if run.unit == "document" else run.unit
     ui.info(
         f"{run.layer} ({run.backend}, {run.model}): {run.suggestions} suggestion(s) for "
         f"{run.units} {run.unit}(s) in {run.documents} document(s)"
+        + speaker_summary(run.speaker_skipped, run.speakers, what)
         + (f"; {run.skipped} already suggested" if run.skipped else "")
         + f". Calibration {run.calibration}, min score {run.min_score:.2f}; learned from "
         f"{learned}. Review with 'thematica suggestions list --layer {run.layer}'."

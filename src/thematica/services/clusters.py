@@ -14,6 +14,10 @@ Which layers count as coding: by default every human, imported and consensus lay
 person may read (an ``ai`` layer holds suggestions, not coding). A run records them, and only
 someone who may read all of them may read the run: its passages show what those layers leave
 uncoded, which a blind coder must not learn about a colleague's layer.
+
+Whose words count: by default every speaker but the interviewer (a turn whose label looks like
+the interviewer's, :mod:`thematica.core.speaker_scope`), since the questions are not what the
+team codes; ``speakers`` names others (``Participant*``, ``*`` for everyone).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy import Connection, insert, select
 
 from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
+from thematica.core.speaker_scope import SpeakerScope
 from thematica.core.tables import Table
 from thematica.services._progress import Progress, silent
 from thematica.services.access import requires
@@ -80,6 +85,10 @@ class ClusterRun:
     label_model: str | None
     layers: list[str]
     rows: Table[ClusterRow]
+    #: the speaker patterns read (None: all but the interviewer)
+    speakers: list[str] | None = None
+    #: uncoded passages left out as another speaker's (by default: the interviewer's)
+    speaker_skipped: int = 0
 
 
 @dataclass(slots=True)
@@ -106,6 +115,7 @@ class Clusters(ClusterRuns):
         min_size: int | None = None,
         max_clusters: int | None = None,
         model_labels: bool = True,
+        speakers: Sequence[str] | None = None,
         progress: Progress | None = None,
     ) -> ClusterRun:
         """Group the uncoded passages by meaning and store the groups as a run.
@@ -116,7 +126,10 @@ class Clusters(ClusterRuns):
         fewest passages a group may have (default grows with the number of passages, see
         :func:`thematica.ai.clustering.default_min_size`); ``max_clusters``: the most groups.
         ``model_labels`` False keeps the team server's chat model out of it even when one is
-        configured. Nothing is stored unless the whole run succeeds.
+        configured. ``speakers``: shell-style patterns over the speaker labels of the turns
+        whose passages are read (``Participant*``; ``*``: everyone; default: all but turns
+        whose label looks like the interviewer's); a passage is its first character's
+        speaker's. Nothing is stored unless the whole run succeeds.
         """
         from thematica.ai import clustering, embedders
         from thematica.services.project import now
@@ -128,15 +141,23 @@ class Clusters(ClusterRuns):
             raise InputError(f"the minimum group size must be at least 2, not {min_size}")
         if max_clusters is not None and max_clusters < 1:
             raise InputError(f"the most groups must be at least 1, not {max_clusters}")
+        scope = SpeakerScope.of(speakers)
         started = now()
         with self.project.db.read() as conn:
             considered = self._layers(conn, layers)
-            passages, _names = self._uncoded(conn, unit, documents, considered)
+            passages, skipped = self._uncoded(conn, unit, documents, considered, scope)
         needed = 2 * (min_size or 3)
         if len(passages) < needed:
+            whose = ""
+            if skipped:
+                whose = (
+                    " outside the interviewer's turns"
+                    if scope.skips_interviewer
+                    else " of the speakers chosen"
+                )
             raise InputError(
-                f"only {len(passages)} uncoded {unit}(s) of {MIN_WORDS} words or more: too few "
-                f"to group (at least {needed} are needed)"
+                f"only {len(passages)} uncoded {unit}(s) of {MIN_WORDS} words or more{whose}: "
+                f"too few to group (at least {needed} are needed)"
             )
         embedder = embedders.load(
             backend, settings=self.project.settings, progress=lambda m: report(0, 0, m)
@@ -179,6 +200,7 @@ class Clusters(ClusterRuns):
             "passages": len(passages),
             "clustered": clustered,
             "unclustered": len(passages) - clustered,
+            "speaker_skipped": skipped,
             "method": found.method,
             "clusters": groups,
         }
@@ -189,6 +211,7 @@ class Clusters(ClusterRuns):
             "min_size": min_size,
             "max_clusters": max_clusters,
             "min_words": MIN_WORDS,
+            "speakers": scope.parameter(),
             "clustering": found.parameters,
             "embedding": {
                 "version": info.version,
@@ -230,6 +253,8 @@ class Clusters(ClusterRuns):
                 clusters=len(groups),
                 label_model=label_model,
                 layer=layer_names,
+                speakers=scope.parameter(),
+                speaker_skipped=skipped,
             )
         shown = [self._row(g, texts[m[0]]) for g, m in zip(groups, found.members, strict=True)]
         return ClusterRun(
@@ -244,6 +269,8 @@ class Clusters(ClusterRuns):
             label_model=label_model,
             layers=layer_names,
             rows=Table.of(ClusterRow, shown, title=f"Clusters of run {run_id}"),
+            speakers=scope.parameter(),
+            speaker_skipped=skipped,
         )
 
     def _model_names(
@@ -311,10 +338,13 @@ class Clusters(ClusterRuns):
         unit: str,
         documents: Sequence[str] | None,
         layers: list[tuple[int, str, str]],
-    ) -> tuple[list[_Passage], dict[int, str]]:
+        scope: SpeakerScope,
+    ) -> tuple[list[_Passage], int]:
         """The units of the chosen documents that no coding of ``layers`` overlaps, with at
-        least :data:`MIN_WORDS` words; and the documents' names by id."""
+        least :data:`MIN_WORDS` words, in turns of the speakers ``scope`` reads; and how many
+        such units were left out as another speaker's."""
         from thematica.core.units import split_paragraphs, split_sentences, units_hit
+        from thematica.services.suggestion_run import read_turns
 
         d = t.document.c
         stmt = select(d.id, d.name).where(d.project_id == self.project.id)
@@ -332,6 +362,7 @@ class Clusters(ClusterRuns):
             raise NotFoundError("this project has no documents yet")
         layer_ids = [i for i, _n, _k in layers]
         passages: list[_Passage] = []
+        skipped = 0
         turns_seen = False
         for start in range(0, len(chosen), 200):
             chunk = chosen[start : start + 200]
@@ -344,33 +375,31 @@ class Clusters(ClusterRuns):
                     )
                 ):
                     coded.setdefault(int(doc_id), []).append((int(s), int(e)))
-            turns: dict[int, list[tuple[int, int]]] = {}
-            if unit == "turn":
-                tr = t.turn.c
-                for doc_id, s, e in conn.execute(
-                    select(tr.document_id, tr.start, tr.end)
-                    .where(tr.document_id.in_(chunk))
-                    .order_by(tr.document_id, tr.position)
-                ):
-                    turns.setdefault(int(doc_id), []).append((int(s), int(e)))
-                    turns_seen = True
+            turns = read_turns(conn, chunk) if unit == "turn" or not scope.everyone else {}
             for doc_id, body in conn.execute(select(d.id, d.text).where(d.id.in_(chunk))):
                 text = str(body)
+                mine = turns.get(int(doc_id), [])
                 if unit == "sentence":
                     units = split_sentences(text)
                 elif unit == "paragraph":
                     units = split_paragraphs(text)
                 else:
-                    units = turns.get(int(doc_id), [])
+                    units = [(turn.start, turn.end) for turn in mine]
+                    turns_seen = turns_seen or bool(mine)
+                keep = scope.keeper(mine)
                 hit = set(units_hit(units, sorted(coded.get(int(doc_id), []))))
                 for j, (s, e) in enumerate(units):
-                    if j not in hit and len(text[s:e].split()) >= MIN_WORDS:
-                        passages.append(_Passage(int(doc_id), s, e, text[s:e]))
+                    if j in hit or len(text[s:e].split()) < MIN_WORDS:
+                        continue
+                    if keep is not None and not keep(s):
+                        skipped += 1
+                        continue
+                    passages.append(_Passage(int(doc_id), s, e, text[s:e]))
         if unit == "turn" and not turns_seen:
             raise InputError(
                 "the documents chosen have no speaker turns: group by sentence or paragraph"
             )
         passages.sort(key=lambda p: (names[p.document_id], p.start))
-        return passages, names
+        return passages, skipped
 
     # -- reading -----------------------------------------------------------------------------

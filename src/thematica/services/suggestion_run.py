@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from thematica.core.models import Turn
+from thematica.core.speaker_scope import SpeakerScope
 from thematica.core.tables import Table
 from thematica.services._progress import Progress
 from thematica.services.suggestion_review import TEXT_WIDTH, SuggestionRow
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from thematica.ai.unit_scoring import DocUnits, UnitScorer
     from thematica.services.project import Project
 
-__all__ = ["Plan", "RunWriter", "SuggestRun", "read_texts", "read_units"]
+__all__ = ["Plan", "RunWriter", "SuggestRun", "read_texts", "read_turns", "read_units"]
 
 _CHUNK = 500
 #: the review side's row may carry the stored evidence (the web reader's "why")
@@ -41,7 +43,10 @@ _LABEL_WIDTH = 200
 class SuggestRun:
     """What one ``suggest`` call did. ``documents``/``units``: scored by this call;
     ``suggestions``: stored by it (``skipped``: proposals already in the layer, open,
-    accepted or rejected); ``calibration``: ``default:<backend>`` or ``project:<n> units``."""
+    accepted or rejected); ``calibration``: ``default:<backend>`` or ``project:<n> units``;
+    ``speakers``: the speaker patterns read (None: all but the interviewer) and
+    ``speaker_skipped`` the units this call left out for it (sentences, for the document
+    unit)."""
 
     run_id: int
     layer: str
@@ -58,6 +63,8 @@ class SuggestRun:
     resumed: bool = False
     learned_from: list[str] = field(default_factory=list)
     batch_id: int | None = None
+    speakers: list[str] | None = None
+    speaker_skipped: int = 0
 
 
 @dataclass(slots=True)
@@ -76,6 +83,7 @@ class Plan:
     asked_codes: list[str] | None = None
     asked_documents: list[str] | None = None
     example_ids: list[int] = field(default_factory=list)  # coding ids of the examples
+    speakers: SpeakerScope = field(default_factory=SpeakerScope)
 
     def parameters(self) -> dict[str, Any]:
         """What was asked for, as stored with the run (and compared on resume)."""
@@ -86,6 +94,7 @@ class Plan:
             "codes": self.asked_codes,
             "documents": self.asked_documents,
             "learn_from": [name for _id, name, _kind in self.learn],
+            "speakers": self.speakers.parameter(),
         }
 
 
@@ -101,25 +110,44 @@ def read_texts(conn: Connection, doc_ids: Sequence[int]) -> dict[int, str]:
     return out
 
 
+def read_turns(conn: Connection, doc_ids: Sequence[int]) -> dict[int, list[Turn]]:
+    """Each document's stored speaker turns, in order (documents without turns left out)."""
+    tr = t.turn.c
+    out: dict[int, list[Turn]] = {}
+    ids = sorted(set(doc_ids))
+    for i in range(0, len(ids), _CHUNK):
+        for doc_id, start, end, speaker in conn.execute(
+            select(tr.document_id, tr.start, tr.end, tr.speaker)
+            .where(tr.document_id.in_(ids[i : i + _CHUNK]))
+            .order_by(tr.document_id, tr.position)
+        ):
+            out.setdefault(int(doc_id), []).append(Turn(int(start), int(end), speaker))
+    return out
+
+
 def read_units(
-    conn: Connection, unit: str, doc_ids: Sequence[int]
+    conn: Connection,
+    unit: str,
+    doc_ids: Sequence[int],
+    speakers: SpeakerScope | None = None,
 ) -> dict[int, tuple[str, DocUnits]]:
-    """Each document's text and its ``unit`` units (turns as stored at import)."""
+    """Each document's text and its ``unit`` units (turns as stored at import), only those
+    of the ``speakers`` read (None: everyone)."""
     from thematica.ai.unit_scoring import cut_units
 
-    turns: dict[int, list[tuple[int, int]]] = {}
     ids = sorted(set(doc_ids))
-    if unit == "turn":
-        tr = t.turn.c
-        for i in range(0, len(ids), _CHUNK):
-            for doc_id, start, end in conn.execute(
-                select(tr.document_id, tr.start, tr.end)
-                .where(tr.document_id.in_(ids[i : i + _CHUNK]))
-                .order_by(tr.document_id, tr.position)
-            ):
-                turns.setdefault(int(doc_id), []).append((int(start), int(end)))
+    needed = unit == "turn" or (speakers is not None and not speakers.everyone)
+    turns = read_turns(conn, ids) if needed else {}
     texts = read_texts(conn, ids)
-    return {i: (texts[i], cut_units(texts[i], unit, turns.get(i, []))) for i in ids if i in texts}
+    out: dict[int, tuple[str, DocUnits]] = {}
+    for i in ids:
+        if i not in texts:
+            continue
+        mine = turns.get(i, [])
+        keep = speakers.keeper(mine) if speakers is not None else None
+        spans = [(turn.start, turn.end) for turn in mine]
+        out[i] = (texts[i], cut_units(texts[i], unit, spans, keep))
+    return out
 
 
 def _short(text: str, width: int = TEXT_WIDTH) -> str:
@@ -158,6 +186,7 @@ class RunWriter:
         self.stored = 0
         self.skipped = 0
         self.units = 0
+        self.speaker_skipped = 0
         self.documents = 0
         self.rows: list[SuggestionRow] = []
 
@@ -330,7 +359,8 @@ class RunWriter:
                 if doc_id in done:
                     continue
                 with self.project.db.read() as conn:
-                    text, units = read_units(conn, self.plan.unit, [doc_id])[doc_id]
+                    found = read_units(conn, self.plan.unit, [doc_id], self.plan.speakers)
+                text, units = found[doc_id]
                 picks = self._choose(units, doc_id)
                 if not started:
                     self._begin(previous)
@@ -363,6 +393,8 @@ class RunWriter:
             resumed=previous is not None,
             learned_from=[name for _i, name, _k in self.plan.learn],
             batch_id=self.batch_id,
+            speakers=self.plan.speakers.parameter(),
+            speaker_skipped=self.speaker_skipped,
         )
 
     def _choose(
@@ -372,6 +404,7 @@ class RunWriter:
         from thematica.ai.scoring import top_codes
 
         self.units += len(units)
+        self.speaker_skipped += units.skipped
         self.documents += 1
         if not len(units):
             return []
@@ -547,4 +580,6 @@ class RunWriter:
                 calibration=self.calibration.source,
                 learned_from=[name for _i, name, _k in self.plan.learn],
                 batch=self.batch_id,
+                speakers=self.plan.speakers.parameter(),
+                speaker_skipped=self.speaker_skipped,
             )

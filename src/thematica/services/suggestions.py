@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, select
 
 from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
+from thematica.core.speaker_scope import EVERYONE, SpeakerScope
 from thematica.core.tables import Table
 from thematica.services._progress import Progress, silent
 from thematica.services.access import requires
@@ -128,6 +129,7 @@ class Suggestions(SuggestionReview):
         top: int = DEFAULT_TOP,
         min_score: float | None = None,
         learn_from: str | Sequence[str] | None = None,
+        speakers: Sequence[str] | None = None,
         resume: bool = False,
         progress: Progress | None = None,
     ) -> SuggestRun:
@@ -138,20 +140,34 @@ class Suggestions(SuggestionReview):
         calibrated probability kept (default: the calibration's threshold, see
         :mod:`thematica.ai.calibration`); ``learn_from``: layers whose codings are few-shot
         examples and calibration data (default: the consensus layer(s) holding codings, else
-        none — zero-shot). ``resume`` carries on the latest unfinished run with its own
-        parameters, skipping the documents it finished.
+        none — zero-shot). ``speakers``: shell-style patterns over the speaker labels of
+        the turns whose units are read (``Participant*``; ``*``: everyone; default: all but
+        turns whose label looks like the interviewer's, see
+        :mod:`thematica.core.speaker_scope`). ``resume`` carries on the latest unfinished run
+        with its own parameters, skipping the documents it finished.
         """
         report = progress or silent
         previous: Any = None
         if resume:
             previous = self._unfinished()
             stored = dict(previous.parameters or {})
-            backend, unit, codes, documents, top, min_score, learn_from = self._resumed(
-                previous, stored, backend, unit, codes, documents, top, min_score, learn_from
+            backend, unit, codes, documents, top, min_score, learn_from, speakers = self._resumed(
+                previous,
+                stored,
+                backend,
+                unit,
+                codes,
+                documents,
+                top,
+                min_score,
+                learn_from,
+                speakers,
             )
         _check_arguments(unit, top, min_score)
+        scope = SpeakerScope.of(speakers)
         asked = _backend_name(backend)
         plan = self._plan(asked, unit, _names(codes), _names(documents), top, min_score)
+        plan.speakers = scope
         plan.learn = self._learn_layers(learn_from)
         scorer = self._scorer(plan)
         layer = check_coder_name(f"ai:{scorer.model}")
@@ -182,9 +198,11 @@ class Suggestions(SuggestionReview):
         top: int,
         min_score: float | None,
         learn_from: str | Sequence[str] | None,
+        speakers: Sequence[str] | None,
     ) -> tuple[Any, ...]:
         """The stored parameters of the run resumed; an argument given that differs is
-        refused (a resumed run keeps its parameters, or its documents would not agree)."""
+        refused (a resumed run keeps its parameters, or its documents would not agree). A run
+        stored before speakers were recorded read everyone."""
         differ: list[str] = []
         if backend is not None and _backend_name(backend) != previous.backend:
             differ.append(f"backend {previous.backend}")
@@ -201,6 +219,9 @@ class Suggestions(SuggestionReview):
                 differ.append(f"{name} {', '.join(kept or []) or 'default'}")
         if min_score is not None and min_score != stored.get("min_score"):
             differ.append(f"min_score {stored.get('min_score')}")
+        kept_speakers = stored.get("speakers") if "speakers" in stored else [EVERYONE]
+        if speakers is not None and SpeakerScope.of(speakers).parameter() != kept_speakers:
+            differ.append(f"speakers {', '.join(kept_speakers) if kept_speakers else 'default'}")
         if differ:
             raise InputError(
                 f"resume carries on run {previous.id} with its own parameters "
@@ -214,6 +235,7 @@ class Suggestions(SuggestionReview):
             int(stored.get("top") or DEFAULT_TOP),
             stored.get("min_score"),
             list(stored.get("learn_from") or []),
+            kept_speakers,
         )
 
     def _unfinished(self) -> Any:
@@ -370,12 +392,14 @@ class Suggestions(SuggestionReview):
             )
 
     def _corpus(self, plan: Plan) -> list[str]:
-        """Every sentence of the run's documents (TF-IDF's vocabulary; the same on resume)."""
+        """Every sentence the run reads in its documents (TF-IDF's vocabulary; the same on
+        resume, which keeps the run's speakers)."""
         out: list[str] = []
         ids = [i for i, _n in plan.docs]
         with self.project.db.read() as conn:
             for i in range(0, len(ids), 50):
-                for _text, units in read_units(conn, plan.unit, ids[i : i + 50]).values():
+                found = read_units(conn, plan.unit, ids[i : i + 50], plan.speakers)
+                for _text, units in found.values():
                     out.extend(units.sentences)
         return out
 
@@ -461,7 +485,7 @@ class Suggestions(SuggestionReview):
                 if n_units >= cap:
                     break
                 with self.project.db.read() as conn:
-                    found = read_units(conn, plan.unit, doc_ids[i : i + 50])
+                    found = read_units(conn, plan.unit, doc_ids[i : i + 50], plan.speakers)
                 for doc_id, (_text, units) in found.items():
                     if n_units >= cap or not len(units):
                         continue

@@ -60,6 +60,11 @@ class RunRequest(Body):
     #: the most codes suggested per unit
     top: int = Field(default=3, ge=1, le=20)
     min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: shell-style patterns over speaker labels whose turns are read ("Participant*"; "*":
+    #: everyone); left out: everyone but the interviewer
+    speakers: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None, min_length=1, max_length=100
+    )
 
 
 def code_ids(project: Project) -> dict[str, int]:
@@ -197,12 +202,17 @@ def run_work(project: Project, body: RunRequest) -> Callable[[Progress], JobResu
             documents=body.documents,
             top=body.top,
             min_score=body.min_score,
+            speakers=body.speakers,
             progress=step,
         )
         stored = run.suggestions
         where = f"{len(body.documents)} document" + ("s" if len(body.documents) != 1 else "")
         said = f"{stored} suggestion{'s' if stored != 1 else ''} on {where}"
         said += f" from {run.model or run.backend} (layer {run.layer})"
+        if run.speaker_skipped:
+            whose = "the interviewer's" if run.speakers is None else "other speakers'"
+            what = "sentence" if run.unit == "document" else run.unit
+            said += f"; {run.speaker_skipped} {what}(s) in {whose} turns left out"
         if run.skipped:
             said += f"; {run.skipped} made before were left as they were"
         if not stored:
@@ -229,6 +239,9 @@ def run_suggestions(body: RunRequest, project: ProjectDep) -> dict[str, int]:
     from thematica.services.suggestions import backend_label
 
     backend_label(body.backend, dict(project.settings))  # an unknown name: refused now
+    from thematica.core.speaker_scope import SpeakerScope
+
+    SpeakerScope.of(body.speakers)  # a blank pattern: refused now
     body = body.model_copy(update={"documents": names})
     return {"job": project.jobs.start("suggest", run_work(project, body))}
 
