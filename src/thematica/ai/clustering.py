@@ -84,6 +84,7 @@ _FILLER_WORDS = """
     nothing going go goes went say says said one bit maybe quite even much many still way us
     could would might must shall may cant wont youre theyre weve hes shes id ill youve lets
     arent wouldnt couldnt shouldnt havent hasnt hadnt werent aint also just get got getting
+    youll theyll itll thatll itd youd theyd wed hed shed whats whos wheres theres thats
     """
 FILLERS = frozenset(_FILLER_WORDS.split())
 
@@ -96,11 +97,15 @@ def _stop_words() -> frozenset[str]:
 
 def keyword_tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
     """The words of a text that may name a theme: lower-case letters (apostrophes dropped:
-    "don't" -> "dont"), two letters or more, stop words and fillers left out."""
+    "don't" -> "dont"; a possessive "'s" dropped), two letters or more, stop words and fillers
+    left out."""
     stop = _stop_words() if stop is None else stop
     out = []
     for match in _WORD.finditer(text.lower()):
-        word = match.group(0).replace("'", "").replace("’", "")
+        word = match.group(0)
+        if word.endswith(("'s", "’s")):  # possessive: "everybody's" names everybody
+            word = word[:-2]
+        word = word.replace("'", "").replace("’", "")
         if len(word) >= 2 and word not in stop:
             out.append(word)
     return out
