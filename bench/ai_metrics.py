@@ -224,6 +224,25 @@ def fit_platt(scores: np.ndarray, labels: np.ndarray) -> Platt:
     return Platt(float(a), float(b))
 
 
+def best_f1(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """``(F1, t)``: the best F1 of "positive when p >= t" over every observed t."""
+    import numpy as np
+
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=bool).ravel()
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return 0.0, 0.0
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    f1 = 2 * tp / (np.arange(1, len(ps) + 1) + n_pos)
+    last = np.r_[ps[1:] != ps[:-1], True]  # cut only between different probabilities
+    f1 = np.where(last, f1, -1.0)
+    k = int(np.argmax(f1))
+    return float(f1[k]), float(ps[k])
+
+
 @dataclass(frozen=True, slots=True)
 class Reliability:
     ece: float  # expected calibration error, equal-width bins, weighted by count

@@ -282,6 +282,9 @@ class Calibration:
     #: p = 1 / (1 + exp(-(a raw + b + c ln K))), K the codes in scope: (a, b, c), ECE per corpus
     with_k: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_corpus_k: dict[str, float] = field(default_factory=dict)
+    #: the best F1 of "calibrated p >= t" over the pooled training pairs, and that t
+    best_f1: float = 0.0
+    best_f1_cut: float = 0.0
 
 
 @dataclass(slots=True)
@@ -293,11 +296,12 @@ class Scored:
 
 def run_backend(
     name: str, datasets: list[Dataset], cal_units: dict[str, list[Unit]], args: argparse.Namespace
-) -> tuple[list[Row], list[Calibration], Encoder]:
+) -> tuple[list[Row], list[Calibration], Encoder, list[PriorResult]]:
     enc = Encoder(name)
     params = scoring.ScoringParams()
     rows: list[Row] = []
     calibrations: list[Calibration] = []
+    priors: list[PriorResult] = []
     for shots in args.shots:
         tests: dict[str, Scored] = {}
         cals: dict[str, Scored] = {}
@@ -312,6 +316,8 @@ def run_backend(
                     for u in us
                 ]
                 enc.fit(sentences_of(every)[0] + every)
+            if shots and shots == max(args.shots):
+                priors += prior_sweep(enc, ds, examples, shots)
             t0 = time.perf_counter()
             tests[ds.name] = Scored(
                 score(enc, ds, ds.test, examples, params),
@@ -331,7 +337,36 @@ def run_backend(
             rows.append(
                 evaluate(ds, enc.name, shots, tests[ds.name], calibration.platt, calibration.cut)
             )
-    return rows, calibrations, enc
+    return rows, calibrations, enc, priors
+
+
+@dataclass(frozen=True, slots=True)
+class PriorResult:
+    backend: str
+    shots: int
+    prior: float
+    dataset: str
+    hit1: float
+    top3_f1: float
+
+
+PRIORS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+
+
+def prior_sweep(enc: Encoder, ds: Dataset, examples: Examples, shots: int) -> list[PriorResult]:
+    """Few-shot weight: ``knn_prior`` (examples at which labels and examples weigh the same)
+    varied, everything else at its default, on the held-out units."""
+    out = []
+    gold, mask = gold_matrix(ds, ds.test), candidate_mask(ds, ds.test)
+    keys = [c.key for c in ds.codes]
+    labelled = gold.any(axis=1)
+    for prior in PRIORS:
+        raw = score(enc, ds, ds.test, examples, scoring.ScoringParams(knn_prior=prior))
+        best = np.argmax(raw, axis=1)
+        hit1 = float(np.mean(gold[np.arange(len(best)), best][labelled]))
+        top3 = metrics.evaluate(keys, gold, decide(raw, raw, "top3"), mask).micro_f1
+        out.append(PriorResult(enc.name, shots, prior, ds.name, hit1, top3))
+    return out
 
 
 def calibrate(
@@ -353,6 +388,7 @@ def calibrate(
         metrics.reliability(np.clip(tx, 0, 1), ty),
         metrics.reliability(platt(tx), ty),
     )
+    out.best_f1, out.best_f1_cut = metrics.best_f1(platt(xs), ys)
     k_fit = metrics.fit_logistic(
         np.concatenate([with_codes_in_scope(s) for s in cals.values()]), ys
     )
@@ -449,6 +485,36 @@ def quote_scores(enc: Encoder, variant: str, pool: str = "mean") -> np.ndarray:
     return result.scores.astype(np.float64)
 
 
+def quote_scores_with_examples(enc: Encoder) -> np.ndarray:
+    """Like :func:`quote_scores` with each theme's published quotes as extra labels of the
+    theme (``build_labels`` variant ``separate`` with several examples), leaving out, for
+    each quote, the labels that are that quote itself (leave-one-out)."""
+    themes = corpora.parse_wac_codebook()
+    quotes = corpora.wac_quotes(themes)
+    codes = [scoring.CodeText(t.name, t.definition) for t in themes]
+    texts = list(scoring.build_labels(codes, "definition").texts)
+    owner = list(range(len(themes)))
+    for j, theme in enumerate(themes):
+        for listed in theme.quotes.values():
+            texts += listed
+            owner += [j] * len(listed)
+    sentences, unit_of = sentences_of([q.text for q in quotes])
+    if enc.name == "tfidf":
+        enc.fit(sentences + texts)
+    sims = enc.embed(sentences) @ enc.embed(texts).T
+    where: dict[str, list[int]] = {}
+    for k, text in enumerate(texts):
+        where.setdefault(corpora._norm(text), []).append(k)
+    for row, i in enumerate(unit_of):
+        sims[row, where.get(corpora._norm(quotes[int(i)].text), [])] = -np.inf
+    member = scoring.membership(codes, owner)
+    per_code = np.stack(
+        [sims[:, np.flatnonzero(member[j])].max(axis=1) for j in range(len(codes))], axis=1
+    )
+    pooled = scoring.pool_units(per_code, unit_of, len(quotes), how="mean")
+    return np.asarray(pooled, dtype=np.float64)
+
+
 def quote_check(backend: str, raw: np.ndarray, variant: str) -> list[QuoteResult]:
     themes = corpora.parse_wac_codebook()
     quotes = corpora.wac_quotes(themes)
@@ -516,23 +582,6 @@ def fmt(x: float) -> str:
     return "–" if math.isnan(x) else f"{x:.2f}"
 
 
-def render(
-    rows: list[Row],
-    cals: list[Calibration],
-    quotes: list[QuoteResult],
-    datasets: list[Dataset],
-    cal_units: dict[str, list[Unit]],
-    env: dict[str, str],
-    args: argparse.Namespace,
-    timing: dict[str, str],
-) -> str:
-    from ai_report import render_quality
-
-    return render_quality(
-        BEGIN, END, rows, cals, quotes, datasets, cal_units, env, args, timing, QUOTE_TARGET
-    )
-
-
 def write_block(path: Path, begin: str, end: str, block: str) -> None:
     """Replace the text between ``begin`` and ``end`` (markers included) in ``path``; when the
     markers are missing, add them at the end of the AI section, creating the section before
@@ -595,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows: list[Row] = []
     cals: list[Calibration] = []
+    priors: list[PriorResult] = []
     quotes: list[QuoteResult] = []
     encoders: list[Encoder] = []
     raw_quotes: dict[str, np.ndarray] = {}
@@ -602,15 +652,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.backends:
         log(f"backend {name}")
         t0 = time.perf_counter()
-        r, c, enc = run_backend(name, datasets, cal_units, args)
+        r, c, enc, p = run_backend(name, datasets, cal_units, args)
         rows += r
         cals += c
+        priors += p
         encoders.append(enc)
         for variant in ("definition", "name"):
             raw = quote_scores(enc, variant)
             quotes += quote_check(enc.name, raw, variant)
             if variant == "definition":
                 raw_quotes[enc.name] = raw
+        quotes += quote_check(enc.name, quote_scores_with_examples(enc), "examples")
         enc.save()
         timing[enc.name] = (
             f"{time.perf_counter() - t0:.0f} s in all, {enc.embedded:,} texts embedded in "
@@ -623,13 +675,41 @@ def main(argv: list[str] | None = None) -> int:
     timing["load"] = (
         f"{load_start} at start, " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " at end"
     )
-    block = render(rows, cals, quotes, datasets, cal_units, environment(encoders), args, timing)
+    from ai_report import render_quality
+
+    block = render_quality(
+        BEGIN,
+        END,
+        rows,
+        cals,
+        quotes,
+        priors,
+        datasets,
+        cal_units,
+        environment(encoders),
+        args,
+        timing,
+        QUOTE_TARGET,
+    )
     print(block)
     if not args.no_write:
         write_block(args.output, BEGIN, END, block)
         log(f"wrote {args.output}")
     if args.json:
         dump_json(args.json, rows, cals, quotes)
+        extra = json.loads(args.json.read_text(encoding="utf-8"))
+        extra["knn_prior"] = [
+            {
+                "backend": p.backend,
+                "shots": p.shots,
+                "prior": p.prior,
+                "dataset": p.dataset,
+                "hit1": p.hit1,
+                "top3_f1": p.top3_f1,
+            }
+            for p in priors
+        ]
+        args.json.write_text(json.dumps(extra, indent=1), encoding="utf-8")
     return 0
 
 
@@ -680,6 +760,11 @@ def dump_json(
                 "ece_before": c.before.ece,
                 "ece_after": c.after.ece,
                 "per_corpus": c.per_corpus,
+                "own_fit": c.own_fit,
+                "with_k": c.with_k,
+                "per_corpus_k": c.per_corpus_k,
+                "best_f1": c.best_f1,
+                "best_f1_cut": c.best_f1_cut,
             }
             for c in cals
         ],

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ai_corpora import Dataset, Unit
-    from ai_quality import Calibration, QuoteResult, Row
+    from ai_quality import Calibration, PriorResult, QuoteResult, Row
 
 
 def fmt(x: float) -> str:
@@ -36,6 +36,7 @@ def render_quality(
     rows: list[Row],
     cals: list[Calibration],
     quotes: list[QuoteResult],
+    priors: list[PriorResult],
     datasets: list[Dataset],
     cal_units: dict[str, list[Unit]],
     env: dict[str, str],
@@ -70,7 +71,7 @@ def render_quality(
             f"{ds.sizes.get('test_pool', 0):,} | {ds.note} |"
         )
     lines += ["", *_quotes(quotes, target), "", *_quality(rows, datasets)]
-    lines += ["", *_calibration(cals)]
+    lines += ["", *_priors(priors), "", *_calibration(cals)]
     worst = max((r.worst_kappa_diff for r in rows), default=0.0)
     lines += [
         "",
@@ -90,7 +91,10 @@ def _quotes(quotes: list[QuoteResult], target: float) -> list[str]:
         "Every example statement in `world_after_covid/codebook.md`, classified against the "
         "themes' labels (the quotes themselves are never in a label); a quote listed under "
         "several themes is right when the top theme is any of them. *Candidates*: the themes "
-        "coded for the quote's question in `codes.csv` (20-24), or all themes. "
+        "coded for the quote's question in `codes.csv` (20-24), or all themes. The last "
+        "variant adds every published quote as an extra label of its theme (a code's score is "
+        "its best label, as `scoring` does for subcodes) except the quote being classified "
+        "(leave-one-out): what a codebook with examples gives. "
         f"The issue's reference points (0.42 TF-IDF, 0.58 MiniLM, target {target:.2f}) are on "
         "a different, 8-theme set, so they are not directly comparable.",
         "",
@@ -107,7 +111,11 @@ def _quotes(quotes: list[QuoteResult], target: float) -> list[str]:
             f"{r.correct[q][0] / r.correct[q][1]:.2f}" if q in r.correct else "–" for q in questions
         ]
         overall = f"**{r.overall:.2f}**" if r.variant == "definition" else f"{r.overall:.2f}"
-        labels = "name: definition" if r.variant == "definition" else "name only"
+        labels = {
+            "definition": "name: definition",
+            "name": "name only",
+            "examples": "name: definition + the theme's other published quotes as labels",
+        }[r.variant]
         lines.append(
             f"| {r.backend} | {labels} | {r.scope} | " + " | ".join(cells) + f" | {overall} |"
         )
@@ -199,6 +207,35 @@ def _sweep(rows: list[Row], datasets: list[Dataset]) -> list[str]:
     return lines
 
 
+def _priors(priors: list[PriorResult]) -> list[str]:
+    """Top-1 hit (accuracy for AnnoMI) as the few-shot weight changes."""
+    if not priors:
+        return []
+    values = sorted({p.prior for p in priors})
+    keys = sorted({(p.backend, p.shots, p.dataset) for p in priors}, key=str)
+    lines = [
+        "**Few-shot weight** (`ScoringParams.knn_prior`: the examples at which the examples "
+        "weigh as much as the label, default 5): top-1 hit / top-3 micro F1 on the held-out "
+        "units.",
+        "",
+        "| Backend | Examples per code | Corpus | "
+        + " | ".join(f"prior {v:g}" for v in values)
+        + " |",
+        "|---|---|---|" + "---|" * len(values),
+    ]
+    for backend, shots, dataset in keys:
+        found = {
+            p.prior: p
+            for p in priors
+            if (p.backend, p.shots, p.dataset) == (backend, shots, dataset)
+        }
+        cells = [
+            f"{found[v].hit1:.2f} / {found[v].top3_f1:.2f}" if v in found else "–" for v in values
+        ]
+        lines.append(f"| {backend} | {shots} | {dataset} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _calibration(cals: list[Calibration]) -> list[str]:
     corpora = sorted({k for c in cals for k in c.per_corpus})
     lines = [
@@ -211,10 +248,11 @@ def _calibration(cals: list[Calibration]) -> list[str]:
         "",
         "| Backend | Examples per code | a | b | raw score at p = 0.5 | tuned threshold (p) "
         "| Training pairs "
-        "| Held-out positive rate | ECE before → after | Brier after | "
+        "| Held-out positive rate | ECE before → after | Brier after "
+        "| best F1 (training pairs, any p) at p ≥ | "
         + " | ".join(f"ECE {c} before → after" for c in corpora)
         + " |",
-        "|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(corpora),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(corpora),
     ]
     for c in cals:
         per = [
@@ -224,9 +262,8 @@ def _calibration(cals: list[Calibration]) -> list[str]:
         lines.append(
             f"| {c.backend} | {c.shots or 'zero-shot'} | {c.platt.a:.3f} | {c.platt.b:.3f} "
             f"| {c.platt.threshold(0.5):.3f} | {c.cut:.2f} | {c.pairs:,} | {c.after.positives:.3f} "
-            f"| {c.before.ece:.3f} → **{c.after.ece:.3f}** | {c.after.brier:.3f} | "
-            + " | ".join(per)
-            + " |"
+            f"| {c.before.ece:.3f} → **{c.after.ece:.3f}** | {c.after.brier:.3f} "
+            f"| {c.best_f1:.2f} at {c.best_f1_cut:.2f} | " + " | ".join(per) + " |"
         )
     lines += [
         "",

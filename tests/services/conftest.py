@@ -45,8 +45,7 @@ def migrated_pg_url(pg_admin: object, pg_template: str) -> Iterator[str]:
     with pg_admin.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     yield _url(pg_admin, name)
-    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_admin.thematica_dropper.drop(name)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,8 +62,7 @@ def shared_pg_url(pg_admin: object, pg_template: str) -> Iterator[str]:
     with pg_admin.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     yield _url(pg_admin, name)
-    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_admin.thematica_dropper.drop(name)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
