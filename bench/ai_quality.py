@@ -666,7 +666,12 @@ def main(argv: list[str] | None = None) -> int:
         enc.save()
         timing[enc.name] = (
             f"{time.perf_counter() - t0:.0f} s in all, {enc.embedded:,} texts embedded in "
-            f"{enc.seconds:.0f} s (the rest came from the cache of an earlier run)"
+            f"{enc.seconds:.0f} s"
+            + (
+                ""
+                if enc.name == "tfidf"
+                else " (the others from the embedding cache of earlier runs)"
+            )
         )
     if "minilm" in raw_quotes and "mpnet" in raw_quotes:
         both = (raw_quotes["minilm"] + raw_quotes["mpnet"]) / 2

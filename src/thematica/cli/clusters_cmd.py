@@ -49,7 +49,7 @@ def clusters_main(
         str | None,
         typer.Option(
             "--backend",
-            help="mpnet, minilm, static, tfidf, server or auto (default: the best installed; "
+            help="minilm, mpnet, static, tfidf, server or auto (default: the best installed; "
             "see 'thematica ai backends').",
         ),
     ] = None,

@@ -89,7 +89,7 @@ def suggest(
         str | None,
         typer.Option(
             "--backend",
-            help="mpnet, minilm, static, tfidf, server, chat or auto (default: the best "
+            help="minilm, mpnet, static, tfidf, server, chat or auto (default: the best "
             "installed; see 'thematica ai backends').",
         ),
     ] = None,
