@@ -142,6 +142,12 @@ def test_evaluate_output(study_db: tuple[str, list[int]], capsys: Any) -> None:
     assert "Pay" in out and "0.696" in out  # kappa 16/23, shown to 3 decimals
     assert "macro F1" in out and "0.492" in out
     assert "7 sentence(s) in 2 document(s)" in err
+    # --documents takes A,B like suggest's, and --document one at a time
+    for args in (["--documents", "A,B"], ["--document", "A", "--document", "B"]):
+        code, _out, err = _run(capsys, db, "evaluate-suggestions", "--gold", "alex", *args)
+        assert code == 0 and "7 sentence(s) in 2 document(s)" in err, err
+    code, _out, err = _run(capsys, db, "evaluate-suggestions", "--gold", "alex", "--documents", "B")
+    assert code == 0 and "in 1 document(s)" in err, err
     code, out, _err = _run(
         capsys, db, "evaluate-suggestions", "--gold", "alex", "--unit", "document", "-f", "csv"
     )

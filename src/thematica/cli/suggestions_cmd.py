@@ -203,8 +203,9 @@ def evaluate_suggestions(
     document: Annotated[
         list[str] | None,
         typer.Option(
+            "--documents",
             "--document",
-            help="Only this document (repeatable; default: those the gold layer coded).",
+            help="Only these documents (repeatable, or A,B; default: those the gold layer coded).",
         ),
     ] = None,
     fmt: Annotated[
@@ -219,7 +220,12 @@ def evaluate_suggestions(
     ui = UI(quiet, verbose)
     with open_project(db, project) as p:
         result = p.suggestions.evaluate(
-            gold, layer=layer, unit=unit.value, min_score=min_score, documents=document or None
+            gold,
+            layer=layer,
+            unit=unit.value,
+            min_score=min_score,
+            documents=[n.strip() for d in document or [] for n in d.split(",") if n.strip()]
+            or None,
         )
     if fmt is EvaluationFormat.json:
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
