@@ -43,6 +43,7 @@ uncoded passages, and this module groups them and says what each group is about.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -82,13 +83,14 @@ _FILLER_WORDS = """
     um uh erm er ah mm mhm hmm yeah yep yes no okay ok oh like know think mean really
     actually kind sort thing things lot well gonna wanna gotta something anything everything
     nothing going go goes went say says said one bit maybe quite even much many still way us
-    could would might must shall may cant wont youre theyre weve hes shes id ill youve lets
-    arent wouldnt couldnt shouldnt havent hasnt hadnt werent aint also just get got getting
-    youll theyll itll thatll itd youd theyd wed hed shed whats whos wheres theres thats
+    might must shall may cant wont youre theyre weve hes shes id ill youve lets
+    arent wouldnt couldnt shouldnt havent hasnt hadnt werent aint getting
+    youll theyll itll thatll itd youd theyd wed hed shed whats whos wheres
     """
 FILLERS = frozenset(_FILLER_WORDS.split())
 
 
+@functools.cache
 def _stop_words() -> frozenset[str]:
     from thematica.ai.tfidf import STOP_WORDS
 

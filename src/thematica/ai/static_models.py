@@ -29,14 +29,10 @@ PCA_DIMS = 256
 Say = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
-    return None
-
-
 def distill_static(
     target: Path | None = None,
     *,
-    say: Say = _quiet,
+    say: Say = model_files._quiet,
     pca_dims: int | None = PCA_DIMS,
     only_words: Sequence[str] | None = None,
 ) -> Path:
@@ -175,7 +171,7 @@ def load_static(folder: Path | None = None, *, progress: Say | None = None) -> S
 
     folder = folder or model_files.static_dir()
     if not model_files._ready(folder, "model.safetensors"):
-        distill_static(folder, say=progress or _quiet)
+        distill_static(folder, say=progress or model_files._quiet)
     go_offline()
     from model2vec import StaticModel
 

@@ -19,6 +19,7 @@ from thematica.ai.scoring import (
     Labels,
     ScoringParams,
     UnitScores,
+    _nearest,
     build_labels,
     descendants,
     membership,
@@ -305,15 +306,7 @@ class ChatScorer:
             parts[u].append(text)
         texts = [" ".join(p) for p in parts]
         per_label = np.asarray(chat_scores(self.client, self.labels.texts, texts), np.float32)
-        n_units, n_codes = len(units), len(self.codes)
-        scores = np.zeros((n_units, n_codes), dtype=np.float32)
-        nearest = np.full((n_units, n_codes), -1, dtype=np.int64)
-        for i in range(n_codes):
-            cols = np.flatnonzero(self._member[i])
-            if cols.size and n_units:
-                best = per_label[:, cols].argmax(axis=1)
-                nearest[:, i] = cols[best]
-                scores[:, i] = per_label[np.arange(n_units), cols[best]]
+        nearest, scores = _nearest(per_label, self._member)
         zeros = np.zeros_like(scores)
         return UnitScores(
             scores,
@@ -322,6 +315,6 @@ class ChatScorer:
             zeros,
             nearest,
             scores.copy(),
-            np.full((n_units, n_codes), -1, dtype=np.int64),
+            np.full(scores.shape, -1, dtype=np.int64),
             zeros.copy(),
         )

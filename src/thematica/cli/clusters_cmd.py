@@ -18,6 +18,7 @@ from thematica.cli.suggest_cmd import (
     speaker_summary,
 )
 from thematica.core.errors import InputError
+from thematica.core.timespans import split_names
 
 clusters_app = typer.Typer(
     help="Group uncoded passages by meaning into candidate codes; show a group; accept one "
@@ -36,10 +37,6 @@ class ClusterUnit(StrEnum):
 RunOption = Annotated[
     int | None, typer.Option("--run", help="The run (default: the latest you may read).")
 ]
-
-
-def _names(values: list[str] | None) -> list[str]:
-    return [n.strip() for item in values or [] for n in item.split(",") if n.strip()]
 
 
 @clusters_app.callback()
@@ -117,8 +114,8 @@ def clusters_main(
         run = p.clusters.propose(
             backend=backend,
             unit=unit.value,
-            documents=_names(documents) or None,
-            layers=_names(layers) or None,
+            documents=split_names(documents) or None,
+            layers=split_names(layers) or None,
             min_size=min_size,
             max_clusters=max_clusters,
             model_labels=not no_model_labels,

@@ -3,8 +3,6 @@ model on the team's server, kept apart from the analyst's text until adopted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,11 +10,9 @@ import typer
 from thematica.cli.app import app, open_project
 from thematica.cli.options import Coder, Db, Fmt, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
-from thematica.core.errors import ThematicaError
 
 if TYPE_CHECKING:
     from thematica.services.drafts import DraftRow, DraftRun
-    from thematica.services.project import Project
 
 draft_app = typer.Typer(
     help="LLM-drafted summaries of matrix cells and themes (needs an AI server).",
@@ -24,11 +20,6 @@ draft_app = typer.Typer(
 )
 app.add_typer(draft_app, name="draft")
 
-#: what the command line adds to a drafts error's hint
-_HINTS = {
-    "ai_server": "; configure one with 'thematica settings --ai-url URL --ai-model NAME'",
-    "replace": " (--replace)",
-}
 #: the columns ``draft list`` shows (``--format json`` gives them all)
 _LIST_COLUMNS = ("id", "label", "status", "model", "excerpts", "text")
 
@@ -36,28 +27,6 @@ DraftId = Annotated[int, typer.Argument(help="The draft's id (see 'thematica dra
 MaxExcerpts = Annotated[
     int, typer.Option("--max-excerpts", help="Most excerpts sent per summary.", min=1)
 ]
-
-
-@contextmanager
-def _worded() -> Iterator[None]:
-    """Add this command's wording to a service error's hint (one line, as always)."""
-    from thematica.cli.hints import HINTS
-
-    try:
-        yield
-    except ThematicaError as exc:
-        hint = exc.detail.get("hint")
-        if isinstance(hint, str) and hint in _HINTS and hint not in HINTS:
-            detail = {k: v for k, v in exc.detail.items() if k != "hint"}
-            raise type(exc)(f"{exc}{_HINTS[hint]}", **detail) from exc
-        raise
-
-
-def _require_server(p: Project) -> None:
-    if not p.settings.get("ai_url"):
-        from thematica.core.errors import InputError
-
-        raise InputError("no AI server is configured: nothing was sent", hint="ai_server")
 
 
 def _report(ui: UI, run: DraftRun, fmt: Format) -> None:
@@ -101,8 +70,7 @@ def draft_matrix(
 ) -> None:
     """Draft a summary for each cell with coded excerpts (the analyst's text is untouched)."""
     ui = UI(quiet, verbose)
-    with _worded(), open_project(db, project) as p:
-        _require_server(p)
+    with open_project(db, project) as p:
         ui.detail(f"Asking {p.settings.get('ai_model')} on {p.settings.get('ai_url')} …")
         with ui.progress("Drafting") as progress:
             run = p.drafts.draft_matrix(
@@ -124,8 +92,7 @@ def draft_theme(
 ) -> None:
     """Draft a summary of a theme from excerpts coded with its codes."""
     ui = UI(quiet, verbose)
-    with _worded(), open_project(db, project) as p:
-        _require_server(p)
+    with open_project(db, project) as p:
         ui.detail(f"Asking {p.settings.get('ai_model')} on {p.settings.get('ai_url')} …")
         with ui.progress("Drafting") as progress:
             run = p.drafts.draft_theme(
@@ -188,7 +155,7 @@ def draft_adopt(
 ) -> None:
     """Copy a draft into the cell's summary or the theme's description (empty ones only,
     unless --replace)."""
-    with _worded(), open_project(db, project) as p:
+    with open_project(db, project) as p:
         d = p.drafts.adopt(draft, replace=replace)
     UI(quiet, verbose).info(f"Adopted draft {d.id} (written by {d.model}) into {d.label}.")
 

@@ -115,14 +115,15 @@ def suggest(
     """Suggest codes for units of text from each code's definition (and, once the team has
     coded, from its codings). Suggestions go into the AI layer ai:MODEL, never into a
     person's layer: review them with 'thematica suggestions list|accept|reject'."""
+    from thematica.core.timespans import split_names
     from thematica.services.suggestions import backend_label
 
     ui = UI(quiet, verbose)
     speakers = speaker_patterns(speaker, all_speakers)
-    names = [n.strip() for item in documents or [] for n in item.split(",") if n.strip()]
+    names = split_names(documents)
     learn: list[str] | None = None
     if learn_from is not None:
-        given = [n.strip() for n in learn_from.split(",") if n.strip()]
+        given = split_names(learn_from)
         learn = [] if [n.lower() for n in given] == ["none"] else given
     with open_project(db, project) as p:
         if resume:

@@ -13,6 +13,7 @@ from thematica.cli.app import app, open_project
 from thematica.cli.options import Db, Fmt, Output, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format
 from thematica.core.errors import InputError
+from thematica.core.timespans import split_names
 
 if TYPE_CHECKING:
     from thematica.core.tables import Table
@@ -224,8 +225,7 @@ def evaluate_suggestions(
             layer=layer,
             unit=unit.value,
             min_score=min_score,
-            documents=[n.strip() for d in document or [] for n in d.split(",") if n.strip()]
-            or None,
+            documents=split_names(document) or None,
         )
     if fmt is EvaluationFormat.json:
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -56,7 +56,8 @@ def looks_like_interviewer(label: str | None) -> bool:
 
 
 def speaker_glob(pattern: str) -> re.Pattern[str]:
-    """A shell-style pattern, case ignored, matched against the whole label (as autocode's)."""
+    """A shell-style pattern (``Participant*``), case ignored, matched against the whole label
+    (auto-coding by speaker and the AI runs' speaker filter)."""
     return re.compile(fnmatch.translate(pattern.strip()), re.IGNORECASE)
 
 

@@ -8,7 +8,6 @@ turn, or whole documents by a case attribute. A run is one undoable coding batch
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from thematica.core.access import Operation
 from thematica.core.errors import InputError, NotFoundError
+from thematica.core.speaker_scope import speaker_glob
 from thematica.core.tables import Table
 from thematica.core.units import split_paragraphs, split_sentences, units_hit
 from thematica.services.access import requires
@@ -75,11 +75,6 @@ class AutocodeResult:
 class _Doc:
     id: int
     name: str
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A shell-style pattern (``Participant*``), case ignored, matched against the whole label."""
-    return re.compile(fnmatch.translate(pattern.strip()), re.IGNORECASE)
 
 
 def _heading(text: str) -> str:
@@ -275,7 +270,7 @@ class Autocode:
     ) -> dict[int, list[tuple[int, int]]]:
         if not pattern.strip():
             raise InputError("the speaker or section pattern is empty")
-        compiled = _glob(pattern)
+        compiled = speaker_glob(pattern)
         tr, d = t.turn.c, t.document.c
         found: dict[int, list[tuple[int, int]]] = {}
         speakers: set[str] = set()

@@ -459,11 +459,12 @@ class Drafts:
 
     def _open_draft(self, conn: Connection, draft: int, verb: str) -> Any:
         rec = conn.execute(
-            select(t.ai_draft).where(
-                t.ai_draft.c.project_id == self.project.id, t.ai_draft.c.id == int(draft)
-            )
+            select(t.ai_draft, t.ai_run.c.parameters)
+            .outerjoin(t.ai_run, t.ai_run.c.id == t.ai_draft.c.run_id)
+            .where(t.ai_draft.c.project_id == self.project.id, t.ai_draft.c.id == int(draft))
         ).first()
-        if rec is None:
+        # a draft built from layers this person may not read is not theirs to adopt or discard
+        if rec is None or not self._readable(conn, [rec])(rec):
             raise NotFoundError(f"no draft with id {draft}", draft=draft)
         if rec.status != "draft":
             raise ConflictError(

@@ -507,7 +507,8 @@ class Suggestions(SuggestionReview):
     # -- listing -------------------------------------------------------------------------------
     @requires(Operation.READ)
     def runs(self) -> Table[RunRow]:
-        """Every suggestion run of the project, newest first, with how far it got."""
+        """Every suggestion run of the project whose layer this person may read, newest
+        first, with how far it got."""
         r, k, rd = t.ai_run.c, t.coder.c, t.ai_run_document.c
         with self.project.db.read() as conn:
             names = dict(
@@ -543,6 +544,10 @@ class Suggestions(SuggestionReview):
                     .where(r.project_id == self.project.id, r.kind == "suggest")
                     .order_by(r.id.desc())
                 )
+                # a run whose AI layer this person may not read (it learned from a blind
+                # colleague's layer) is left out, as the layer itself is
+                if row.coder_id is None
+                or self.project.access.may_read_layer(str(names.get(row.coder_id)), "ai")
             ]
         return Table.of(RunRow, rows, title="Suggestion runs")
 
