@@ -183,6 +183,10 @@ class RunWriter:
         self.coder_id = 0
         self.run_id = 0
         self.batch_id: int | None = None
+        #: documents this run has finished and codings its batch holds, kept as the run goes
+        #: (read once on resume) rather than counted again after every document
+        self.finished = 0
+        self.in_batch = 0
         self.stored = 0
         self.skipped = 0
         self.units = 0
@@ -319,8 +323,16 @@ class RunWriter:
                 batch is not None
                 and conn.execute(select(b.id).where(b.id == batch, b.undone_at.is_(None))).first()
             )
+            self.finished = int(
+                conn.scalar(select(func.count()).where(t.ai_run_document.c.run_id == self.run_id))
+                or 0
+            )
             if live and batch is not None:
                 self.batch_id = int(batch)
+                self.in_batch = int(
+                    conn.scalar(select(func.count()).where(t.coding.c.batch_id == self.batch_id))
+                    or 0
+                )
             else:
                 self.batch_id = self.project.batches.open(
                     conn, "suggest", self.layer, dict(previous.parameters or {})
@@ -452,7 +464,7 @@ class RunWriter:
         suggestion rows, the ``ai_run_document`` row and the run's progress."""
         from thematica.services.project import now
 
-        c, s, rd = t.coding.c, t.suggestion.c, t.ai_run_document.c
+        c, s = t.coding.c, t.suggestion.c
         stamp = now()
         with self.project.db.write() as conn:
             existing = {
@@ -514,18 +526,17 @@ class RunWriter:
                     insert(t.suggestion).returning(s.id, s.coding_id), suggestion_rows
                 ):
                     ids[int(r.coding_id)] = int(r.id)
-            conn.execute(
+            inserted = conn.execute(
                 insert_ignoring_duplicates(conn, t.ai_run_document).values(
                     run_id=self.run_id, document_id=doc_id, suggestions=len(added), done_at=stamp
                 )
-            )
-            done = conn.scalar(select(func.count()).where(rd.run_id == self.run_id)) or 0
-            conn.execute(
-                update(t.ai_run).where(t.ai_run.c.id == self.run_id).values(done=int(done))
-            )
+            ).rowcount
+            finished = self.finished + (1 if inserted else 0)
+            conn.execute(update(t.ai_run).where(t.ai_run.c.id == self.run_id).values(done=finished))
             if self.batch_id is not None:
-                count = conn.scalar(select(func.count()).where(c.batch_id == self.batch_id)) or 0
-                self.project.batches.finish(conn, self.batch_id, int(count))
+                self.project.batches.finish(conn, self.batch_id, self.in_batch + len(added))
+        self.finished = finished  # the transaction is in: only now do the counts move on
+        self.in_batch += len(added)
         self.stored += len(added)
         for key in sorted(added, key=lambda k: (k[1], k[2], pending[k][0])):
             code_id, start, end = key
