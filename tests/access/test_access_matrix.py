@@ -207,6 +207,8 @@ EXPECTED: dict[str, Operation] = {
     "suggestions.evaluate": R,
     "suggestions.suggest": C,
     "suggestions.runs": R,
+    "suggestions.backends": R,
+    "suggestions.check": C,
     "clusters.propose": C,
     "clusters.runs": R,
     "clusters.list": R,

@@ -13,6 +13,8 @@ whole run is one coding batch that ``batches undo`` takes back.
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from thematica.store import schema as t
 
 if TYPE_CHECKING:
     from thematica.ai.calibration import Calibration
+    from thematica.ai.embedders import BackendStatus
     from thematica.ai.unit_scoring import UnitScorer
     from thematica.services.project import Project
 
@@ -505,6 +508,56 @@ class Suggestions(SuggestionReview):
         return fitted or fallback
 
     # -- listing -------------------------------------------------------------------------------
+    @requires(Operation.CODE)
+    def check(
+        self,
+        *,
+        backend: str | None = None,
+        unit: str = "sentence",
+        codes: Sequence[str] | None = None,
+        documents: Sequence[str] | None = None,
+        top: int = DEFAULT_TOP,
+        min_score: float | None = None,
+        speakers: Sequence[str] | None = None,
+    ) -> None:
+        """Refuse now what :meth:`suggest` would refuse before it loads a model (the arguments,
+        the backend's name, unknown codes or documents, a codebook without definitions),
+        writing nothing: for a face that runs the suggestion later, as a job."""
+        _check_arguments(unit, top, min_score)
+        SpeakerScope.of(speakers)
+        self._plan(_backend_name(backend), unit, _names(codes), _names(documents), top, min_score)
+
+    @requires(Operation.READ)
+    def backends(self) -> builtins.list[BackendStatus]:
+        """The backends this project can suggest with, best first: each offline one (installed
+        or not, with how to install it), the team server's embedding model where an owner
+        configured one, and its chat model as ``chat``. The server's URL is not in them."""
+        from thematica.ai.embedders import BackendStatus, backends
+
+        settings = self.project.settings
+        configured = bool(settings.get("ai_url"))
+        out: builtins.list[BackendStatus] = []
+        for b in backends():
+            if b.name == "server":
+                model = settings.get("ai_embedding_model")
+                b = dataclasses.replace(
+                    b, installed=configured and bool(model), model=str(model or b.model)
+                )
+            out.append(b)
+        if configured and settings.get("ai_model"):
+            out.append(
+                BackendStatus(
+                    name="chat",
+                    model=str(settings["ai_model"]),
+                    installed=True,
+                    default=False,
+                    speed="as fast as the team's server",
+                    quality="depends on the server's model",
+                    detail="the team's AI server's chat model reads each passage",
+                )
+            )
+        return out
+
     @requires(Operation.READ)
     def runs(self) -> Table[RunRow]:
         """Every suggestion run of the project whose layer this person may read, newest

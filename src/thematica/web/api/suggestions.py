@@ -18,8 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from thematica.core.access import Operation
-from thematica.core.errors import ConflictError, InputError
+from thematica.core.errors import ConflictError
 from thematica.services.jobs import JobResult
 from thematica.services.project import Project
 from thematica.services.suggestion_review import ReviewReport, SuggestionRow
@@ -158,31 +157,7 @@ def list_backends(project: ProjectDep) -> list[dict[str, Any]]:
     """What the "Suggest codes" form offers: each embedding backend with its model, whether
     it is installed (else how to install it), its measured speed and quality, and which one
     "automatic" picks; the team's AI server only where an owner configured one."""
-    project.access.check(Operation.READ, "backends")
-    from thematica.ai.embedders import backends
-
-    settings = project.settings
-    configured = bool(settings.get("ai_url"))
-    out: list[dict[str, Any]] = []
-    for b in backends():
-        row = asdict(b)
-        if b.name == "server":
-            model = settings.get("ai_embedding_model")
-            row.update(installed=configured and bool(model), model=str(model or b.model))
-        out.append(row)
-    if configured and settings.get("ai_model"):
-        out.append(
-            {
-                "name": "chat",
-                "model": str(settings["ai_model"]),
-                "installed": True,
-                "default": False,
-                "speed": "as fast as the team's server",
-                "quality": "depends on the server's model",
-                "detail": "the team's AI server's chat model reads each passage",
-            }
-        )
-    return out
+    return [asdict(b) for b in project.suggestions.backends()]
 
 
 def run_work(project: Project, body: RunRequest) -> Callable[[Progress], JobResult]:
@@ -230,18 +205,16 @@ def run_work(project: Project, body: RunRequest) -> Callable[[Progress], JobResu
 )
 def run_suggestions(body: RunRequest, project: ProjectDep) -> dict[str, int]:
     """Owners and coders; the documents must exist (checked now, before the job starts)."""
-    project.access.check(Operation.CODE, "suggest")
     names = list(dict.fromkeys(body.documents))
-    for name in names:
-        project.documents.get(name)
-    if body.backend is not None and not body.backend.strip():
-        raise InputError("name a backend, or leave it out for the best one installed")
-    from thematica.services.suggestions import backend_label
-
-    backend_label(body.backend, dict(project.settings))  # an unknown name: refused now
-    from thematica.core.speaker_scope import SpeakerScope
-
-    SpeakerScope.of(body.speakers)  # a blank pattern: refused now
+    project.suggestions.check(
+        backend=body.backend,
+        unit=body.unit,
+        codes=body.codes,
+        documents=names,
+        top=body.top,
+        min_score=body.min_score,
+        speakers=body.speakers,
+    )
     body = body.model_copy(update={"documents": names})
     return {"job": project.jobs.start("suggest", run_work(project, body))}
 
