@@ -22,7 +22,7 @@ def test_schema_head_is_alembics_head() -> None:
 
     from thematica.store.engine import MIGRATIONS
 
-    assert schema_head() == ScriptDirectory(str(MIGRATIONS)).get_current_head() == "0008"
+    assert schema_head() == ScriptDirectory(str(MIGRATIONS)).get_current_head() == "0009"
 
 
 def test_opening_an_older_database_says_to_upgrade(db_url: str) -> None:
@@ -32,7 +32,7 @@ def test_opening_an_older_database_says_to_upgrade(db_url: str) -> None:
     message = str(err.value)
     assert "\n" not in message
     assert (
-        "uses an older database schema (revision 0005; this version of Thematica needs 0008)"
+        "uses an older database schema (revision 0005; this version of Thematica needs 0009)"
         in message
     )
     assert err.value.detail["hint"] == "upgrade"
@@ -59,18 +59,18 @@ def test_upgrade_migrates_and_gives_the_upgrader_ownership(db_url: str) -> None:
         (r.project, r.from_revision, r.to_revision, r.owner_added)
         for r in upgrade_database(db_url, actor="maria")
     ]
-    assert rows == [("old", "0005", "0008", "maria"), ("older", "0005", "0008", "maria")]
+    assert rows == [("old", "0005", "0009", "maria"), ("older", "0005", "0009", "maria")]
     with open_project(db_url, "old", actor="maria") as p:
         assert [(m.user, m.role, m.added_by) for m in p.members.list()] == [
             ("maria", "owner", "maria")
         ]
         log = p.audit_log().rows
         assert [(a.actor, a.action, a.detail) for a in log] == [
-            ("maria", "upgrade", {"from": "0005", "to": "0008", "owner_added": "maria"})
+            ("maria", "upgrade", {"from": "0005", "to": "0009", "owner_added": "maria"})
         ]
     # a second run changes nothing and records nothing
     again = [(r.from_revision, r.to_revision, r.owner_added) for r in upgrade_database(db_url)]
-    assert again == [("0008", "0008", None), ("0008", "0008", None)]
+    assert again == [("0009", "0009", None), ("0009", "0009", None)]
     with open_project(db_url, "older", actor="maria") as p:
         assert len(p.audit_log().rows) == 1
     # others are not owners any more: the project now has a member
@@ -85,7 +85,7 @@ def test_upgrade_leaves_a_project_with_members_alone(project: Any) -> None:
         (r.project, r.from_revision, r.to_revision, r.owner_added)
         for r in upgrade_database(url, actor="someone")
     ]
-    assert rows == [("study", "0008", "0008", None)]
+    assert rows == [("study", "0009", "0009", None)]
     with project.db.read() as conn:
         assert conn.scalar(select(func.count()).select_from(t.project_member)) == 1
         assert conn.scalar(select(func.count()).select_from(t.audit_log)) == 1  # init only
@@ -103,7 +103,7 @@ def test_processes_opening_and_upgrading_at_once(db_url: str) -> None:
     assert all(kind in {"opened", "out of date"} for kind, _ in opens.values()), opens
     firsts = [k for k, (_, rows) in upgrades.items() if rows[0][0] == "0005"]
     assert len(firsts) == 1  # one process migrated; the others found it done
-    assert all(rows[0][:2] in {("0005", "0008"), ("0008", "0008")} for _, rows in upgrades.values())
+    assert all(rows[0][:2] in {("0005", "0009"), ("0009", "0009")} for _, rows in upgrades.values())
     # exactly one of them (the migrating one, or one that came just after) named an owner
     owners = [(k, rows[0][2]) for k, (_, rows) in upgrades.items() if rows[0][2] is not None]
     assert len(owners) == 1
@@ -111,7 +111,7 @@ def test_processes_opening_and_upgrading_at_once(db_url: str) -> None:
     assert owner == f"user{winner}"
     with open_project(db_url, actor=f"user{winner}") as p:
         assert [(m.user, m.role) for m in p.members.list()] == [(f"user{winner}", "owner")]
-    assert _raw_revision(db_url) == "0008"
+    assert _raw_revision(db_url) == "0009"
 
 
 def test_init_on_a_blank_server_database_and_an_empty_one_is_refused(pg_url: str) -> None:
@@ -121,7 +121,7 @@ def test_init_on_a_blank_server_database_and_an_empty_one_is_refused(pg_url: str
         open_project(pg_url)
     with thematica.init_project(pg_url, "s", actor="ann") as p:
         assert p.actor.name == "ann"
-    assert _raw_revision(pg_url) == "0008"
+    assert _raw_revision(pg_url) == "0009"
 
 
 def test_a_newer_database_is_refused(db_url: str) -> None:
@@ -150,12 +150,12 @@ def test_cli_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert run(["codebook", "list", "--db", str(db)]) == 2
     assert capsys.readouterr().err == (
         f"error: {db} uses an older database schema (revision 0005; this version of "
-        f"Thematica needs 0008); run 'thematica upgrade --db {db}'\n"
+        f"Thematica needs 0009); run 'thematica upgrade --db {db}'\n"
     )
     assert run(["--as", "maria", "upgrade", "--db", str(db), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "project,from_revision,to_revision,owner_added",
-        "old,0005,0008,maria",
+        "old,0005,0009,maria",
     ]
     assert run(["members", "list", "--db", str(db), "--format", "csv", "--as", "maria"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("maria,maria,owner,")

@@ -45,6 +45,8 @@ COMMAND_MODULES = (
     "clusters_cmd",
     "draft_cmd",
     "ai_cmd",
+    "transcribe_cmd",
+    "deid_cmd",
     "server_cmd",
 )
 for _module in COMMAND_MODULES:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from thematica.services.consensus import Consensus
     from thematica.services.cooccurrence import Cooccurrence
     from thematica.services.documents import Documents
+    from thematica.services.deid import Deid
     from thematica.services.drafts import Drafts
     from thematica.services.exports import Exports
     from thematica.services.interop import Refi
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from thematica.services.speakers import Speakers
     from thematica.services.suggestions import Suggestions
     from thematica.services.themes import Themes
+    from thematica.services.transcription import Transcription
 
 DbArg = str | os.PathLike[str] | None
 
@@ -166,6 +168,8 @@ class Project:
         suggestions: Suggestions
         clusters: Clusters
         drafts: Drafts
+        transcription: Transcription
+        deid: Deid
     else:
         members = _Service("thematica.services.members", "Members")
         documents = _Service("thematica.services.documents", "Documents")
@@ -194,6 +198,8 @@ class Project:
         suggestions = _Service("thematica.services.suggestions", "Suggestions")
         clusters = _Service("thematica.services.clusters", "Clusters")
         drafts = _Service("thematica.services.drafts", "Drafts")
+        transcription = _Service("thematica.services.transcription", "Transcription")
+        deid = _Service("thematica.services.deid", "Deid")
 
     #: the service attributes, in the order they were once built
     SERVICES = (
@@ -224,6 +230,8 @@ class Project:
         "suggestions",
         "clusters",
         "drafts",
+        "transcription",
+        "deid",
     )
 
     def __init__(

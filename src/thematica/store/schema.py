@@ -569,3 +569,85 @@ ai_draft = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Index("ix_ai_draft_project", "project_id", "target", "status"),
 )
+
+#: one audio file being transcribed: segments kept as they come, so an interrupted run resumes
+transcript_run = Table(
+    "transcript_run",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("source_name", String(500), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_path", Text, nullable=True),
+    Column("document_name", String(500), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("language", String(20), nullable=True),
+    #: speakers, pause, device, compute type, VAD: what a resumed run must repeat
+    Column("parameters", JSON, nullable=False),
+    #: running | done | failed
+    Column("status", String(20), nullable=False),
+    #: seconds of audio
+    Column("duration", Float, nullable=True),
+    #: seconds of audio transcribed so far
+    Column("done_seconds", Float, nullable=False, default=0.0, server_default="0"),
+    #: [[start, end, text, speaker-or-null], ...] in order
+    Column("segments", JSON, nullable=False),
+    #: warnings and measures (real-time factor) of the finished run
+    Column("result", JSON, nullable=True),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="SET NULL"), nullable=True),
+    Column("actor", String(200), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_transcript_run_source", "project_id", "source_sha256", "status"),
+)
+
+#: the de-identification key: each identifier and its placeholder, apart from the text; never
+#: exported. ``term`` is the identifier itself, or its ciphertext when ``encrypted``;
+#: ``term_hash`` finds it again without decrypting (a keyed hash when encrypted)
+deid_term = Table(
+    "deid_term",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("entity_type", String(40), nullable=False),
+    Column("term_hash", String(64), nullable=False),
+    Column("term", Text, nullable=False),
+    Column("encrypted", Boolean, nullable=False, default=False),
+    #: this term's own placeholder (``[my boss]``); None: the entity type's numbered one
+    Column("placeholder", String(200), nullable=True),
+    #: the N of ``[person N]``, fixed once given so a placeholder means one person everywhere
+    Column("number", Integer, nullable=False, default=0, server_default="0"),
+    #: from the project's list of known names: searched for in every document
+    Column("known", Boolean, nullable=False, default=False),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "entity_type", "term_hash", name="uq_deid_term"),
+)
+
+#: one proposed redaction, reviewed before the text changes
+deid_proposal = Table(
+    "deid_proposal",
+    metadata,
+    _pk(),
+    _project_fk(),
+    Column("document_id", Integer, ForeignKey("document.id", ondelete="CASCADE"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    #: the identifier as found; emptied once committed (the key keeps it)
+    Column("text", Text, nullable=False),
+    #: PERSON, LOCATION, ORGANIZATION, FACILITY, DATE_TIME, PHONE_NUMBER, EMAIL_ADDRESS, ...
+    Column("entity_type", String(40), nullable=False),
+    #: a reviewer's own placeholder for this occurrence; None: from the key
+    Column("placeholder", String(200), nullable=True),
+    Column("score", Float, nullable=False, default=1.0, server_default="1"),
+    #: which recogniser found it, or "reviewer" for an addition made by hand
+    Column("recogniser", String(100), nullable=False),
+    #: proposed | accepted | rejected | committed
+    Column("status", String(20), nullable=False, default="proposed", server_default="proposed"),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Index("ix_deid_proposal_document", "document_id", "status"),
+    Index("ix_deid_proposal_project", "project_id", "status"),
+)

@@ -1,0 +1,1 @@
+"""``thematica deid``: find identifiers, review, commit placeholders (stub; see the service)."""

@@ -1,0 +1,1 @@
+"""``thematica transcribe``: audio in, timestamped transcripts out (stub; see the service)."""

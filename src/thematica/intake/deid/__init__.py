@@ -1,0 +1,1 @@
+"""De-identification: finding identifiers in transcripts and choosing their placeholders."""
