@@ -118,7 +118,7 @@ def write_audio(path: Path, samples: np.ndarray) -> Path:
     codec, container_format, rate = {
         ".mp3": ("libmp3lame", "mp3", 16_000),
         ".m4a": ("aac", "mp4", 16_000),
-        ".ogg": ("libvorbis", "ogg", 16_000),
+        ".ogg": ("libopus", "ogg", 48_000),  # Ogg Opus: this PyAV build has no libvorbis
         ".flac": ("flac", "flac", 16_000),
         ".webm": ("libopus", "webm", 48_000),
     }[path.suffix]

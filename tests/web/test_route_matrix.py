@@ -196,6 +196,21 @@ EXAMPLES: dict[Key, Ex] = {
         {"suggestion_id": "@suggestion2"}, may="coder"),
     ("POST", A + "/suggestions/run"): Ex(
         json={"documents": ["@doc"], "backend": "tfidf", "top": 1}, may="coder"),
+    # de-identification review (issue 12): owners only
+    ("GET", A + "/deid/proposals"): Ex(query={"document": "@doc"}),
+    ("GET", A + "/deid/placeholders"): Ex(),
+    ("POST", A + "/deid/detect"): Ex(json={"documents": ["@doc"]}, may="owner"),
+    ("POST", A + "/deid/proposals"): Ex(
+        json={"document": "@doc", "start": "@deid_start", "end": "@deid_end",
+              "entity_type": "PERSON"}, may="owner"),
+    ("POST", A + "/deid/proposals/{proposal_id}/accept"): Ex(
+        {"proposal_id": "@deid"}, may="owner"),
+    ("POST", A + "/deid/proposals/{proposal_id}/reject"): Ex(
+        {"proposal_id": "@deid2"}, may="owner"),
+    ("PATCH", A + "/deid/proposals/{proposal_id}"): Ex(
+        {"proposal_id": "@deid3"}, json={"placeholder": "[probe]"}, may="owner"),
+    ("POST", A + "/deid/accept-all"): Ex(query={"document": "@deid_doc2"}, may="owner"),
+    ("POST", A + "/deid/commit"): Ex(json={"documents": ["@deid_doc"]}, may="owner"),
     ("GET", A + "/jobs/{job_id}"): Ex({"job_id": "@job"}),
     ("GET", A + "/jobs/{job_id}/download"): Ex({"job_id": "@job"}),
     ("GET", P): Ex(),
@@ -207,6 +222,7 @@ EXAMPLES: dict[Key, Ex] = {
     ("POST", P + "/settings"): Ex(form={"blind": "1"}, may="owner"),
     ("GET", P + "/documents"): Ex(),
     ("GET", P + "/read/{doc:path}"): Ex({"doc": "@doc"}),
+    ("GET", P + "/documents/{name:path}/deid"): Ex({"name": "@doc"}),
     ("GET", P + "/codes.css"): Ex(),
     ("GET", P + "/compare"): Ex(),
     ("GET", P + "/codebook"): Ex(query={"code": "@code"}),
@@ -245,6 +261,7 @@ def prepare(web: Any) -> dict[str, Any]:
     """Objects of the demo for every example: codes, codings, a consensus layer with an open
     disagreement, proposals, matrices, a version, a job, members, tokens and invitations."""
     from ai_web_seed import seed_suggestions
+    from deid_web_seed import seed_proposals
 
     from thematica.services.accounts import Accounts
     from thematica.services.jobs import JobResult
@@ -255,6 +272,12 @@ def prepare(web: Any) -> dict[str, Any]:
         D,
         [("Three days a week", "Staffing", 0.8, 1), ("A lot of driving.", "Staffing", 0.6, 1)],
     )
+    # redactions: three open ones on D, one accepted on P02 (committed), one open on P03
+    redact = seed_proposals(owner, D, [(w, "PERSON", 0.9) for w in (
+        "syringe services program", "trailer parks", "feed store")])  # fmt: skip
+    seed_proposals(owner, "P02-interview", [("career ladder", "PERSON", 0.9)], status="accepted")
+    seed_proposals(owner, "P03-interview", [("porches", "LOCATION", 0.9)])
+    headlamp = owner.documents.get(D).text.index("a headlamp")
     for name in ("Probe move", "Probe merge", "Probe into", "Probe split", "Probe delete"):
         owner.codebook.add(name)
     owner.codebook.add("Probe parent")
@@ -301,18 +324,23 @@ def prepare(web: Any) -> dict[str, Any]:
         "invite_api": invites["invitee1"], "invite_form": invites["invitee2"],
         "invite_view": invites["invitee3"], "token_id": tokens[-2], "token_id2": tokens[-1],
         "suggestion": suggested[0].id, "suggestion2": suggested[1].id,
+        "deid": redact[0].id, "deid2": redact[1].id, "deid3": redact[2].id,
+        "deid_doc": "P02-interview", "deid_doc2": "P03-interview",
+        "deid_start": headlamp, "deid_end": headlamp + len("a headlamp"),
     }  # fmt: skip
 
 
 def prepare_foreign(web: Any) -> dict[str, Any]:
     """The same keys naming the foreign project's own objects (otto's)."""
     from ai_web_seed import seed_suggestions
+    from deid_web_seed import seed_proposals
 
     from thematica.services.accounts import open_project_for
     from thematica.services.jobs import JobResult
 
     other = open_project_for(web.project.db, "Other study", OUTSIDER)
     hidden = seed_suggestions(other, "secret-interview", [("confidential", "Secret code", 0.9, 1)])
+    redact = seed_proposals(other, "secret-interview", [("overdose", "PERSON", 0.9)])
     code = next(c.id for c in other.coding.code_choices() if c.name == "Secret code")
     coding = next(iter(other.coding.in_document("secret-interview", coder=[OUTSIDER]))).id
     other.memos.add("coding", str(coding), "confidential memo", author=OUTSIDER)
@@ -328,7 +356,8 @@ def prepare_foreign(web: Any) -> dict[str, Any]:
         disagreement="a1-b2", agreed="a1-b2", matrix="Secret matrix", matrix_del="Secret matrix",
         row="P1", column="Secret code", version="Secret v1", job=job, pending=OUTSIDER,
         rolee=OUTSIDER, leaver=OUTSIDER, leaver2=OUTSIDER, suggestion=hidden[0].id,
-        suggestion2=hidden[0].id,
+        suggestion2=hidden[0].id, deid=redact[0].id, deid2=redact[0].id, deid3=redact[0].id,
+        deid_doc="secret-interview", deid_doc2="secret-interview", deid_start=4, deid_end=9,
     )  # fmt: skip
 
 
@@ -516,7 +545,8 @@ MISSING = {
     "alex_coding_del": 987654, "sam_coding": 987654, "version": "no-such-version",
     "job": 987654, "pending": "nobody-here", "rolee": "nobody-here", "leaver": "nobody-here",
     "leaver2": "nobody-here", "token_id": 987654, "token_id2": 987654,
-    "suggestion": 987654, "suggestion2": 987654,
+    "suggestion": 987654, "suggestion2": 987654, "deid": 987654, "deid2": 987654,
+    "deid3": 987654, "deid_doc": "no-such-doc", "deid_doc2": "no-such-doc",
 }  # fmt: skip
 #: more ways to name a foreign object, in a body or a query
 IDOR_EXTRA: list[tuple[Key, Ex]] = [

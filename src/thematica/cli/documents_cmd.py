@@ -286,3 +286,48 @@ def documents_remove(
     with open_project(db, project) as p:
         n = p.documents.remove(name)
     UI(quiet, verbose).info(f"Removed {name} and {n} coding(s).")
+
+
+@documents_app.command("reimport")
+def documents_reimport(
+    name: Annotated[str, typer.Argument(help="The document to replace.", show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The corrected transcript (txt, docx, odt, rtf, vtt, srt, ...).",
+            show_default=False,
+        ),
+    ],
+    db: Db = None,
+    project: ProjectName = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Force a text encoding.")
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Replace a document's text by a corrected copy, keeping codings and turn times."""
+    with open_project(db, project) as p:
+        report = p.documents.reimport(name, file, encoding=encoding)
+    ui = UI(quiet, verbose)
+    for touched in report.codings_touched:
+        ui.info(
+            f"touched: {escape(touched.code)} ({escape(touched.coder)}): "
+            f"{escape(repr(touched.old_text))} -> {escape(repr(touched.new_text))}"
+        )
+    for removed in report.codings_removed:
+        ui.info(
+            f"[yellow]removed[/yellow]: {escape(removed.code)} ({escape(removed.coder)}): "
+            f"{escape(repr(removed.old_text))}"
+        )
+    if report.times_from_file:
+        times = f"{report.times_from_file} with times from the file"
+    else:
+        times = f"{report.times_kept} kept their times"
+    ui.info(
+        f"Re-imported {escape(name)} from {escape(report.file)}: {report.edits} edit(s), "
+        f"{report.words_kept:.0%} of the words unchanged; codings: {report.codings_kept} kept, "
+        f"{len(report.codings_touched)} touched, {len(report.codings_removed)} removed"
+        + (f", {report.codings_merged} merged" if report.codings_merged else "")
+        + f"; {report.turns} turn(s), {times}."
+    )

@@ -1,7 +1,9 @@
-"""``thematica export codings|codebook|cases``: tables for spreadsheets and statistics tools."""
+"""``thematica export codings|codebook|cases``: tables for spreadsheets and statistics tools;
+``thematica export captions``: a timed transcript as WebVTT/SubRip."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,7 @@ from thematica.cli.options import Coder, Db, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI
 
 export_app = typer.Typer(
-    help="Export codings, the codebook or case attributes as CSV or XLSX.",
+    help="Export codings, the codebook or case attributes (CSV, XLSX), or captions (VTT, SRT).",
     no_args_is_help=True,
 )
 app.add_typer(export_app, name="export")
@@ -85,3 +87,51 @@ def export_cases(
     ui = UI(quiet, verbose)
     rows = _export(db, project, "cases", output)
     ui.info(f"wrote {output}: {rows} case(s)")
+
+
+class CaptionFormat(StrEnum):
+    vtt = "vtt"
+    srt = "srt"
+
+
+@export_app.command("captions")
+def export_captions(
+    document: Annotated[str, typer.Argument(help="The document to export.", show_default=False)],
+    fmt: Annotated[
+        CaptionFormat | None,
+        typer.Option("--format", "-f", help="vtt or srt (default: from -o's suffix, else vtt)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The file to write (default: print it).", show_default=False
+        ),
+    ] = None,
+    db: Db = None,
+    project: ProjectName = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """A transcribed or caption-imported document as WebVTT or SubRip captions."""
+    from thematica.core.errors import InputError
+
+    ui = UI(quiet, verbose)
+    chosen = fmt.value if fmt is not None else None
+    if output is not None:
+        suffix = output.suffix.lower().lstrip(".")
+        if chosen is None:
+            chosen = suffix if suffix in ("vtt", "srt") else "vtt"
+        if output.is_dir():
+            raise InputError(f"cannot write {output}: it is a folder")
+        if not output.parent.is_dir():
+            raise InputError(f"cannot write {output}: folder {output.parent} does not exist")
+    with open_project(db, project) as p:
+        text = p.exports.captions(document, chosen or "vtt")
+    if output is None:
+        ui.write(text)
+        return
+    from thematica.exporters.atomic import write_atomic
+
+    write_atomic(output, text)
+    cues = text.count(" --> ")
+    ui.info(f"wrote {output}: {cues} cue(s)")

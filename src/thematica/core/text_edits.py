@@ -80,26 +80,25 @@ class TextChange:
     def __bool__(self) -> bool:
         return bool(self.edits)
 
-    def _shift_before(self, index: int) -> int:
-        """Total length change of the edits before ``self.edits[index]``."""
-        if index <= 0:
-            return 0
-        e = self.edits[index - 1]
-        return self._new_starts[index - 1] + len(e.new) - e.end
-
     def position(self, offset: int, *, side: str = "start") -> int:
         """Where an old boundary lands. Inside an edited region a start goes to the start of
         its replacement and an end to the end of it (so a span keeps what replaced its
-        characters)."""
+        characters); at a pure insertion point a start goes after the inserted text and an end
+        before it (so an untouched neighbour keeps exactly its characters)."""
         i = bisect_right(self._old_starts, offset) - 1
-        if i >= 0:
-            e = self.edits[i]
-            if e.start < offset < e.end or (offset == e.start == e.end):
-                ns = self._new_starts[i]
-                return ns if side == "start" else ns + len(e.new)
-            if offset >= e.end:
-                return offset + self._new_starts[i] + len(e.new) - e.end
-        return offset
+        if i < 0:
+            return offset
+        e = self.edits[i]
+        ns = self._new_starts[i]
+        if e.start == e.end:  # a pure insertion at e.start
+            if offset == e.start:
+                return ns + len(e.new) if side == "start" else ns
+            return offset + ns + len(e.new) - e.end
+        if offset == e.start:
+            return ns
+        if offset < e.end:
+            return ns if side == "start" else ns + len(e.new)
+        return offset + ns + len(e.new) - e.end
 
     def span(self, start: int, end: int) -> MappedSpan:
         """Carry ``[start, end)`` into the new text."""
@@ -108,7 +107,9 @@ class TextChange:
         while i < len(self.edits) and self.edits[i].start <= end:
             e = self.edits[i]
             lo, hi = max(start, e.start), min(end, e.end)
-            if lo < hi or (e.start == e.end and start < e.start < end):
+            inserted_inside = e.start == e.end and start < e.start < end
+            empty_inside = start == end and e.start < start < e.end
+            if lo < hi or inserted_inside or empty_inside:
                 touched = True
             i += 1
         new_start = self.position(start, side="start")

@@ -192,6 +192,8 @@ def _write_qde(p: RefiProject, fh: Any) -> None:
                             name=src.name,
                             plainTextPath=f"internal://{src.guid}.txt",
                         )
+                        if src.extra:  # timed turns (interop/refi_turns.py)
+                            el.append(_pi(src.extra))
                         if src.description:
                             etree.SubElement(el, q("Description")).text = _clean(src.description)
                         for sel in src.selections:

@@ -442,6 +442,7 @@ class _ProjectReader:
             view.stored,
             view.reading.label,
             text_of(kid(s, "Description")),
+            extra=pi_data(s),
         )
         for x, (start, end, _n) in zip(sels, triples, strict=True):
             span = view.span(start, end)

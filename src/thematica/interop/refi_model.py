@@ -72,6 +72,8 @@ class RefiSource:
     whole: list[RefiCoding] = field(default_factory=list)
     note_refs: list[str] = field(default_factory=list)
     values: list[tuple[str, str | None]] = field(default_factory=list)  # (variable key, raw)
+    #: Thematica-only data (timed speaker turns, see :mod:`thematica.interop.refi_turns`)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

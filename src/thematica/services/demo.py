@@ -109,7 +109,8 @@ def build_demo(db: DbArg = None, *, progress: Progress = silent) -> tuple[Projec
 
 def example_files() -> dict[str, bytes]:
     """The files a new user needs to try the "your own study" steps: the demo's transcripts,
-    its participants sheet and one coder's codings, keyed by relative path.
+    its participants sheet, one coder's codings and a short interview recording (for
+    ``thematica transcribe``), keyed by relative path.
 
     Returned as data so that each face decides where (and whether) to write them.
     """
@@ -120,6 +121,11 @@ def example_files() -> dict[str, bytes]:
             files[f"transcripts/{item.name}"] = item.read_bytes()
     files["participants.csv"] = (root / "participants.csv").read_bytes()
     files["alex-codings.csv"] = (root / "coder-alex.csv").read_bytes()
+    recordings = root / "recordings"
+    if recordings.is_dir():
+        for item in sorted(recordings.iterdir(), key=lambda i: i.name):
+            if item.name.endswith(".mp3"):
+                files[f"recordings/{item.name}"] = item.read_bytes()
     extra = root / "examples"
     if extra.is_dir():
         for item in sorted(extra.iterdir(), key=lambda i: i.name):

@@ -23,6 +23,7 @@ from thematica.services.access import requires
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
+    from thematica.services.document_reimport import ReimportReport
     from thematica.services.project import Project
 
 
@@ -474,6 +475,16 @@ class Documents:
                 changes=changes,  # [document, old case, new case] where the case changed
             )
         return report
+
+    @requires(Operation.IMPORT)
+    def reimport(
+        self, name: str, path: str | Path, *, encoding: str | None = None
+    ) -> ReimportReport:
+        """Replace a document's text by a corrected copy of it, keeping its codings and turn
+        times (:mod:`thematica.services.document_reimport`)."""
+        from thematica.services.document_reimport import reimport_document
+
+        return reimport_document(self.project, name, path, encoding=encoding)
 
     @requires(Operation.DELETE)
     def remove(self, name: str) -> int:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 #: What ``write`` and ``thematica export`` can write.
 KINDS = ("codings", "codebook", "cases")
 FORMATS = ("csv", "xlsx")
+CAPTION_FORMATS = ("vtt", "srt")
 CODING_COLUMNS = ("id", "document", "case", "code", "coder", "start", "end", "text", "memo")
 #: Excel refuses control characters and cells longer than this.
 
@@ -358,6 +359,23 @@ class Exports:
         if kind in ("codings", "cases"):
             sheets["attributes"] = self.attributes_frame()
         return frames_to_xlsx(sheets)
+
+    @requires(Operation.READ)
+    def captions(self, document: str, fmt: str = "vtt") -> str:
+        """A timed document's turns as a WebVTT or SubRip file's text (long turns split into
+        short cues; see :mod:`thematica.exporters.captions` for how their times are shared)."""
+        from thematica.exporters.captions import to_srt, to_vtt, turn_cues
+
+        if fmt not in CAPTION_FORMATS:
+            raise InputError(f"captions are vtt or srt, not {fmt!r}", choices=list(CAPTION_FORMATS))
+        record = self.project.documents.get(document)
+        cues = turn_cues(record.text, record.turns)
+        if not cues:
+            raise InputError(
+                f"{document} has no timestamps: only transcribed or caption-imported documents "
+                "can be exported as captions"
+            )
+        return to_vtt(cues) if fmt == "vtt" else to_srt(cues)
 
 
 def check_target(kind: str, path: str | Path, format: str | None = None) -> str:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from thematica.core.access import Operation
 from thematica.core.codebook import CodeSpec
+from thematica.core.models import Turn
 from thematica.interop import guids
 from thematica.interop.refi_model import (
     RefiCase,
@@ -29,6 +30,7 @@ from thematica.interop.refi_model import (
     RefiUser,
     RefiVariable,
 )
+from thematica.interop.refi_turns import turns_extra
 from thematica.services.access import requires
 from thematica.services.interop import qdc_codebook
 from thematica.services.interop.shared import code_tree, guid_map, guid_of
@@ -45,7 +47,7 @@ NOT_EXPORTED = {
     "agreement_run": "agreement runs",
     "codebook_version": "frozen codebook versions",
     "codebook_change": "codebook change history",
-    "turn": "speaker turns (re-detected on import)",
+    "turn": "speaker turns of untimed documents (re-detected on import)",
 }
 _VAR_KIND = {
     "categorical": "Text",
@@ -194,11 +196,14 @@ class Refi:
             ):
                 codings_by_doc[c.document_id].append(c)
             coding_memo_notes: list[RefiNote] = []
+            timed = _timed_documents(conn, pid)
             for d in docs:
                 text = conn.scalar(select(t.document.c.text).where(t.document.c.id == d.id)) or ""
                 src = RefiSource(
                     doc_guid[d.id], d.name, "TextSource", text, note_refs=doc_notes.get(d.id, [])
                 )
+                if d.id in timed:  # turns with times travel beside the text (refi_turns.py)
+                    src.extra = turns_extra(_turns(conn, d.id))
                 groups: dict[tuple[int, int, str], RefiSelection] = {}
                 for c in codings_by_doc.get(d.id, []):
                     sel_key = known.get(("selection", c.id))
@@ -257,11 +262,10 @@ class Refi:
                 ids = [d.id for d in docs] if table == "turn" else [pid]
                 from sqlalchemy import func
 
-                n = (
-                    conn.scalar(select(func.count()).select_from(tab).where(col.in_(ids)))
-                    if ids
-                    else 0
-                )
+                where = [col.in_(ids)]
+                if table == "turn":  # a timed document's turns are exported
+                    where.append(col.not_in(timed) if timed else col.is_not(None))
+                n = conn.scalar(select(func.count()).select_from(tab).where(*where)) if ids else 0
                 if n:
                     lost.append(f"{n} {label}")
             for s in conn.execute(
@@ -303,3 +307,28 @@ class Refi:
 
 def _count_codes(codes: list[RefiCode]) -> int:
     return sum(1 + _count_codes(c.children) for c in codes)
+
+
+def _timed_documents(conn: Connection, pid: int) -> set[int]:
+    """Ids of the project's documents with at least one timed turn."""
+    tu, d = t.turn.c, t.document.c
+    return set(
+        conn.scalars(
+            select(tu.document_id)
+            .distinct()
+            .join(t.document, d.id == tu.document_id)
+            .where(d.project_id == pid, tu.time_start.is_not(None))
+        )
+    )
+
+
+def _turns(conn: Connection, doc_id: int) -> list[Turn]:
+    tu = t.turn.c
+    return [
+        Turn(r.start, r.end, r.speaker, r.time_start, r.time_end)
+        for r in conn.execute(
+            select(tu.start, tu.end, tu.speaker, tu.time_start, tu.time_end)
+            .where(tu.document_id == doc_id)
+            .order_by(tu.position)
+        )
+    ]

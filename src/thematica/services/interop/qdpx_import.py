@@ -157,6 +157,7 @@ class _Store:
 
     def run(self) -> RefiImportReport:
         from thematica.core.text import detect_turns
+        from thematica.interop.refi_turns import turns_from_extra
 
         p, conn = self.p, self.conn
         counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -271,7 +272,9 @@ class _Store:
                 self.docs[key] = did
                 self.keep("document", did, src.guid)
                 text = src.text
-                turns = detect_turns(text, speaker_pattern) if text.strip() else []
+                turns = turns_from_extra(src.extra, len(text)) or (
+                    detect_turns(text, speaker_pattern) if text.strip() else []
+                )
                 turn_rows += [
                     (did, n, tr.start, tr.end, tr.speaker, tr.time_start, tr.time_end)
                     for n, tr in enumerate(turns)

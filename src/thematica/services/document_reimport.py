@@ -1,0 +1,397 @@
+"""Re-importing a transcript after it was corrected in an editor, keeping its codings.
+
+Researchers export or receive a transcript, fix misheard words in Word or a caption editor, and
+want the corrected text back without losing a month of coding. The corrected file is parsed by
+the same importers as ``import``, compared word by word with the stored text
+(:func:`thematica.core.text_edits.diff_change`) and stored through
+:func:`thematica.services.text_rewrite.rewrite_document`: a coding that touches no edited word
+keeps exactly its words; one that does is stretched or shrunk over what replaced them and
+reported as *touched*; one whose every word was deleted is removed and reported with its old
+text, so nothing disappears unsaid.
+
+Turn times: a caption file brings its own; a plain or word-processor file has none, so each new
+turn takes the times of the old turn it overlaps most once the old turns are carried through the
+change (a corrected transcript keeps its timestamps).
+
+A file that keeps fewer than half of the old words is refused as probably the wrong file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from sqlalchemy import Connection, delete, select, update
+
+from thematica.core.errors import ConflictError, InputError
+from thematica.core.models import ParsedDocument, Turn
+from thematica.core.text_edits import Edit, TextChange, diff_change
+from thematica.store import schema as t
+
+if TYPE_CHECKING:
+    from thematica.services.project import Project
+
+__all__ = [
+    "MIN_WORDS_KEPT",
+    "ReimportReport",
+    "RemovedCoding",
+    "TouchedCoding",
+    "carry_times",
+    "reimport_document",
+    "tidy_change",
+    "words_kept",
+]
+
+#: Below this share of the old words kept, the file is taken for a different document.
+MIN_WORDS_KEPT = 0.5
+
+_WORD = re.compile(r"\w+")
+
+
+class TouchedCoding(NamedTuple):
+    """A coding that overlapped an edited word: its text before and after."""
+
+    coder: str
+    code: str
+    old_text: str
+    new_text: str
+
+
+class RemovedCoding(NamedTuple):
+    """A coding whose every word was deleted by the correction (it is removed)."""
+
+    coder: str
+    code: str
+    old_text: str
+
+
+@dataclass(slots=True)
+class ReimportReport:
+    """What a re-import did. ``codings_kept``: codings whose text is exactly what it was;
+    ``codings_moved``: codings whose offsets changed (kept or touched); ``codings_merged``:
+    codings of one layer and code that came to cover the same words (the older one kept)."""
+
+    document: str
+    file: str
+    edits: int = 0
+    words_kept: float = 1.0
+    codings_kept: int = 0
+    codings_moved: int = 0
+    codings_touched: list[TouchedCoding] = field(default_factory=list)
+    codings_removed: list[RemovedCoding] = field(default_factory=list)
+    codings_merged: int = 0
+    turns: int = 0
+    #: turns whose times came from the old turns (a file without timestamps)
+    times_kept: int = 0
+    #: turns whose times came from the file itself (vtt/srt)
+    times_from_file: int = 0
+
+
+def words_kept(change: TextChange) -> float:
+    """The share of the old text's words that no edit touches (1.0 for a text with none)."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(change.old_text)]
+    if not words:
+        return 1.0
+    edits = [(e.start, e.end) for e in change.edits if e.end > e.start]
+    kept, j = 0, 0
+    for start, end in words:
+        while j < len(edits) and edits[j][1] <= start:
+            j += 1
+        if j == len(edits) or edits[j][0] >= end:
+            kept += 1
+    return kept / len(words)
+
+
+def _bag_share(old: str, new: str) -> float:
+    """An upper bound of :func:`words_kept` found without aligning: the share of old words
+    that occur in the new text at all (so a wrong file is refused before a costly diff)."""
+    old_words = Counter(_WORD.findall(old))
+    total = sum(old_words.values())
+    if not total:
+        return 1.0
+    shared = old_words & Counter(_WORD.findall(new))
+    return sum(shared.values()) / total
+
+
+def _gap_score(piece: str) -> int:
+    """How well a deleted or inserted piece sits between words: `` words.`` (its own leading
+    space, ends on a word or full stop) is best, ``words. `` next, ``. words`` worst."""
+    if not piece:
+        return 0
+    if piece[0].isspace() and not piece[-1].isspace():
+        return 2
+    return 1 if piece[-1].isspace() and _WORD.match(piece) else 0
+
+
+def tidy_change(change: TextChange) -> TextChange:
+    """``change`` with each pure deletion or insertion slid, where the text around it allows,
+    to sit between words: the word diff may delete ``. My supervisor … in`` (taking the full
+    stop of the sentence before) where the researcher deleted `` My supervisor … in.``; both
+    give the same text, but only the second leaves the coding on the sentence before whole."""
+    old = change.old_text
+    edits = list(change.edits)
+    for i, edit in enumerate(edits):
+        if edit.start != edit.end and edit.new:
+            continue
+        low = edits[i - 1].end + 1 if i else 0
+        high = edits[i + 1].start - 1 if i + 1 < len(edits) else len(old)
+        best, best_key = edit, (_gap_score(edit.new or old[edit.start : edit.end]), 0)
+        for step in (-1, 1):
+            cur, moved = edit, 0
+            while True:
+                nxt = _slide(old, cur, step)
+                if nxt is None or nxt.start < low or nxt.end > high:
+                    break
+                cur, moved = nxt, moved + 1
+                key = (_gap_score(cur.new or old[cur.start : cur.end]), -moved)
+                if key > best_key:
+                    best, best_key = cur, key
+        edits[i] = best
+    return TextChange(old, edits)
+
+
+def _slide(old: str, edit: Edit, step: int) -> Edit | None:
+    """The same edit one character to the left (-1) or right (+1), if the text allows."""
+    s, e, new = edit.start, edit.end, edit.new
+    if s == e:  # insertion of ``new`` at s
+        if step > 0 and s < len(old) and new[0] == old[s]:
+            return Edit(s + 1, s + 1, new[1:] + old[s])
+        if step < 0 and s > 0 and new[-1] == old[s - 1]:
+            return Edit(s - 1, s - 1, old[s - 1] + new[:-1])
+        return None
+    if step > 0 and e < len(old) and old[s] == old[e]:  # deletion of old[s:e]
+        return Edit(s + 1, e + 1, "")
+    if step < 0 and s > 0 and old[s - 1] == old[e - 1]:
+        return Edit(s - 1, e - 1, "")
+    return None
+
+
+def carry_times(
+    old_turns: Sequence[Turn], change: TextChange, new_turns: Sequence[Turn]
+) -> list[Turn]:
+    """``new_turns`` with the times of the old timed turn each overlaps most after the old
+    turns are carried through ``change``; a new turn overlapping none keeps no time."""
+    mapped = sorted(
+        (
+            change.position(turn.start, side="start"),
+            max(change.position(turn.end, side="end"), change.position(turn.start)),
+            turn.time_start,
+            turn.time_end,
+        )
+        for turn in old_turns
+        if turn.time_start is not None
+    )
+    out: list[Turn] = []
+    j = 0
+    for turn in new_turns:
+        while j < len(mapped) and mapped[j][1] <= turn.start:
+            j += 1
+        best, best_overlap = None, 0
+        k = j
+        while k < len(mapped) and mapped[k][0] < turn.end:
+            overlap = min(turn.end, mapped[k][1]) - max(turn.start, mapped[k][0])
+            if overlap > best_overlap:
+                best, best_overlap = mapped[k], overlap
+            k += 1
+        if best is None:
+            out.append(Turn(turn.start, turn.end, turn.speaker))
+        else:
+            out.append(Turn(turn.start, turn.end, turn.speaker, best[2], best[3]))
+    return out
+
+
+def _parse(project: Project, path: Path, encoding: str | None) -> ParsedDocument:
+    from thematica.importers import ImportOptions, parse_file
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    options = ImportOptions(
+        speaker_pattern=project.settings.get("speaker_pattern"), encoding=encoding
+    )
+    docs = parse_file(path, options)
+    if len(docs) != 1:
+        raise InputError(
+            f"{path.name} holds {len(docs)} documents; re-import takes one corrected transcript"
+        )
+    doc = docs[0]
+    long_label = next((tr.speaker for tr in doc.turns if len(tr.speaker or "") > 200), None)
+    if long_label is not None:
+        raise InputError(
+            f"{path.name}: speaker label {long_label[:40]!r}… is over 200 characters; "
+            "the speaker pattern probably matches too much"
+        )
+    return doc
+
+
+def _refuse_unrelated(name: str, path: Path, share: float) -> None:
+    if share < MIN_WORDS_KEPT:
+        raise InputError(
+            f"{path.name} keeps only {share:.0%} of the words of {name!r}; it looks like a "
+            "different text, not a correction: import it as a new document instead"
+        )
+
+
+def reimport_document(
+    project: Project, name: str, path: str | Path, *, encoding: str | None = None
+) -> ReimportReport:
+    """Replace document ``name``'s text by the corrected file at ``path`` (see the module
+    docstring); one transaction, audited as ``document_reimport``. The caller checks access."""
+    from thematica.services.project import now
+    from thematica.services.text_rewrite import rewrite_document
+
+    path = Path(path)
+    doc = _parse(project, path, encoding)
+    file_digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    report = ReimportReport(name, path.name)
+    d = t.document.c
+    # the diff runs outside the write transaction (it can take a while on a long transcript)
+    with project.db.read() as conn:
+        doc_id = project.documents.id_of(conn, name)
+        old_text, old_digest = conn.execute(select(d.text, d.sha256).where(d.id == doc_id)).one()
+    _refuse_unrelated(name, path, _bag_share(old_text, doc.text))
+    change = tidy_change(diff_change(old_text, doc.text))
+    report.words_kept = words_kept(change)
+    _refuse_unrelated(name, path, report.words_kept)
+    report.edits = len(change.edits)
+    with project.db.write() as conn:
+        old = conn.execute(select(d.sha256, d.meta).where(d.id == doc_id)).one_or_none()
+        if old is None or old.sha256 != old_digest:
+            raise ConflictError(f"{name!r} changed while {path.name} was compared; try again")
+        old_turns = [
+            Turn(r.start, r.end, r.speaker, r.time_start, r.time_end)
+            for r in conn.execute(
+                select(t.turn).where(t.turn.c.document_id == doc_id).order_by(t.turn.c.position)
+            )
+        ]
+        turns = list(doc.turns)
+        if any(turn.time_start is not None for turn in turns):
+            report.times_from_file = sum(turn.time_start is not None for turn in turns)
+        else:
+            turns = carry_times(old_turns, change, turns)
+            report.times_kept = sum(turn.time_start is not None for turn in turns)
+        before = _codings(conn, project, doc_id)
+        rewritten = rewrite_document(conn, doc_id, change, turns=turns)
+        report.codings_removed = [
+            RemovedCoding(before[lost.id][0], before[lost.id][1], lost.text)
+            for lost in rewritten.codings_lost
+        ]
+        _describe(conn, doc_id, change, before, rewritten.codings_touched, report)
+        report.codings_merged = rewritten.codings_merged
+        report.turns = rewritten.turns
+        meta = dict(old.meta or {})
+        meta.update(doc.metadata)
+        history = list(meta.get("reimports") or [])
+        history.append(
+            {"path": str(path), "sha256": file_digest, "at": now().isoformat(timespec="seconds")}
+        )
+        meta["reimports"] = history
+        conn.execute(
+            update(t.document)
+            .where(t.document.c.id == doc_id)
+            .values(
+                source_path=str(path),
+                source_format=doc.source_format,
+                encoding=doc.encoding,
+                meta=meta,
+            )
+        )
+        project.audit(
+            conn,
+            "document_reimport",
+            document=name,
+            file=path.name,
+            format=doc.source_format,
+            edits=report.edits,
+            words_kept=round(report.words_kept, 4),
+            codings_kept=report.codings_kept,
+            codings_moved=report.codings_moved,
+            codings_touched=len(report.codings_touched),
+            codings_removed=len(report.codings_removed),
+            codings_merged=report.codings_merged,
+            turns=report.turns,
+            times_kept=report.times_kept,
+            times_from_file=report.times_from_file,
+        )
+    return report
+
+
+def _codings(
+    conn: Connection, project: Project, doc_id: int
+) -> dict[int, tuple[str, str, int, int]]:
+    """coding id -> (coder, code path, start, end) before the change."""
+    paths = project.codebook.index(conn).paths
+    c = t.coding.c
+    rows = conn.execute(
+        select(c.id, c.code_id, c.start, c.end, t.coder.c.name)
+        .join(t.coder, t.coder.c.id == c.coder_id)
+        .where(c.document_id == doc_id)
+    )
+    return {r.id: (r.name, paths.get(r.code_id, str(r.code_id)), r.start, r.end) for r in rows}
+
+
+def _describe(
+    conn: Connection,
+    doc_id: int,
+    change: TextChange,
+    before: dict[int, tuple[str, str, int, int]],
+    touched_ids: Sequence[int],
+    report: ReimportReport,
+) -> None:
+    """Sort the codings as stored now into kept, touched and moved. A touched coding left with
+    no word of its own (the sentence was deleted but its full stop matched another one) is
+    removed too: it no longer marks any passage."""
+    c = t.coding.c
+    now = {
+        r.id: (r.start, r.end)
+        for r in conn.execute(select(c.id, c.start, c.end).where(c.document_id == doc_id))
+    }
+    touched = set(touched_ids)
+    for cid, (coder, code, start, end) in sorted(before.items(), key=lambda kv: kv[1][2:]):
+        if cid not in now:
+            continue  # lost or merged: reported by rewrite_document
+        new_start, new_end = now[cid]
+        old_text = change.old_text[start:end]
+        new_text = change.new_text[new_start:new_end]
+        if cid not in touched and new_text != old_text:
+            # text inserted right at its edge was taken in: keep the coding on its own words
+            new_start, new_end = _own_words(conn, cid, change, start, end)
+            new_text = change.new_text[new_start:new_end]
+        if cid in touched and _WORD.search(old_text) and not _WORD.search(new_text):
+            conn.execute(delete(t.coding).where(c.id == cid))
+            report.codings_removed.append(RemovedCoding(coder, code, old_text))
+            continue
+        if (new_start, new_end) != (start, end):
+            report.codings_moved += 1
+        if cid in touched:
+            report.codings_touched.append(TouchedCoding(coder, code, old_text, new_text))
+        else:
+            report.codings_kept += 1
+
+
+def _own_words(
+    conn: Connection, cid: int, change: TextChange, start: int, end: int
+) -> tuple[int, int]:
+    """An untouched coding's span with any insertion at its edges left outside it."""
+    c = t.coding.c
+    new_start = change.position(start, side="end")
+    new_end = max(change.position(end, side="start"), new_start)
+    row = conn.execute(select(c.document_id, c.code_id, c.coder_id).where(c.id == cid)).one()
+    twin = conn.scalar(
+        select(c.id).where(
+            c.document_id == row.document_id,
+            c.code_id == row.code_id,
+            c.coder_id == row.coder_id,
+            c.start == new_start,
+            c.end == new_end,
+        )
+    )
+    if twin is None:
+        conn.execute(update(t.coding).where(c.id == cid).values(start=new_start, end=new_end))
+        return new_start, new_end
+    span = conn.execute(select(c.start, c.end).where(c.id == cid)).one()
+    return int(span.start), int(span.end)

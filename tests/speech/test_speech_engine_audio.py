@@ -1,0 +1,183 @@
+"""Reading recordings: probe and decode every accepted format, refuse bad files in one line,
+and tell silence from speech."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speech_clips import PARTICIPANT, RATE, silence, speak, synthesize, write_audio
+
+from thematica.core.errors import InputError
+from thematica.intake.audio import AUDIO_SUFFIXES, MAX_HOURS_DEFAULT, decode, probe, speech_seconds
+
+SENTENCE = [(PARTICIPANT, "About six years now. I started at the needle exchange.")]
+LEAD, PAUSE = 0.5, 1.2
+#: (expected codec from the decoder, container name FFmpeg reports, sample rate written)
+FORMATS = {
+    "wav": ("pcm_s16le", "wav", 16_000),
+    "mp3": ("mp3", "mp3", 16_000),
+    "m4a": ("aac", "mov,mp4,m4a,3gp,3g2,mj2", 16_000),
+    "ogg": ("opus", "ogg", 48_000),
+    "flac": ("flac", "flac", 16_000),
+    "webm": ("opus", "matroska,webm", 48_000),
+}
+
+
+@pytest.fixture(scope="module")
+def spoken() -> np.ndarray:
+    return speak(SENTENCE[0][1], SENTENCE[0][0])
+
+
+def write_ogg_opus(path: Path, samples: np.ndarray) -> Path:
+    """Opus in Ogg (what phones' voice notes use): this PyAV build has no libvorbis encoder,
+    which speech_clips.write_audio asks for."""
+    import av
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    rate = 48_000
+    wide = np.interp(
+        np.linspace(0, len(pcm) - 1, len(pcm) * rate // RATE), np.arange(len(pcm)), pcm
+    ).astype("<i2")
+    with av.open(str(path), "w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=rate)
+        stream.layout = "mono"  # type: ignore[union-attr]
+        for i in range(0, len(wide), 960):
+            frame = av.AudioFrame.from_ndarray(
+                wide[i : i + 960].reshape(1, -1), format="s16", layout="mono"
+            )
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):  # type: ignore[union-attr]
+                container.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            container.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("formats")
+    out = {
+        fmt: synthesize(folder, SENTENCE, name="one", fmt=fmt, pause=PAUSE, lead=LEAD).path
+        for fmt in FORMATS
+        if fmt != "ogg"
+    }
+    out["ogg"] = write_ogg_opus(folder / "one.ogg", decode(out["wav"]))
+    return out
+
+
+def test_the_accepted_suffixes() -> None:
+    assert AUDIO_SUFFIXES == (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".webm")
+    assert MAX_HOURS_DEFAULT == 4.0
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_probe_each_format(fmt: str, clips: dict[str, Path], spoken: np.ndarray) -> None:
+    expected_seconds = LEAD + len(spoken) / RATE + PAUSE
+    info = probe(clips[fmt])
+    codec, container, rate = FORMATS[fmt]
+    assert info.codec == codec
+    assert info.container == container
+    assert info.sample_rate == rate
+    assert info.channels == 1
+    # lossy encoders pad the start and the last frame: up to ~0.1 s
+    assert info.duration == pytest.approx(expected_seconds, abs=0.15)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_decode_each_format(fmt: str, clips: dict[str, Path], spoken: np.ndarray) -> None:
+    samples = decode(clips[fmt])
+    assert samples.dtype == np.float32
+    assert samples.ndim == 1
+    expected_seconds = LEAD + len(spoken) / RATE + PAUSE
+    assert len(samples) / 16_000 == pytest.approx(expected_seconds, abs=0.15)
+    # the speech is there: its loudness survives the codec within a few dB
+    rms_in = float(np.sqrt(np.mean(spoken**2)))
+    body = samples[int(LEAD * RATE) : int(LEAD * RATE) + len(spoken)]
+    rms_out = float(np.sqrt(np.mean(body**2)))
+    assert 0.5 * rms_in < rms_out < 2.0 * rms_in
+
+
+def _one_line_error(path: Path, call: object) -> str:
+    with pytest.raises(InputError) as caught:
+        call(path)  # type: ignore[operator]
+    message = str(caught.value)
+    assert "\n" not in message
+    assert path.name in message
+    return message
+
+
+@pytest.mark.parametrize("call", [probe, decode])
+def test_random_bytes_named_mp3(tmp_path: Path, call: object) -> None:
+    path = tmp_path / "noise.mp3"
+    path.write_bytes(np.random.default_rng(3).bytes(40_000))
+    assert "not a readable audio file" in _one_line_error(path, call)
+
+
+@pytest.mark.parametrize("call", [probe, decode])
+def test_text_renamed_wav(tmp_path: Path, call: object) -> None:
+    path = tmp_path / "notes.wav"
+    path.write_text("Interview notes, not a recording.\n" * 200, encoding="utf-8")
+    assert "not a readable audio file" in _one_line_error(path, call)
+
+
+@pytest.mark.parametrize("call", [probe, decode])
+def test_unsupported_suffix(tmp_path: Path, call: object) -> None:
+    path = tmp_path / "interview.aiff"
+    path.write_bytes(b"FORM0000AIFF")
+    message = _one_line_error(path, call)
+    assert ".aiff is not a supported audio format" in message
+    assert "wav, mp3, m4a, ogg, flac, webm" in message
+
+
+@pytest.mark.parametrize("call", [probe, decode])
+def test_empty_file(tmp_path: Path, call: object) -> None:
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    assert "empty" in _one_line_error(path, call)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "no such file" in _one_line_error(tmp_path / "gone.flac", probe)
+
+
+def test_wav_with_no_samples(tmp_path: Path) -> None:
+    path = write_audio(tmp_path / "nothing.wav", np.zeros(0, dtype=np.float32))
+    assert os.path.getsize(path) > 0
+    assert "empty" in _one_line_error(path, probe)
+
+
+def test_video_without_audio(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "screen.webm"
+    with av.open(str(path), "w", format="webm") as container:
+        stream = container.add_stream("libvpx", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"  # type: ignore[union-attr]
+        for i in range(5):
+            image = np.full((48, 64, 3), i * 40, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):  # type: ignore[union-attr]
+                container.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            container.mux(packet)
+    assert "no audio stream" in _one_line_error(path, probe)
+
+
+def test_silence_has_no_speech(tmp_path: Path) -> None:
+    samples = decode(silence(tmp_path, 5.0))
+    assert len(samples) == 5 * RATE
+    assert speech_seconds(samples) < 0.5
+
+
+def test_speech_is_found(spoken: np.ndarray) -> None:
+    padded = np.concatenate([np.zeros(RATE, np.float32), spoken, np.zeros(RATE, np.float32)])
+    found = speech_seconds(padded)
+    # the VAD drops the gaps between words; most of the spoken sentence remains
+    assert 0.6 * len(spoken) / RATE < found <= len(spoken) / RATE + 0.1
+
+
+def test_speech_seconds_of_nothing() -> None:
+    assert speech_seconds(np.zeros(0, dtype=np.float32)) == 0.0

