@@ -40,7 +40,7 @@ def test_every_coding_keeps_its_words_when_words_are_replaced(demo: object) -> N
     change = apply_edits(text, edits)
     with demo.db.write() as conn:  # type: ignore[attr-defined]
         report = rewrite_document(conn, doc_id, change)
-    new_id, new_text = _doc(demo, "P01-interview")
+    _new_id, new_text = _doc(demo, "P01-interview")
     assert new_text == re.sub(r"\bthe\b", "THE ONE", text)
     after = _codings(demo, doc_id)
     assert set(after) == set(before) and not report.codings_lost

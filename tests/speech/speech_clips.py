@@ -163,7 +163,7 @@ def _fix_stream_header(raw: bytes) -> bytes:
 def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target:
         return samples.astype(np.float32)
-    n = int(round(len(samples) * target / rate))
+    n = round(len(samples) * target / rate)
     x_new = np.linspace(0, len(samples) - 1, n)
     return np.interp(x_new, np.arange(len(samples)), samples).astype(np.float32)
 

@@ -15,6 +15,7 @@ Plain Python, no I/O: the services call it inside their transactions.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,7 @@ class TextChange:
 
     def __init__(self, old_text: str, edits: Iterable[Edit]) -> None:
         ordered = sorted(edits, key=lambda e: (e.start, e.end))
-        for prev, cur in zip(ordered, ordered[1:], strict=False):
+        for prev, cur in itertools.pairwise(ordered):
             if cur.start < prev.end:
                 raise InputError(
                     f"edits overlap: {prev.start}-{prev.end} and {cur.start}-{cur.end}"

@@ -154,8 +154,10 @@ def _move_turns(
 
 
 def _move_json_span(item: Any, change: TextChange) -> Any:
-    if isinstance(item, dict) and isinstance(item.get("start"), int) and isinstance(
-        item.get("end"), int
+    if (
+        isinstance(item, dict)
+        and isinstance(item.get("start"), int)
+        and isinstance(item.get("end"), int)
     ):
         mapped = change.span(item["start"], item["end"])
         item = {**item, "start": mapped.start, "end": mapped.end}
