@@ -19,55 +19,154 @@ import random
 import re
 from dataclasses import dataclass, field
 
+
+def _words(text: str) -> list[str]:
+    """A word list written as one string (easier to read than a quoted list)."""
+    return text.split()
+
+
 # --- vocabulary --------------------------------------------------------------------------
 
 FIRST = {
-    "dev": """Maria Marisol Darnell Keisha Jamal Tyler Brandon Ashley Jessica Luis Carlos Ana Mei
-    Priya Rahul Fatima Omar Aaliyah Tanya Kevin Derek Shawna Rosa Miguel Jorge Linh Tuan Kayla
-    Dakota Cheyenne Hector Yolanda Monique Trevor Gabe Nadia Samir Latoya Crystal Dustin Amber
-    Jasmine Terrell Bianca Wendell Ruth Doris Frank Earl Hannah Leah Noah Ethan Sophie Chloe
-    Connor Isaiah Malik Xavier""".split(),
-    "test": """Lupe Alejandro Deshawn Tamika Imani Marcus Kenji Hiroshi Anjali Deepa Yusuf Layla
-    Bilal Zainab Thuy Minh Ravi Sunita Tiffany Courtney Brittany Cody Travis Shane Wade Ramona
-    Consuelo Guadalupe Ignacio Rafael Beatriz Andre Jerome Darius Ebony Kiara Shonda Winona
-    Tallulah Sage Rowan Declan Siobhan Gretchen Lorraine Vernon Clyde Mabel Opal Dmitri Oksana
-    Nikolai Ingrid Sven Aroha Keanu Leilani Kwame Abena Esteban""".split(),
+    "dev": _words(
+        """
+    Maria Marisol Darnell Keisha Jamal Tyler Brandon Ashley Jessica Luis Carlos Ana Mei
+    Priya Rahul Fatima Omar Aaliyah Tanya Kevin Derek Shawna Rosa Miguel Jorge Linh Tuan
+    Kayla Dakota Cheyenne Hector Yolanda Monique Trevor Gabe Nadia Samir Latoya Crystal
+    Dustin Amber Jasmine Terrell Bianca Wendell Ruth Doris Frank Earl Hannah Leah Noah
+    Ethan Sophie Chloe Connor Isaiah Malik Xavier
+    """
+    ),
+    "test": _words(
+        """
+    Lupe Alejandro Deshawn Tamika Imani Marcus Kenji Hiroshi Anjali Deepa Yusuf Layla
+    Bilal Zainab Thuy Minh Ravi Sunita Tiffany Courtney Brittany Cody Travis Shane Wade
+    Ramona Consuelo Guadalupe Ignacio Rafael Beatriz Andre Jerome Darius Ebony Kiara
+    Shonda Winona Tallulah Sage Rowan Declan Siobhan Gretchen Lorraine Vernon Clyde
+    Mabel Opal Dmitri Oksana Nikolai Ingrid Sven Aroha Keanu Leilani Kwame Abena Esteban
+    """
+    ),
 }
 LAST = {
-    "dev": """Lopez Johnson Nguyen Patel Ramirez Williams Garcia Kim Lee Brown Jackson Martinez
-    Robinson Singh Chen Okafor Thompson Rivera Hernandez Walker Miller Davis Clark Lewis Young
-    Allen Wright Scott Torres Flores""".split(),
-    "test": """Abernathy Delacroix Okonkwo Nakamura Vasquez Castillo Washington Whitfield Sorensen
-    Kowalski Petrov Haddad Mansour Tran Pham Yazzie Begay Kahananui Moreno Salazar Gutierrez
-    Fitzgerald O'Malley McAllister Bautista Reyes Dubois Lindqvist Achebe Benally""".split(),
+    "dev": _words(
+        """
+    Lopez Johnson Nguyen Patel Ramirez Williams Garcia Kim Lee Brown Jackson Martinez
+    Robinson Singh Chen Okafor Thompson Rivera Hernandez Walker Miller Davis Clark Lewis
+    Young Allen Wright Scott Torres Flores
+    """
+    ),
+    "test": _words(
+        """
+    Abernathy Delacroix Okonkwo Nakamura Vasquez Castillo Washington Whitfield Sorensen
+    Kowalski Petrov Haddad Mansour Tran Pham Yazzie Begay Kahananui Moreno Salazar
+    Gutierrez Fitzgerald O'Malley McAllister Bautista Reyes Dubois Lindqvist Achebe
+    Benally
+    """
+    ),
 }
 NICK = {
-    "dev": "Smokey|Tiny|Red|Peaches|Junebug|Bird|Slim|Shorty|Big Mike|Boo|Chino|Sunshine|Cowboy"
-    "|Doc|Lucky".split("|"),
-    "test": "Spider|Pockets|Moose|Tater|Ghost|Rooster|Lil Bit|Bubba|Flaco|Mama T|Scooter"
-    "|Dimples|Biscuit|Skeeter|Pepper".split("|"),
+    "dev": [
+        "Smokey",
+        "Tiny",
+        "Red",
+        "Peaches",
+        "Junebug",
+        "Bird",
+        "Slim",
+        "Shorty",
+        "Big Mike",
+        "Boo",
+        "Chino",
+        "Sunshine",
+        "Cowboy",
+        "Doc",
+        "Lucky",
+    ],
+    "test": [
+        "Spider",
+        "Pockets",
+        "Moose",
+        "Tater",
+        "Ghost",
+        "Rooster",
+        "Lil Bit",
+        "Bubba",
+        "Flaco",
+        "Mama T",
+        "Scooter",
+        "Dimples",
+        "Biscuit",
+        "Skeeter",
+        "Pepper",
+    ],
 }
 TITLES = {
     "dev": ["Dr.", "Officer", "Ms.", "Mr.", "Nurse"],
     "test": ["Doctor", "Deputy", "Mrs.", "Sergeant", "Pastor", "Judge"],
 }
 TOWN = {
-    "dev": """Gresham|Beaverton|Salem|Eugene|Medford|Tacoma|Spokane|Yakima|Boise|Reno|Fresno
-    |Bakersfield|Modesto|Stockton|Redding|Olympia|Hillsboro|Tigard|Albany|Bend""".split("|"),
-    "test": """Pueblo|Bozeman|Missoula|Casper|Flagstaff|Yuma|Las Cruces|Amarillo|Lubbock|Tulsa
-    |Joplin|Dayton|Toledo|Akron|Scranton|Bangor|Burlington|Macon|Huntsville|Chattanooga""".split(
-        "|"
-    ),
+    "dev": [
+        "Gresham",
+        "Beaverton",
+        "Salem",
+        "Eugene",
+        "Medford",
+        "Tacoma",
+        "Spokane",
+        "Yakima",
+        "Boise",
+        "Reno",
+        "Fresno\n    ",
+        "Bakersfield",
+        "Modesto",
+        "Stockton",
+        "Redding",
+        "Olympia",
+        "Hillsboro",
+        "Tigard",
+        "Albany",
+        "Bend",
+    ],
+    "test": [
+        "Pueblo",
+        "Bozeman",
+        "Missoula",
+        "Casper",
+        "Flagstaff",
+        "Yuma",
+        "Las Cruces",
+        "Amarillo",
+        "Lubbock",
+        "Tulsa\n    ",
+        "Joplin",
+        "Dayton",
+        "Toledo",
+        "Akron",
+        "Scranton",
+        "Bangor",
+        "Burlington",
+        "Macon",
+        "Huntsville",
+        "Chattanooga",
+    ],
 }
 COUNTY = {
     "dev": ["Multnomah County", "Clackamas County", "Lane County", "Pierce County"],
     "test": ["Pima County", "Cuyahoga County", "Bernalillo County", "Jefferson County"],
 }
 STREET = {
-    "dev": """Alder Burnside Division Powell Sandy Foster Glisan Stark Belmont Hawthorne Main Pine
-    Oak Elm Broadway Killingsworth""".split(),
-    "test": """Magnolia Juniper Sycamore Cottonwood Mesa Kellogg Lamar Central Grand Fremont Colfax
-    Euclid Tremont Peachtree Delmar Larimer""".split(),
+    "dev": _words(
+        """
+    Alder Burnside Division Powell Sandy Foster Glisan Stark Belmont Hawthorne Main Pine
+    Oak Elm Broadway Killingsworth
+    """
+    ),
+    "test": _words(
+        """
+    Magnolia Juniper Sycamore Cottonwood Mesa Kellogg Lamar Central Grand Fremont Colfax
+    Euclid Tremont Peachtree Delmar Larimer
+    """
+    ),
 }
 ORDINAL = {
     "dev": ["5th", "82nd", "122nd", "Fifth", "Third", "39th", "12th"],
@@ -78,40 +177,70 @@ SUFFIX = {
     "test": ["Street", "Avenue", "Blvd", "Drive", "Way", "Lane", "Rd"],
 }
 LANDMARK = {
-    "dev": ["Morrison Bridge", "Laurelhurst Park", "Union Station", "Pioneer Square",
-            "Lloyd Center", "Waterfront Park"],
-    "test": ["Sellwood Bridge", "Washington Park", "Memorial Stadium", "Liberty Plaza",
-             "Eastgate Mall", "Greyhound Station"],
+    "dev": [
+        "Morrison Bridge",
+        "Laurelhurst Park",
+        "Union Station",
+        "Pioneer Square",
+        "Lloyd Center",
+        "Waterfront Park",
+    ],
+    "test": [
+        "Sellwood Bridge",
+        "Washington Park",
+        "Memorial Stadium",
+        "Liberty Plaza",
+        "Eastgate Mall",
+        "Greyhound Station",
+    ],
 }
 # (name, type): clinics and shelters are facilities, programmes and groups organisations
 ORG = {
     "dev": [
-        ("Eastside Harm Reduction", "ORGANIZATION"), ("Bridge Outreach Team", "ORGANIZATION"),
+        ("Eastside Harm Reduction", "ORGANIZATION"),
+        ("Bridge Outreach Team", "ORGANIZATION"),
         ("Safe Points Syringe Services Program", "ORGANIZATION"),
-        ("Project Safe Haven", "ORGANIZATION"), ("Casa Esperanza", "ORGANIZATION"),
-        ("Central City Concern", "ORGANIZATION"), ("Northwest Recovery Alliance", "ORGANIZATION"),
-        ("Cascade AIDS Project", "ORGANIZATION"), ("Second Chance Recovery", "ORGANIZATION"),
-        ("Harbor Clinic", "FACILITY"), ("St. Mary's", "FACILITY"), ("Hope House", "FACILITY"),
-        ("Riverside Health Center", "FACILITY"), ("New Beginnings Shelter", "FACILITY"),
+        ("Project Safe Haven", "ORGANIZATION"),
+        ("Casa Esperanza", "ORGANIZATION"),
+        ("Central City Concern", "ORGANIZATION"),
+        ("Northwest Recovery Alliance", "ORGANIZATION"),
+        ("Cascade AIDS Project", "ORGANIZATION"),
+        ("Second Chance Recovery", "ORGANIZATION"),
+        ("Harbor Clinic", "FACILITY"),
+        ("St. Mary's", "FACILITY"),
+        ("Hope House", "FACILITY"),
+        ("Riverside Health Center", "FACILITY"),
+        ("New Beginnings Shelter", "FACILITY"),
         ("Providence Hospital", "FACILITY"),
     ],
     "test": [
-        ("Westside Drug User Union", "ORGANIZATION"), ("Mesa Peer Collective", "ORGANIZATION"),
-        ("Open Door Ministries", "ORGANIZATION"), ("Casa del Sol", "ORGANIZATION"),
-        ("Project Lifeline", "ORGANIZATION"), ("Hilltop Syringe Access Program", "ORGANIZATION"),
-        ("Red Rock Outreach", "ORGANIZATION"), ("Tri-County Needle Exchange", "ORGANIZATION"),
+        ("Westside Drug User Union", "ORGANIZATION"),
+        ("Mesa Peer Collective", "ORGANIZATION"),
+        ("Open Door Ministries", "ORGANIZATION"),
+        ("Casa del Sol", "ORGANIZATION"),
+        ("Project Lifeline", "ORGANIZATION"),
+        ("Hilltop Syringe Access Program", "ORGANIZATION"),
+        ("Red Rock Outreach", "ORGANIZATION"),
+        ("Tri-County Needle Exchange", "ORGANIZATION"),
         ("Harm Reduction Coalition of Pima", "ORGANIZATION"),
-        ("Bayview Wellness Center", "FACILITY"), ("Sacred Heart Hospital", "FACILITY"),
-        ("St. Jude's", "FACILITY"), ("Lighthouse Recovery House", "FACILITY"),
-        ("Good Shepherd Shelter", "FACILITY"), ("Northside Community Health Clinic", "FACILITY"),
+        ("Bayview Wellness Center", "FACILITY"),
+        ("Sacred Heart Hospital", "FACILITY"),
+        ("St. Jude's", "FACILITY"),
+        ("Lighthouse Recovery House", "FACILITY"),
+        ("Good Shepherd Shelter", "FACILITY"),
+        ("Northside Community Health Clinic", "FACILITY"),
     ],
 }
 DOMAINS = {
     "dev": ["eastsidehr.org", "gmail.com", "safepoints.org", "outlook.com"],
     "test": ["mesacollective.net", "yahoo.com", "hilltopssp.org", "protonmail.com"],
 }
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = _words(
+    """
+    January February March April May June July August September October November
+    December
+    """
+)
 
 # --- sentence frames ---------------------------------------------------------------------
 # slots: {first} {full} {nick} {title} {town} {county} {street} {corner} {bare_street}
@@ -151,6 +280,16 @@ FRAMES = {
         "We meet at {street} and then walk the route together.",
         "When {first} passed, the whole team took it hard.",
         "I texted {first} and she came right over with more kits.",
+        "Folks started calling him {nick} after that winter.",
+        "You'd see {nick} out by the river most nights.",
+        "Oh, {nick}? He's been out there forever.",
+        "I ran into {first} at the food bank.",
+        "{full} was my first supervisor.",
+        "There was {nick}, there was {first}, and then me.",
+        "We all loved {nick}, honestly.",
+        "It was {first}'s idea to start the group.",
+        "People only ever knew her as {nick}.",
+        "And then {nick} just disappeared for like a month.",
     ],
     "test": [
         "Honestly, {first} was the one who trained me on all of it.",
@@ -281,8 +420,10 @@ class _Filler:
         return self.rng.choice(items)
 
     def phone(self) -> str:
-        area, mid, end = self.rng.randint(201, 989), self.rng.randint(200, 989), self.rng.randint(
-            0, 9999
+        area, mid, end = (
+            self.rng.randint(201, 989),
+            self.rng.randint(200, 989),
+            self.rng.randint(0, 9999),
         )
         forms = (
             [f"({area}) {mid}-{end:04d}", f"{area}-{mid}-{end:04d}"]
@@ -297,11 +438,18 @@ class _Filler:
         year = self.rng.randint(2015, 2023)
         suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(day, "th")
         if self.split == "dev":
-            forms = [f"{month} {day}{suffix}", f"{month} {day}, {year}",
-                     f"{self.rng.randint(1, 12)}/{day}/{year}"]
+            forms = [
+                f"{month} {day}{suffix}",
+                f"{month} {day}, {year}",
+                f"{self.rng.randint(1, 12)}/{day}/{year}",
+            ]
         else:
-            forms = [f"the {day}{suffix} of {month}", f"{month[:3]}. {day}" if len(month) > 4 else f"{month} {day}",
-                     f"{year}-{self.rng.randint(1, 12):02d}-{day:02d}", f"{day} {month} {year}"]
+            forms = [
+                f"the {day}{suffix} of {month}",
+                f"{month[:3]}. {day}" if len(month) > 4 else f"{month} {day}",
+                f"{year}-{self.rng.randint(1, 12):02d}-{day:02d}",
+                f"{day} {month} {year}",
+            ]
         return self.pick(forms)
 
     def value(self, slot: str) -> list[tuple[str, str | None]]:
@@ -332,8 +480,9 @@ class _Filler:
             joiner = " and " if self.rng.random() < 0.8 else " & "
             return [(f"{a}{joiner}{b}", "STREET_ADDRESS")]
         if slot == "address":
-            direction = self.pick(["", "SE ", "N ", "NE ", "W "] if s == "dev" else
-                                  ["", "South ", "E ", "NW ", "SW "])
+            direction = self.pick(
+                ["", "SE ", "N ", "NE ", "W "] if s == "dev" else ["", "South ", "E ", "NW ", "SW "]
+            )
             number = self.rng.randint(100, 9999)
             street = self.pick(STREET[s] + ORDINAL[s])
             return [(f"{number} {direction}{street} {self.pick(SUFFIX[s])}", "STREET_ADDRESS")]
@@ -346,13 +495,17 @@ class _Filler:
             return [(self.phone(), "PHONE_NUMBER")]
         if slot == "email":
             first, last = self.pick(FIRST[s]).lower(), self.pick(LAST[s]).lower()
-            local = self.pick([f"{first}.{last}", f"{first[0]}{last}", f"{first}{self.rng.randint(1, 99)}"])
+            local = self.pick(
+                [f"{first}.{last}", f"{first[0]}{last}", f"{first}{self.rng.randint(1, 99)}"]
+            )
             return [(f"{local}@{self.pick(DOMAINS[s])}", "EMAIL_ADDRESS")]
         if slot == "url":
             domain = self.pick(DOMAINS[s])
             if domain.startswith(("gmail", "yahoo", "outlook", "protonmail")):
                 domain = "harmreduction" + ("works.org" if s == "dev" else "now.net")
-            return [(self.pick([f"www.{domain}", f"https://{domain}/outreach", f"{domain}"]), "URL")]
+            return [
+                (self.pick([f"www.{domain}", f"https://{domain}/outreach", f"{domain}"]), "URL")
+            ]
         if slot == "date":
             return [(self.date(), "DATE_TIME")]
         raise KeyError(slot)
@@ -369,7 +522,9 @@ def _sentence(frame: str, filler: _Filler, at: int, gold: list[Gold]) -> str:
         length += len(literal)
         for piece, kind in filler.value(match.group(1)):
             if kind is not None:
-                gold.append(Gold(at + length, at + length + len(piece), kind, piece, match.group(1)))
+                gold.append(
+                    Gold(at + length, at + length + len(piece), kind, piece, match.group(1))
+                )
             out.append(piece)
             length += len(piece)
         pos = match.end()

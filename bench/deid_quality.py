@@ -40,9 +40,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deid_corpus import Gold, Transcript, generate  # noqa: E402
+from deid_corpus import Gold, Transcript, generate
 
-from thematica.intake.deid.engine import Detector, Finding  # noqa: E402
+from thematica.intake.deid.engine import Detector, Finding
 
 PLACES = {"LOCATION", "STREET_ADDRESS", "FACILITY"}
 COMPATIBLE = {
@@ -91,8 +91,10 @@ def score(corpus: list[Transcript], findings: list[list[Finding]]) -> dict[str, 
             if any(f.entity_type == g.entity_type for f in hits):
                 exact[g.entity_type] += 1
         for f in found_here:
-            if any(_overlap(f, g) and f.entity_type in COMPATIBLE[g.entity_type]
-                   for g in transcript.gold):
+            if any(
+                _overlap(f, g) and f.entity_type in COMPATIBLE[g.entity_type]
+                for g in transcript.gold
+            ):
                 tp[f.entity_type] += 1
             else:
                 fp[f.entity_type] += 1
@@ -100,8 +102,15 @@ def score(corpus: list[Transcript], findings: list[list[Finding]]) -> dict[str, 
                 context = transcript.text[max(line_start, f.start - 40) : f.end + 30]
                 false.append(f"{f.entity_type} {f.text!r} [{f.recogniser}] in …{context}…")
     return {
-        "found": found, "exact": exact, "planted": planted, "tp": tp, "fp": fp,
-        "kind_found": kind_found, "kind_planted": kind_planted, "misses": misses, "false": false,
+        "found": found,
+        "exact": exact,
+        "planted": planted,
+        "tp": tp,
+        "fp": fp,
+        "kind_found": kind_found,
+        "kind_planted": kind_planted,
+        "misses": misses,
+        "false": false,
     }
 
 
@@ -126,15 +135,21 @@ def report(split: str, corpus: list[Transcript], s: dict, timing: dict[str, floa
         "|---|---:|---:|---:|",
     ]
     for kind in sorted(planted):
-        lines.append(f"| {kind} | {planted[kind]} | {_ratio(found[kind], planted[kind])} | "
-                     f"{_ratio(exact[kind], planted[kind])} |")
+        lines.append(
+            f"| {kind} | {planted[kind]} | {_ratio(found[kind], planted[kind])} | "
+            f"{_ratio(exact[kind], planted[kind])} |"
+        )
     for group, kinds in GROUPS.items():
         p = sum(planted[k] for k in kinds)
-        lines.append(f"| **{group}** | {p} | **{_ratio(sum(found[k] for k in kinds), p)}** | "
-                     f"{_ratio(sum(exact[k] for k in kinds), p)} |")
+        lines.append(
+            f"| **{group}** | {p} | **{_ratio(sum(found[k] for k in kinds), p)}** | "
+            f"{_ratio(sum(exact[k] for k in kinds), p)} |"
+        )
     total = sum(planted.values())
-    lines.append(f"| **all (micro)** | {total} | **{_ratio(sum(found.values()), total)}** | "
-                 f"{_ratio(sum(exact.values()), total)} |")
+    lines.append(
+        f"| **all (micro)** | {total} | **{_ratio(sum(found.values()), total)}** | "
+        f"{_ratio(sum(exact.values()), total)} |"
+    )
     lines += ["", "| finding type | findings | precision (compatible type) |", "|---|---:|---:|"]
     for kind in sorted(set(tp) | set(fp)):
         n = tp[kind] + fp[kind]
@@ -143,8 +158,10 @@ def report(split: str, corpus: list[Transcript], s: dict, timing: dict[str, floa
     lines.append(f"| **all (micro)** | {n_all} | **{_ratio(sum(tp.values()), n_all)}** |")
     lines += ["", "| planted as | planted | recall |", "|---|---:|---:|"]
     for kind in sorted(s["kind_planted"]):
-        lines.append(f"| {kind} | {s['kind_planted'][kind]} | "
-                     f"{_ratio(s['kind_found'][kind], s['kind_planted'][kind])} |")
+        lines.append(
+            f"| {kind} | {s['kind_planted'][kind]} | "
+            f"{_ratio(s['kind_found'][kind], s['kind_planted'][kind])} |"
+        )
     lines += [
         "",
         f"Speed (engine warm): {timing['warm'] / words * 10_000:.2f} s per 10,000 words "
@@ -163,8 +180,9 @@ def cold_start() -> float:
         "print(time.perf_counter()-t)"
     )
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 

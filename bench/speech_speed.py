@@ -161,14 +161,14 @@ def run(models: list[str], repeats: int) -> str:
         load_model(name, "auto")
         loaded = time.perf_counter() - t0
         c0, t0 = time.process_time(), time.perf_counter()
-        segments, info = transcribe(samples, name, language="en")
+        segments, _ = transcribe(samples, name, language="en")
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
         heard = " ".join(s.text for s in segments)
         wer = word_error_rate(clip.text, heard)
         rows.append(
             f"| {name} | {loaded:.2f} | {wall:.1f} | {cpu:.1f} | **{seconds / wall:.1f}×** "
-            f"| {wer:.3f} | {len(segments)} |"
+            f"| {seconds / cpu:.1f} | {wer:.3f} | {len(segments)} |"
         )
         truth = _true_voices(clip.turns, segments)
         t0 = time.perf_counter()
@@ -199,12 +199,16 @@ def run(models: list[str], repeats: int) -> str:
         "Faster-whisper with Silero VAD on, language given as en, beam size 5 (the default), "
         "no previous-text conditioning.",
         "",
-        "| model | load (s) | transcribe wall (s) | CPU (s) | real-time factor | WER | segments |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| model | load (s) | transcribe wall (s) | CPU (s) | real-time factor | audio s per "
+        "CPU s | WER | segments |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
         "Real-time factor = audio seconds / wall seconds of transcription (model already "
-        "loaded). WER = word edits / reference words after casefolding and removing "
+        "loaded); on a busy machine it falls with the load, so audio seconds per CPU second of "
+        f"this process ({cpu_threads()} threads) is given too: on {cpu_threads()} idle cores the "
+        "real-time factor approaches that figure times the thread count, less threading "
+        "overhead. WER = word edits / reference words after casefolding and removing "
         "punctuation (`thematica.intake.wer`); numbers count as written, so “six” heard as "
         "“6” is an error.",
         "",

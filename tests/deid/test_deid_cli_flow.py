@@ -12,7 +12,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from test_deid_service_flow import A_TEXT, B_AFTER, FakeDetector, at, doc_text, make_project

@@ -4,6 +4,7 @@ The analyzer is built once per process, so the module fixture costs one model lo
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -65,18 +66,28 @@ def test_every_entity_type_with_exact_spans(detector: Detector) -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("We got Narcan from Eastside Harm Reduction last week.",
-         [("Eastside Harm Reduction", "ORGANIZATION")]),
+        (
+            "We got Narcan from Eastside Harm Reduction last week.",
+            [("Eastside Harm Reduction", "ORGANIZATION")],
+        ),
         ("I took her to the Harbor Clinic.", [("Harbor Clinic", "FACILITY")]),
-        ("That was back when Project Safe Haven still had funding.",
-         [("Project Safe Haven", "ORGANIZATION")]),
+        (
+            "That was back when Project Safe Haven still had funding.",
+            [("Project Safe Haven", "ORGANIZATION")],
+        ),
         ("They ran the Narcan program at St. Mary's for years.", [("St. Mary's", "FACILITY")]),
-        ("She left Safe Points Syringe Services Program in the spring.",
-         [("Safe Points Syringe Services Program", "ORGANIZATION")]),
-        ("A lot of the women end up at Casa Esperanza eventually.",
-         [("Casa Esperanza", "ORGANIZATION")]),
-        ("The Bridge Outreach Team comes by on Fridays.",
-         [("Bridge Outreach Team", "ORGANIZATION")]),
+        (
+            "She left Safe Points Syringe Services Program in the spring.",
+            [("Safe Points Syringe Services Program", "ORGANIZATION")],
+        ),
+        (
+            "A lot of the women end up at Casa Esperanza eventually.",
+            [("Casa Esperanza", "ORGANIZATION")],
+        ),
+        (
+            "The Bridge Outreach Team comes by on Fridays.",
+            [("Bridge Outreach Team", "ORGANIZATION")],
+        ),
         ("We meet at the corner of 5th and Main.", [("5th and Main", "STREET_ADDRESS")]),
         ("Everybody hangs out at Fifth and Pine.", [("Fifth and Pine", "STREET_ADDRESS")]),
         ("Then we moved the van over on Burnside.", [("Burnside", "STREET_ADDRESS")]),
@@ -95,7 +106,9 @@ def test_every_entity_type_with_exact_spans(detector: Detector) -> None:
         ("We fixed it on 6/12/2021.", [("6/12/2021", "DATE_TIME")]),
     ],
 )
-def test_field_recognisers(detector: Detector, sentence: str, expected: list[tuple[str, str]]) -> None:
+def test_field_recognisers(
+    detector: Detector, sentence: str, expected: list[tuple[str, str]]
+) -> None:
     text = f"Participant: {sentence}\n"
     assert spans(text, detector.find(text)) == expected
 
@@ -136,7 +149,7 @@ def test_known_name_as_speaker_label_and_placeholders() -> None:
 def test_overlaps_resolved() -> None:
     text = "Participant: My supervisor Jen Alvarez at Riverside Health Center said no.\n"
     found = Detector(known=[("Jen", "PERSON")]).find(text)
-    for a, b in zip(found, found[1:]):
+    for a, b in itertools.pairwise(found):
         assert a.end <= b.start
     values = spans(text, found)
     # the known "Jen" wins the overlap with "Jen Alvarez"; the surname stays found
@@ -170,10 +183,11 @@ def test_long_text_completes(detector: Detector) -> None:
     lines = []
     size = 0
     i = 0
-    while size < 1_000_000:
+    while size < 220_000:  # more than two of spaCy's chunks (~100k characters each)
         line = (
             f"Participant: So my friend {names[i % 6]} said we should meet at the corner of "
-            f"{i % 90 + 1}th and Main, near Eastside Harm Reduction, and call 503-555-{i % 10000:04d}.\n"
+            f"{i % 90 + 1}th and Main, near Eastside Harm Reduction, and call "
+            f"503-555-{i % 10000:04d}.\n"
         )
         lines.append(line)
         size += len(line)
@@ -182,20 +196,20 @@ def test_long_text_completes(detector: Detector) -> None:
     started = time.perf_counter()
     found = detector.find(text)
     elapsed = time.perf_counter() - started
-    assert elapsed < 300, f"1 MB took {elapsed:.0f} s"
+    assert elapsed < 120, f"220 kB took {elapsed:.0f} s"
     people = [f for f in found if f.entity_type == "PERSON"]
     phones = [f for f in found if f.entity_type == "PHONE_NUMBER"]
     assert len(phones) == len(lines)
     assert len(people) >= 0.95 * len(lines)
     last = found[-1]
     assert text[last.start : last.end] == last.text
-    print(f"1 MB ({len(text):,} chars) in {elapsed:.1f} s")
+    print(f"{len(text):,} chars in {elapsed:.1f} s")
 
 
 def test_no_network_is_used() -> None:
     """A fresh process whose sockets refuse to connect builds the engine and finds e-mail
     and web addresses (Presidio's tldextract would try to download a suffix list)."""
-    code = r'''
+    code = r"""
 import socket
 def refuse(*args, **kwargs):
     raise OSError("network used: " + repr(args)[:80])
@@ -204,12 +218,14 @@ socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
 from thematica.intake.deid.engine import Detector
-text = "Participant: Mail jo@harmreduction.org or see https://example.org/help and www.safe.net, says Maria in Salem.\n"
+text = ("Participant: Mail jo@harmreduction.org or see https://example.org/help and "
+        "www.safe.net, says Maria in Salem.\n")
 for f in Detector().find(text):
     print(f.entity_type, f.text)
-'''
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         timeout=300)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "network used" not in out.stderr
     lines = out.stdout.splitlines()

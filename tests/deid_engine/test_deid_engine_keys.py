@@ -91,8 +91,15 @@ def test_default_templates_render() -> None:
     assert render(DEFAULT_TEMPLATES["DATE_TIME"], 7) == "[date]"
     assert render("[town {n:02d}]", 4) == "[town 04]"
     assert set(DEFAULT_TEMPLATES) == {
-        "PERSON", "LOCATION", "ORGANIZATION", "FACILITY", "DATE_TIME", "PHONE_NUMBER",
-        "EMAIL_ADDRESS", "STREET_ADDRESS", "URL",
+        "PERSON",
+        "LOCATION",
+        "ORGANIZATION",
+        "FACILITY",
+        "DATE_TIME",
+        "PHONE_NUMBER",
+        "EMAIL_ADDRESS",
+        "STREET_ADDRESS",
+        "URL",
     }
     for template in DEFAULT_TEMPLATES.values():
         assert validate_template(template) == template

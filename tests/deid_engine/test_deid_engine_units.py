@@ -35,7 +35,10 @@ def test_speaker_labels() -> None:
 def test_placeholders() -> None:
     text = "At [organisation 1] in [town] with [person 2] and [omitted]."
     assert [text[s:e] for s, e in recognisers.placeholder_spans(text)] == [
-        "[organisation 1]", "[town]", "[person 2]", "[omitted]",
+        "[organisation 1]",
+        "[town]",
+        "[person 2]",
+        "[omitted]",
     ]
 
 

@@ -111,11 +111,11 @@ def test_missing_half_names_the_install_command(
 
 
 def test_base_transcribes_english(joined: tuple[Path, list[str]], tmp_path: Path) -> None:
-    clip = synthesize(tmp_path, SCRIPT[:2])
-    segments, info = transcribe(decode(clip.path), "base", device="cpu")
+    clip = synthesize(tmp_path, SCRIPT[:1])
+    # the language is given: detecting it costs a second encoder pass, and base is the slow
+    # model (the detection itself is faster-whisper's, not ours to test)
+    segments, info = transcribe(decode(clip.path), "base", language="en", device="cpu")
     heard = " ".join(s.text for s in segments)
-    # language detected, not given
     assert info.language == "en"
-    assert info.language_probability > 0.5
-    # measured 0.0 on these two turns (23 words); the bound allows about 3 words
+    # measured 0.0 on this turn (14 words); the bound allows 2 words
     assert word_error_rate(clip.text, heard) <= 0.15, heard

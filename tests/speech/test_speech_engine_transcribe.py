@@ -24,10 +24,11 @@ from thematica.intake.speech_models import (
 from thematica.intake.transcriber import Segment, choose_device, load_model, transcribe
 from thematica.intake.wer import word_error_rate
 
-#: measured 0.0 on the four-turn script (espeak-ng 1.51, faster-whisper 1.2, tiny.en int8,
-#: 46 words); the bound leaves room for a few words (about 1 in 8) on another CPU or library
-#: version, and still fails if the audio, model or language handling breaks
-WER_BOUND = 0.12
+#: measured 0.05 on the four-turn script (espeak-ng, faster-whisper 1.2.1, tiny.en int8: "bad
+#: day" heard as "mad day", "overdoses" as "overdose is"); the bound allows about 9 of its 60
+#: words wrong, for another CPU or library version, and still fails if the audio, model or
+#: language handling breaks (a wrong language or garbled audio gives 0.5 and more)
+WER_BOUND = 0.15
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,22 @@ def samples(interview: Clip) -> np.ndarray:
     return decode(interview.path)
 
 
+#: what the one full run reported as it went: segments handed over, progress calls
+SEEN: list[Segment] = []
+DONE: list[tuple[float, float]] = []
+
+
 @pytest.fixture(scope="module")
 def transcript(model: Any, samples: np.ndarray) -> tuple[list[Segment], Any]:
-    return transcribe(samples, "tiny.en", device="cpu")
+    SEEN.clear()
+    DONE.clear()
+    return transcribe(
+        samples,
+        "tiny.en",
+        device="cpu",
+        on_segment=SEEN.append,  # returns None: carry on
+        progress=lambda a, b: DONE.append((a, b)),
+    )
 
 
 def test_word_error_rate_on_the_script(
@@ -87,7 +101,10 @@ def test_lossy_formats_transcribe(model: Any, tmp_path: Path, fmt: str) -> None:
     clip = synthesize(tmp_path, SCRIPT[:2], fmt=fmt)
     segments, _ = transcribe(decode(clip.path), "tiny.en", device="cpu")
     heard = " ".join(s.text for s in segments)
-    assert word_error_rate(clip.text, heard) <= WER_BOUND + 0.05, heard
+    # 31 words; measured 0.065 (mp3) and 0.129 (webm: "now" heard as "I'm out", "mobile van"
+    # as "moment when"): the lossy codecs blur the high voice for tiny.en. The bound allows
+    # about 8 words
+    assert word_error_rate(clip.text, heard) <= 0.25, heard
 
 
 def test_resume_gives_only_the_later_turns_at_their_file_times(
@@ -113,9 +130,9 @@ def test_resume_past_the_end_transcribes_nothing(model: Any, samples: np.ndarray
     assert info.duration == pytest.approx(len(samples) / 16_000)
 
 
-def test_on_segment_returning_false_stops(
-    model: Any, samples: np.ndarray, transcript: tuple[list[Segment], Any]
-) -> None:
+def test_on_segment_returning_false_stops(model: Any, samples: np.ndarray, interview: Clip) -> None:
+    # the first two turns are enough to have a second segment to not reach
+    two_turns = samples[: int((interview.turns[1][3] + 0.6) * 16_000)]
     seen: list[Segment] = []
     done: list[tuple[float, float]] = []
 
@@ -124,33 +141,28 @@ def test_on_segment_returning_false_stops(
         return False
 
     segments, _ = transcribe(
-        samples,
+        two_turns,
         "tiny.en",
         device="cpu",
         on_segment=stop_after_first,
         progress=lambda a, b: done.append((a, b)),
     )
-    assert len(transcript[0]) >= 2
-    assert segments == seen == [transcript[0][0]]
-    # progress stops where the run stopped, not at the end of the file
-    assert done == [(transcript[0][0].end, len(samples) / 16_000)]
+    assert len(segments) == 1
+    assert segments == seen
+    assert word_error_rate(interview.turns[0][1], segments[0].text) <= WER_BOUND
+    # progress stops where the run stopped, not at the end of the audio
+    assert done == [(segments[0].end, len(two_turns) / 16_000)]
 
 
-def test_progress_reaches_the_end(model: Any, samples: np.ndarray) -> None:
-    done: list[tuple[float, float]] = []
-    kept: list[Segment] = []
-    segments, _ = transcribe(
-        samples,
-        "tiny.en",
-        device="cpu",
-        on_segment=kept.append,  # returns None: carry on
-        progress=lambda a, b: done.append((a, b)),
-    )
+def test_progress_reaches_the_end(
+    samples: np.ndarray, transcript: tuple[list[Segment], Any]
+) -> None:
+    segments, _ = transcript
     total = len(samples) / 16_000
-    assert kept == segments
-    assert [a for a, _ in done] == sorted(a for a, _ in done)
-    assert done[-1] == (total, total)
-    assert len(done) == len(segments) + 1
+    assert segments == SEEN
+    assert [a for a, _ in DONE] == sorted(a for a, _ in DONE)
+    assert DONE[-1] == (total, total)
+    assert len(DONE) == len(segments) + 1
 
 
 def test_english_model_refuses_french(samples: np.ndarray) -> None:

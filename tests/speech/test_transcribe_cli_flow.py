@@ -95,7 +95,7 @@ def test_transcribe_list_and_rename_from_the_command_line(
     )
     _user_error(
         cli("transcribe", clip.path, "--name", "P02", "--max-hours", "0.001", "--db", db),
-        "the limit is 0.001 hours",
+        "the limit is 0.001 hours (--max-hours)",
     )
     _user_error(cli("transcribe", clip.path, "--name", "P01", "--db", db), "'P01'", "already")
     _user_error(

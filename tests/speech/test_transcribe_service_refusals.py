@@ -145,5 +145,5 @@ def test_rename_speaker_refusals(project: Any, tmp_path: Path) -> None:
     # merging into a speaker the document already has is allowed
     assert p.transcription.rename_speaker("P3", "Speaker 2", "Speaker 1") == 1
     record = p.documents.get("P3")
-    assert record.text == "Speaker 1: hello there\nSpeaker 1: hi\nSpeaker 1: bye"
+    assert record.text == "Speaker 1: hello there\nSpeaker 1: hi\nSpeaker 1: bye\n"
     assert {tr.speaker for tr in record.turns} == {"Speaker 1"}

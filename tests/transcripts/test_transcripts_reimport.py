@@ -11,7 +11,13 @@ from transcripts_helpers import STORY_VTT, find, import_text, one_error, run_cli
 
 import thematica
 from thematica.core.errors import InputError, PermissionDenied
-from thematica.services.document_reimport import RemovedCoding, TouchedCoding
+from thematica.services.document_reimport import (
+    RemovedCoding,
+    TouchedCoding,
+    anchored_diff,
+    tidy_change,
+    words_kept,
+)
 from thematica.store import schema as t
 
 #: The stored text of STORY_VTT, by hand.
@@ -63,7 +69,7 @@ def _story(project: Any, folder: Path) -> None:
 def _codings(project: Any) -> dict[tuple[str, str], str]:
     text = project.documents.get("story").text
     out = {}
-    for row in project.coding.list().rows:
+    for row in project.coding.list(coder=["alex", "sam"]).rows:
         out[(row.coder, row.code)] = text[row.start : row.end]
     return out
 
@@ -87,7 +93,7 @@ def test_reimport_a_corrected_txt_keeps_codings_and_times(project: Any, tmp_path
     report = project.documents.reimport("story", path)
 
     record = project.documents.get("story")
-    assert record.text == CORRECTED_TXT.rstrip("\n")
+    assert record.text == CORRECTED_TXT
     codings = _codings(project)
     for key, words in UNTOUCHED.items():  # every untouched coding keeps exactly its words
         assert codings[key] == words, key
@@ -219,3 +225,16 @@ def test_cli_documents_reimport(
     one_error(run_cli(capsys, *base, "nobody", path), "no document named 'nobody'")
     wrong = write(tmp_path / "wrong.txt", "Something else entirely.\n")
     one_error(run_cli(capsys, *base, "story", wrong), "wrong.txt keeps only")
+
+
+def test_the_change_found_between_anchors() -> None:
+    change = tidy_change(anchored_diff(STORY_TEXT, CORRECTED_TXT))
+    assert change.new_text == CORRECTED_TXT
+    assert [(STORY_TEXT[e.start : e.end], e.new) for e in change.edits] == [
+        ("van", "bus"),
+        ("", " We laughed a lot."),
+        ("forty", "fourteen"),
+        (" My supervisor called me every night to check in.", ""),
+        ("", "\n"),
+    ]
+    assert words_kept(change) == pytest.approx(58 / 69)  # van, forty and 9 words deleted

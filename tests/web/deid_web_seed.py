@@ -103,7 +103,8 @@ def proposal_state(project: Any, proposal_id: int) -> tuple[Any, ...]:
     p = t.deid_proposal.c
     with project.db.read() as conn:
         row = conn.execute(
-            select(p.status, p.decided_by, p.start, p.end, p.text, p.entity_type, p.placeholder)
-            .where(p.id == proposal_id)
+            select(
+                p.status, p.decided_by, p.start, p.end, p.text, p.entity_type, p.placeholder
+            ).where(p.id == proposal_id)
         ).one()
     return tuple(row)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from deid_web_seed import DOC, FOUND, TEXT, import_document, proposal_state, seed_proposals
 from sqlalchemy import func, select
 
@@ -163,9 +164,7 @@ def test_review_then_commit_rewrites_the_text_and_moves_codings(web: Any, tmp_pa
     assert footprint(web)[0] == before[0] and footprint(web)[4] == expected
 
 
-def test_coders_and_viewers_are_refused_and_outsiders_see_nothing(
-    web: Any, tmp_path: Path
-) -> None:
+def test_coders_and_viewers_are_refused_and_outsiders_see_nothing(web: Any, tmp_path: Path) -> None:
     s = prepared(web, tmp_path)
     pid = s["maria"].id
     writes: list[tuple[str, str, Any, Any]] = [
@@ -255,9 +254,11 @@ def test_bad_ids_spans_and_bodies_are_one_line_4xx(web: Any, tmp_path: Path) -> 
     assert "overlap" in one_line_error(r, (400, 409)).lower()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_finding_identifiers_runs_as_a_job(web: Any, tmp_path: Path) -> None:
     """The detect route starts a job (its documents checked first) whose end the jobs API
-    reports; with the recognisers installed it proposes the transcript's names."""
+    reports; with the recognisers installed it proposes the transcript's names. (SQLite only:
+    the service's own tests detect on both backends; loading the model costs seconds.)"""
     from thematica.intake.deid.engine import engine_available
 
     owner_project = web.as_user(OWNER)
@@ -282,3 +283,40 @@ def test_finding_identifiers_runs_as_a_job(web: Any, tmp_path: Path) -> None:
     found = {(x["text"], x["entity_type"]) for x in rows}
     assert ("Maria Lopez", "PERSON") in found, found
     assert {x["status"] for x in rows} == {"proposed"}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_one_detection_runs_at_a_time(web: Any, tmp_path: Path) -> None:
+    """While a detection job runs, starting another is a conflict naming it (and starts
+    nothing); once it has finished, a new one starts."""
+    import threading
+
+    from thematica.services.jobs import JobResult
+
+    owner_project = web.as_user(OWNER)
+    import_document(owner_project, tmp_path)
+    release = threading.Event()
+
+    def blocked(progress: Any) -> JobResult:
+        release.wait(30)
+        return JobResult("done")
+
+    running = owner_project.jobs.start("deid-detect", blocked)
+    owner = web.client(OWNER)
+    jobs_before = footprint(web)[2]
+    r = owner.post(url(web, "/detect"), json={"documents": [DOC]})
+    assert f"(job {running})" in one_line_error(r, 409)
+    assert r.json()["detail"]["job"] == running
+    assert footprint(web)[2] == jobs_before
+    release.set()
+    deadline = time.monotonic() + 10
+    while owner.get(f"/api/p/{web.pid}/jobs/{running}").json()["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    r = owner.post(url(web, "/detect"), json={"documents": [DOC]})
+    assert r.status_code == 202, r.text
+    job = r.json()["job"]
+    deadline = time.monotonic() + 120  # let it end before the database goes
+    while owner.get(f"/api/p/{web.pid}/jobs/{job}").json()["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)

@@ -49,7 +49,7 @@ def open_review(tab: Any, study: Any, user: str) -> None:
 def test_an_owner_reviews_redacts_and_commits(page: Any, web_sqlite: Any, tmp_path: Path) -> None:
     owner = web_sqlite.as_user(OWNER)
     import_document(owner, tmp_path)
-    maria, harbor, millbrook, phone, okafor = seed_proposals(owner)
+    maria, harbor, _, _, okafor = seed_proposals(owner)
     open_review(page, web_sqlite, OWNER)
     page.wait_for_selector("body.deid-ready")
     assert page.evaluate(MARKS, maria.id) == [["proposed", "Maria Lopez", "PERSON → [person 1]"]]

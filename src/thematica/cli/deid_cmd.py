@@ -12,7 +12,6 @@ import os
 import re
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 class DeidGroup(TyperGroup):
     """A group whose bare form ``deid DOC… --accept-all`` means ``deid run DOC… --accept-all``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         first = next((a for a in args if not a.startswith("-")), None)
         help_only = bool(args) and all(a in ("--help", "-h") for a in args)
         if args and not help_only and (first is None or first not in self.commands):
@@ -387,8 +386,8 @@ def deid_placeholders(
         changes.append((kind, template))
     changes += [(kind, None) for kind in reset or []]
     with open_project(db, project) as p:
-        for kind, template in changes:
-            p.deid.set_placeholder(kind, template)
+        for which, value in changes:
+            p.deid.set_placeholder(which, value)
         table = p.deid.placeholders()
     UI().table(table, fmt)
 

@@ -31,6 +31,7 @@ HINTS: dict[str, str] = {
     "level": " (--level)",
     "limit": " (--limit)",
     "max_columns": " (--max-columns)",
+    "max_hours": " (--max-hours)",
     "max_size": " (--max-size)",
     "name": " (--name)",
     "order": " (--order)",

@@ -135,7 +135,81 @@ def _plural(count: Any, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _types(d: Detail, key: str = "by_type") -> str:
+    counts = d.get(key) or {}
+    if not isinstance(counts, dict) or not counts:
+        return ""
+    return " (" + ", ".join(f"{n} {t.lower().replace('_', ' ')}" for t, n in counts.items()) + ")"
+
+
+def _transcribe(d: Detail) -> str:
+    minutes = float(d.get("duration") or 0) / 60
+    resumed = d.get("resumed_from") or 0
+    return (
+        f"transcribed {d.get('source')} as {d.get('document')} with {d.get('model')} "
+        f"({minutes:.1f} min of audio, {_plural(d.get('segments'), 'segment')}, "
+        f"{_plural(d.get('speakers'), 'speaker')}"
+        + (f"; resumed at {float(resumed):.0f} s" if resumed else "")
+        + ")"
+    )
+
+
+def _deid_commit(d: Detail) -> str:
+    text = (
+        f"de-identified {d.get('document')}: {_plural(d.get('replaced'), 'identifier')} "
+        f"replaced{_types(d)}"
+    )
+    moved, touched, lost = (
+        d.get(k) or 0 for k in ("codings_moved", "codings_touched", "codings_lost")
+    )
+    if moved or touched or lost:
+        text += f"; codings: {moved} moved, {touched} holding an identifier" + (
+            f", {lost} wholly redacted and removed" if lost else ""
+        )
+    return text
+
+
+def _reimport(d: Detail) -> str:
+    return (
+        f"re-imported {d.get('document')} from {d.get('file') or 'a corrected file'}: "
+        f"{_plural(d.get('codings_kept'), 'coding')} kept, {d.get('codings_touched', 0)} "
+        f"touched by edits, {d.get('codings_removed', 0)} removed"
+    )
+
+
 _WORDS: dict[str, Callable[[Detail], str]] = {
+    "transcribe": _transcribe,
+    "rename_speaker": lambda d: (
+        f"renamed speaker {d.get('old')} to {d.get('new')} in {d.get('document')} "
+        f"({_plural(d.get('turns'), 'turn')})"
+    ),
+    "document_reimport": _reimport,
+    "deid_detect": lambda d: (
+        f"looked for identifiers in {_plural(d.get('documents'), 'document')}: "
+        f"{_plural(d.get('proposed'), 'new proposal')}{_types(d)}"
+    ),
+    "deid_accept": lambda d: f"accepted {_plural(d.get('accepted'), 'proposed redaction')}",
+    "deid_reject": lambda d: f"rejected {_plural(d.get('rejected'), 'proposed redaction')}",
+    "deid_edit": lambda d: f"edited proposed redaction {d.get('proposal')}",
+    "deid_add": lambda d: (
+        f"marked {_plural(d.get('added'), 'passage')} in {d.get('document')} for redaction "
+        f"as {str(d.get('entity_type') or '').lower().replace('_', ' ')}"
+    ),
+    "deid_commit": _deid_commit,
+    "deid_name_add": lambda d: (
+        f"added a known {str(d.get('entity_type') or '').lower().replace('_', ' ')} name "
+        "to the de-identification list"
+    ),
+    "deid_name_remove": lambda d: (
+        f"removed {_plural(d.get('removed'), 'name')} from the de-identification list"
+    ),
+    "deid_placeholder": lambda d: (
+        f"set the placeholder for {str(d.get('entity_type') or '').lower().replace('_', ' ')} "
+        f"to {d.get('template') or 'the default'}"
+    ),
+    "deid_encrypt": lambda d: (
+        f"encrypted the de-identification key ({_plural(d.get('terms'), 'term')})"
+    ),
     "suggest": _suggest,
     "suggestions_accept": lambda d: (
         f"accepted {_plural(d.get('count'), 'AI suggestion')} into layer {d.get('into')}"

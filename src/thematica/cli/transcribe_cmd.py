@@ -42,7 +42,9 @@ def transcribe(
     audio: Annotated[
         list[Path],
         typer.Argument(
-            help="Recordings to transcribe (wav, mp3, m4a, ogg, flac, webm).", show_default=False
+            help="Recordings to transcribe (wav, mp3, m4a, ogg, flac, webm).",
+            show_default=False,
+            metavar="AUDIO",
         ),
     ],
     model: Annotated[

@@ -11,7 +11,9 @@ deliberately simple and meant to be corrected by the user (the per-document spea
 3. Average-linkage agglomerative clustering (deterministic) into the asked number of speakers.
    With no number given, each cut from 2 to ``max_speakers`` clusters is scored by its mean
    silhouette; the best cut wins if its silhouette reaches :data:`MIN_SILHOUETTE`, else everyone
-   is one speaker.
+   is one speaker (so is anyone in a recording of fewer than three segments). Measured on the
+   espeak test voices: two voices score 0.61-0.63, one voice 0.31-0.34 at its best cut; real
+   voices of one sex and age lie closer, so the estimate is a first guess for the user to check.
 4. Labels are "Speaker 1", "Speaker 2", ... in order of first appearance.
 
 Limitation: a segment is labelled as a whole, so a VAD chunk in which the speaker changes
@@ -111,18 +113,18 @@ def _mel_filters() -> npt.NDArray[np.float64]:
     return filters
 
 
-def _frames(audio: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
+def _frames(audio: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.float32]:
     import numpy as np
 
     if audio.size < size:
         audio = np.pad(audio, (0, size - audio.size))
     count = 1 + (audio.size - size) // _HOP
     index = np.arange(size)[None, :] + _HOP * np.arange(count)[:, None]
-    return audio[index]
+    return np.asarray(audio[index])
 
 
 def _one_segment(
-    audio: npt.NDArray[np.float64], filters: npt.NDArray[np.float64], dct: npt.NDArray[np.float64]
+    audio: npt.NDArray[np.float32], filters: npt.NDArray[np.float64], dct: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """[median pitch in semitones (nan if unvoiced), 12 MFCC means, 12 MFCC spreads]."""
     import numpy as np
@@ -137,7 +139,9 @@ def _one_segment(
     long = _frames(audio, _PITCH_FRAME)[: loud.size]
     long = long[loud[: long.shape[0]]]
     long = long - long.mean(axis=1, keepdims=True)
-    power = np.abs(np.fft.rfft(long, 2 * _PITCH_FRAME)) ** 2
+    # 1024 points: the circular wrap only reaches lags above 1024 - 640 = 384, past the
+    # longest period searched (267 samples at 60 Hz)
+    power = np.abs(np.fft.rfft(long, 1024)) ** 2
     auto = np.fft.irfft(power)[:, : _PITCH_FRAME // 2]
     auto = auto / (auto[:, :1] + 1e-12)
     lo, hi = int(SAMPLE_RATE / _F0_MAX), int(SAMPLE_RATE / _F0_MIN)
@@ -161,7 +165,7 @@ def segment_features(
     filters = _mel_filters()
     k = np.arange(_N_MELS)
     dct = np.cos(np.pi / _N_MELS * (k[None, :] + 0.5) * np.arange(1, _N_MFCC + 1)[:, None])
-    audio = np.asarray(samples, dtype=np.float64)
+    audio = np.asarray(samples, dtype=np.float32)
     rows = []
     for seg in segments:
         a = int(max(0.0, seg.start) * SAMPLE_RATE)
@@ -184,64 +188,91 @@ def segment_features(
 
 
 def _distances(features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Euclidean distances between rows (by the Gram matrix: no n x n x d temporary)."""
     import numpy as np
 
-    diff = features[:, None, :] - features[None, :, :]
-    return np.asarray(np.sqrt((diff**2).sum(axis=2)))
+    squares = (features**2).sum(axis=1)
+    gram = squares[:, None] + squares[None, :] - 2.0 * features @ features.T
+    out = np.sqrt(np.clip(gram, 0.0, None))
+    np.fill_diagonal(out, 0.0)
+    return np.asarray(out)
 
 
-def _merge_history(distances: npt.NDArray[np.float64]) -> list[list[list[int]]]:
-    """Average-linkage agglomeration: the partition at each number of clusters, from n down
-    to 1 (index ``k`` holds the partition into ``k`` clusters; ties break by index)."""
+def linkage(distances: npt.NDArray[np.float64], k_max: int) -> dict[int, list[int]]:
+    """Average-linkage agglomeration (UPGMA, by the Lance-Williams update, so an hour's ~1,000
+    segments take a second, not minutes): the cluster index of each row for every number of
+    clusters from ``min(k_max, n)`` down to 1. Clusters are numbered by their first row; ties
+    go to the lowest pair of indices, so the result is deterministic."""
+    import numpy as np
+
     n = distances.shape[0]
-    groups: list[list[int]] = [[i] for i in range(n)]
-    history: list[list[list[int]]] = [[] for _ in range(n + 1)]
-    history[n] = [list(g) for g in groups]
-    while len(groups) > 1:
-        best: tuple[float, int, int] | None = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                d = float(distances[groups[i]][:, groups[j]].mean())
-                if best is None or d < best[0] - 1e-12:
-                    best = (d, i, j)
-        assert best is not None
-        _, i, j = best
-        groups[i] = sorted(groups[i] + groups[j])
-        del groups[j]
-        history[len(groups)] = [list(g) for g in groups]
-    return history
-
-
-def _assignments(partition: list[list[int]], n: int) -> list[int]:
-    out = [0] * n
-    for c, members in enumerate(sorted(partition, key=min)):
-        for m in members:
-            out[m] = c
+    d = np.array(distances, dtype=np.float64)
+    np.fill_diagonal(d, np.inf)
+    sizes = np.ones(n)
+    owner = np.arange(n)
+    out: dict[int, list[int]] = {}
+    if n <= k_max:
+        out[n] = _numbered(owner)
+    # each row's nearest other cluster, kept up to date so a merge costs O(n), not O(n^2)
+    nearest = d.argmin(axis=1)
+    nearest_d = d[np.arange(n), nearest]
+    for remaining in range(n - 1, 0, -1):
+        first = int(np.argmin(nearest_d))
+        i, j = sorted((first, int(nearest[first])))
+        merged = (sizes[i] * d[i] + sizes[j] * d[j]) / (sizes[i] + sizes[j])
+        d[i, :] = merged
+        d[:, i] = merged
+        d[i, i] = np.inf
+        d[j, :] = np.inf
+        d[:, j] = np.inf
+        sizes[i] += sizes[j]
+        owner[owner == j] = i
+        nearest_d[j] = np.inf
+        stale = np.flatnonzero((nearest == i) | (nearest == j))
+        closer = np.flatnonzero(d[:, i] < nearest_d)
+        nearest[closer], nearest_d[closer] = i, d[closer, i]
+        for row in {i, *stale.tolist()} - {j}:
+            nearest[row] = int(np.argmin(d[row]))
+            nearest_d[row] = d[row, nearest[row]]
+        if remaining <= k_max:
+            out[remaining] = _numbered(owner)
     return out
+
+
+def _numbered(owner: npt.NDArray[np.int_]) -> list[int]:
+    """Cluster representatives renumbered 0, 1, ... in order of first row."""
+    names: dict[int, int] = {}
+    return [names.setdefault(int(o), len(names)) for o in owner]
 
 
 def cluster(features: npt.NDArray[np.float64], k: int) -> list[int]:
     """Cluster index per row, cutting the average-linkage tree at ``k`` clusters."""
     n = features.shape[0]
     k = max(1, min(k, n))
-    return _assignments(_merge_history(_distances(features))[k], n)
+    return linkage(_distances(features), k)[k]
 
 
 def silhouette(distances: npt.NDArray[np.float64], assignment: Sequence[int]) -> float:
-    """Mean silhouette (Rousseeuw 1987); a singleton cluster's members score 0."""
+    """Mean silhouette (Rousseeuw 1987); members of a one-row cluster score 0."""
     import numpy as np
 
     labels = np.asarray(assignment)
-    scores = []
-    for i in range(labels.size):
-        own = labels == labels[i]
-        if own.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = distances[i, own].sum() / (own.sum() - 1)
-        b = min(distances[i, labels == c].mean() for c in set(labels.tolist()) if c != labels[i])
-        scores.append(0.0 if max(a, b) == 0 else (b - a) / max(a, b))
-    return float(np.mean(scores))
+    clusters = np.unique(labels)
+    if clusters.size < 2:
+        return 0.0
+    members = labels[None, :] == clusters[:, None]  # cluster x row
+    counts = members.sum(axis=1)
+    sums = distances @ members.T.astype(np.float64)  # row x cluster
+    own = np.searchsorted(clusters, labels)
+    rows = np.arange(labels.size)
+    own_count = counts[own]
+    a = np.where(own_count > 1, sums[rows, own] / np.maximum(own_count - 1, 1), 0.0)
+    means = sums / counts[None, :]
+    means[rows, own] = np.inf
+    b = means.min(axis=1)
+    spread = np.maximum(a, b)
+    score = np.where((own_count > 1) & (spread > 0), (b - a) / np.where(spread > 0, spread, 1), 0)
+    return float(score.mean())
 
 
 def estimate_clusters(features: npt.NDArray[np.float64], max_speakers: int = 6) -> list[int]:
@@ -251,14 +282,14 @@ def estimate_clusters(features: npt.NDArray[np.float64], max_speakers: int = 6) 
         # two segments cannot show whether they differ by speaker or by chance
         return [0] * n
     distances = _distances(features)
-    history = _merge_history(distances)
+    k_max = max(1, min(max_speakers, n - 1))
+    cuts = linkage(distances, k_max)
     best_k, best_score = 1, MIN_SILHOUETTE
-    for k in range(2, min(max_speakers, n - 1) + 1):
-        assignment = _assignments(history[k], n)
-        score = silhouette(distances, assignment)
-        if score >= best_score + 1e-9 or (best_k == 1 and score >= best_score):
+    for k in range(2, k_max + 1):
+        score = silhouette(distances, cuts[k])
+        if score > best_score + 1e-9 or (best_k == 1 and score >= best_score):
             best_k, best_score = k, score
-    return _assignments(history[best_k], n)
+    return cuts[best_k]
 
 
 # -- turns ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from thematica.core.errors import InputError
 from thematica.intake.audio import SAMPLE_RATE
-from thematica.intake.speech_models import DEFAULT_MODEL, check_language, model_dir
+from thematica.intake.speech_models import DEFAULT_MODEL, MODELS, check_language, model_dir
 
 if TYPE_CHECKING:
     import numpy as np
@@ -109,8 +109,11 @@ def transcribe(
     start_at = max(0.0, float(start_at))
     model = load_model(model_name, device)
     if start_at >= total:
-        return [], TranscriptionInfo(code or "en", 1.0 if code else 0.0, total)
-    offset = int(round(start_at * SAMPLE_RATE))
+        # nothing left to hear: the language is the one asked for, or the model's only one
+        only = MODELS[model_name].languages
+        known = code or (only[0] if only and len(only) == 1 else "")
+        return [], TranscriptionInfo(known, 1.0 if known else 0.0, total)
+    offset = round(start_at * SAMPLE_RATE)
     part = samples[offset:]
     generator, info = model.transcribe(
         part,

@@ -27,18 +27,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
-from thematica.services.deid_commit import (
-    Scrubber,
-    commit_document,
-    memos_mentioning,
-    names_mentioning,
-)
+from thematica.services.deid_commit import Scrubber, commit_document, commit_warnings
 from thematica.services.deid_key import (
     ENTITY_TYPES,
     KEY_SETTING,
@@ -189,47 +184,9 @@ class Deid(ReviewBase):
         if progress is not None:
             progress(len(docs), len(docs), "")
         report = DetectReport(documents=len(docs), proposed=0)
-        at = now()
         with self.project.db.write() as conn:
-            p = t.deid_proposal.c
             for doc_id, _name in docs:
-                text = conn.scalar(select(t.document.c.text).where(t.document.c.id == doc_id))
-                existing = conn.execute(
-                    select(p.start, p.end, p.status).where(p.document_id == doc_id)
-                ).all()
-                spans = {(r.start, r.end) for r in existing}
-                settled = [(r.start, r.end) for r in existing if r.status == "committed"]
-                settled += [m.span() for m in shapes.finditer(text or "")] if shapes else []
-                for finding, seen_text in found[doc_id]:
-                    start, end = int(finding.start), int(finding.end)
-                    if text != seen_text or not 0 <= start < end <= len(text or ""):
-                        continue  # the text changed meanwhile: the next run sees it again
-                    if (start, end) in spans:
-                        report.already += 1
-                        continue
-                    if any(s < end and start < e for s, e in settled):
-                        continue
-                    conn.execute(
-                        insert(t.deid_proposal).values(
-                            project_id=pid,
-                            document_id=doc_id,
-                            start=start,
-                            end=end,
-                            text=text[start:end],
-                            entity_type=finding.entity_type,
-                            placeholder=None,
-                            score=float(finding.score),
-                            recogniser=str(finding.recogniser)[:100],
-                            status="proposed",
-                            created_by=self.project.access.name,
-                            created_at=at,
-                        )
-                    )
-                    spans.add((start, end))
-                    report.proposed += 1
-                    report.by_type[finding.entity_type] = (
-                        report.by_type.get(finding.entity_type, 0) + 1
-                    )
+                self._store_findings(conn, doc_id, found[doc_id], shapes, report)
             self.project.audit(
                 conn,
                 "deid_detect",
@@ -253,7 +210,7 @@ class Deid(ReviewBase):
         """Proposals by document and position, each with its context and the placeholder a
         commit would write (numbers a commit would give are shown without giving them; for an
         encrypted key without ``passphrase`` they show as ``?``)."""
-        statuses = statuses(status)
+        wanted = statuses(status)
         wanted_type = check_type(entity_type) if entity_type else None
         pid = self.project.id
         p, d = t.deid_proposal.c, t.document.c
@@ -272,10 +229,10 @@ class Deid(ReviewBase):
                 r
                 for r in rows
                 if (doc_id is None or r.document_id == doc_id)
-                and (not statuses or r.status in statuses)
+                and (not wanted or r.status in wanted)
                 and (wanted_type is None or r.entity_type == wanted_type)
             ]
-            texts = texts(conn, {r.document_id for r in shown})
+            bodies = texts(conn, {r.document_id for r in shown})
         # predict in commit order (documents by name, then position), over every open proposal
         predicted: dict[int, str] = {}
         for r in rows:
@@ -286,7 +243,7 @@ class Deid(ReviewBase):
                     predicted[r.id] = r.placeholder or plates[r.entity_type].replace("{n}", "?")
         out = []
         for r in shown:
-            text = texts.get(r.document_id, "")
+            text = bodies.get(r.document_id, "")
             placeholder = (r.placeholder or "") if r.status == "committed" else ""
             out.append(
                 ProposalRow(
@@ -480,35 +437,9 @@ class Deid(ReviewBase):
                 report.placeholders[ph] = report.placeholders.get(ph, 0) + n
             for word, ph in done.identifiers.items():
                 identifiers.setdefault(word, ph)
-        report.warnings = self._warnings(identifiers, report)
-        return report
-
-    def _warnings(self, identifiers: dict[str, str], report: CommitReport) -> builtins.list[str]:
-        if not identifiers:
-            return []
-        scrub = Scrubber(identifiers)
-        out = []
         with self.project.db.read() as conn:
-            memos = memos_mentioning(conn, self.project.id, scrub)
-            names = names_mentioning(
-                conn.scalars(
-                    select(t.document.c.name).where(t.document.c.project_id == self.project.id)
-                ),
-                scrub,
-            )
-        if report.codings_lost:
-            out.append(
-                f"{report.codings_lost} coding(s) covered only redacted words or now duplicate "
-                "another and were removed"
-            )
-        if memos:
-            out.append(
-                f"{memos} memo(s) mention a committed identifier; memos are the researchers' "
-                "own words and were left unchanged: edit them by hand"
-            )
-        if names:
-            out.append(f"{names} document name(s) contain a committed identifier: rename them")
-        return out
+            report.warnings = commit_warnings(conn, self.project.id, identifiers, report)
+        return report
 
     @requires(Operation.IMPORT)
     def run(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from thematica.services.text_rewrite import RewriteReport, rewrite_document, scr
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
+    from thematica.services.deid import CommitReport
     from thematica.services.project import Project
 
 
@@ -250,4 +251,30 @@ def names_mentioning(names: Iterable[str], scrub: Scrubber) -> int:
     return sum(1 for name in names if scrub.found_in(name))
 
 
-Scrub = Callable[[str], str]
+def commit_warnings(
+    conn: Connection, project_id: int, identifiers: Mapping[str, str], report: CommitReport
+) -> list[str]:
+    """What a commit should tell: codings removed, memos and document names that still name
+    a committed identifier (memos are the researchers' own words: never edited here)."""
+    out = []
+    if report.codings_lost:
+        out.append(
+            f"{report.codings_lost} coding(s) covered only redacted words or now duplicate "
+            "another and were removed"
+        )
+    if not identifiers:
+        return out
+    scrub = Scrubber(identifiers)
+    memos = memos_mentioning(conn, project_id, scrub)
+    names = names_mentioning(
+        conn.scalars(select(t.document.c.name).where(t.document.c.project_id == project_id)),
+        scrub,
+    )
+    if memos:
+        out.append(
+            f"{memos} memo(s) mention a committed identifier; memos are the researchers' "
+            "own words and were left unchanged: edit them by hand"
+        )
+    if names:
+        out.append(f"{names} document name(s) contain a committed identifier: rename them")
+    return out

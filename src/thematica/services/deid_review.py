@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -24,7 +25,8 @@ from thematica.services.deid_key import (
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
-    from thematica.services.deid import KeyRow, ProposalRow
+    from thematica.core.tables import Table
+    from thematica.services.deid import DetectReport, KeyRow, ProposalRow
     from thematica.services.project import Project
 
 STATUSES = ("proposed", "accepted", "rejected", "committed")
@@ -176,7 +178,7 @@ class ReviewBase:
                 [(r.start, r.end, r.id) for r in self._accepted(conn, doc_id, ids)]
                 + [(r.start, r.end, r.id) for r in chosen]
             )
-            for (s1, e1, i1), (s2, e2, i2) in zip(spans, spans[1:], strict=False):
+            for (s1, e1, i1), (s2, e2, i2) in pairwise(spans):
                 if s2 < e1:
                     raise InputError(
                         f"proposals {i1} ({s1}-{e1}) and {i2} ({s2}-{e2}) overlap: "
@@ -324,7 +326,7 @@ class ReviewBase:
             out[term.id] = written.get((term.entity_type, shown), 0) if shown else 0
         return out
 
-    def _key_rows(self, passphrase: str | None, *, known_only: bool, title: str) -> Any:
+    def _key_rows(self, passphrase: str | None, *, known_only: bool, title: str) -> Table[KeyRow]:
         from thematica.core.tables import Table
         from thematica.services.deid import KeyRow
 
@@ -352,3 +354,56 @@ class ReviewBase:
                 )
             )
         return Table.of(KeyRow, rows, title=title)
+
+    def _store_findings(
+        self,
+        conn: Connection,
+        doc_id: int,
+        found: Sequence[tuple[Any, str]],
+        shapes: re.Pattern[str] | None,
+        report: DetectReport,
+    ) -> None:
+        """Store one document's findings as open proposals: a span some proposal already has
+        (any status) is counted, not stored again; one overlapping a placeholder is left out;
+        findings made on a text that has changed since are dropped (the next run sees it)."""
+        from thematica.services.project import now
+
+        p = t.deid_proposal.c
+        text = conn.scalar(select(t.document.c.text).where(t.document.c.id == doc_id)) or ""
+        existing = conn.execute(select(p.start, p.end, p.status).where(p.document_id == doc_id))
+        spans: set[tuple[int, int]] = set()
+        settled: list[tuple[int, int]] = []
+        for r in existing:
+            spans.add((r.start, r.end))
+            if r.status == "committed":
+                settled.append((r.start, r.end))
+        settled += [m.span() for m in shapes.finditer(text)] if shapes else []
+        at = now()
+        for finding, seen_text in found:
+            start, end = int(finding.start), int(finding.end)
+            if text != seen_text or not 0 <= start < end <= len(text):
+                continue
+            if (start, end) in spans:
+                report.already += 1
+                continue
+            if any(s < end and start < e for s, e in settled):
+                continue
+            conn.execute(
+                insert(t.deid_proposal).values(
+                    project_id=self.project.id,
+                    document_id=doc_id,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    entity_type=finding.entity_type,
+                    placeholder=None,
+                    score=float(finding.score),
+                    recogniser=str(finding.recogniser)[:100],
+                    status="proposed",
+                    created_by=self.project.access.name,
+                    created_at=at,
+                )
+            )
+            spans.add((start, end))
+            report.proposed += 1
+            report.by_type[finding.entity_type] = report.by_type.get(finding.entity_type, 0) + 1

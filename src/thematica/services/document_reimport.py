@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ __all__ = [
     "ReimportReport",
     "RemovedCoding",
     "TouchedCoding",
+    "anchored_diff",
     "carry_times",
     "reimport_document",
     "tidy_change",
@@ -49,6 +49,8 @@ __all__ = [
 
 #: Below this share of the old words kept, the file is taken for a different document.
 MIN_WORDS_KEPT = 0.5
+#: Below this share of old words in runs of three found again, refused before aligning.
+QUICK_MIN_WORDS_KEPT = 0.25
 
 _WORD = re.compile(r"\w+")
 
@@ -107,15 +109,91 @@ def words_kept(change: TextChange) -> float:
     return kept / len(words)
 
 
-def _bag_share(old: str, new: str) -> float:
-    """An upper bound of :func:`words_kept` found without aligning: the share of old words
-    that occur in the new text at all (so a wrong file is refused before a costly diff)."""
-    old_words = Counter(_WORD.findall(old))
-    total = sum(old_words.values())
-    if not total:
+def _shared_sequences(old: str, new: str) -> float:
+    """A quick estimate of :func:`words_kept` without aligning: the share of old words that
+    sit in a run of three words found in the new text too. A correction keeps most runs; a
+    different interview shares words ("the", "staff") but hardly any runs, and is refused
+    before a costly alignment."""
+    old_words = _WORD.findall(old)
+    if len(old_words) < 3:
         return 1.0
-    shared = old_words & Counter(_WORD.findall(new))
-    return sum(shared.values()) / total
+    new_words = _WORD.findall(new)
+    runs = {tuple(new_words[i : i + 3]) for i in range(len(new_words) - 2)}
+    covered = [False] * len(old_words)
+    for i in range(len(old_words) - 2):
+        if tuple(old_words[i : i + 3]) in runs:
+            covered[i] = covered[i + 1] = covered[i + 2] = True
+    return sum(covered) / len(old_words)
+
+
+def anchored_diff(old: str, new: str) -> TextChange:
+    """:func:`~thematica.core.text_edits.diff_change`, run only between anchors: words that
+    occur once in each text, in the same order (the longest such chain, as in patience diff).
+    Aligning a whole hour-long transcript token by token takes minutes (every space matches
+    every space); between anchors the pieces are a few words long."""
+    old_at = _unique_words(old)
+    new_at = _unique_words(new)
+    pairs = [
+        (o, new_at[w]) for w, o in sorted(old_at.items(), key=lambda kv: kv[1][0]) if w in new_at
+    ]
+    edits: list[Edit] = []
+    at_old, at_new = 0, 0
+    for (o_start, o_end), (n_start, n_end) in _longest_chain(pairs):
+        edits += _gap_edits(old, new, at_old, o_start, at_new, n_start)
+        at_old, at_new = o_end, n_end
+    edits += _gap_edits(old, new, at_old, len(old), at_new, len(new))
+    change = TextChange(old, edits)
+    if change.new_text != new:  # the anchors and gaps must cover both texts
+        raise AssertionError("anchored_diff: the edits do not give the new text")
+    return change
+
+
+def _unique_words(text: str) -> dict[str, tuple[int, int]]:
+    seen: dict[str, tuple[int, int] | None] = {}
+    for m in _WORD.finditer(text):
+        seen[m.group()] = None if m.group() in seen else (m.start(), m.end())
+    return {w: span for w, span in seen.items() if span is not None}
+
+
+def _longest_chain(
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]],
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The longest run of ``pairs`` (sorted by old position) increasing in new position."""
+    tails: list[int] = []  # tails[k]: index into pairs of the smallest end of a chain of k+1
+    back: list[int] = [-1] * len(pairs)
+    for i, (_old, (n_start, _e)) in enumerate(pairs):
+        k = _place(pairs, tails, n_start)
+        if k > 0:
+            back[i] = tails[k - 1]
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
+    chain: list[int] = []
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        chain.append(i)
+        i = back[i]
+    return [pairs[i] for i in reversed(chain)]
+
+
+def _place(pairs: list[tuple[tuple[int, int], tuple[int, int]]], tails: list[int], key: int) -> int:
+    lo, hi = 0, len(tails)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pairs[tails[mid]][1][0] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _gap_edits(old: str, new: str, o1: int, o2: int, n1: int, n2: int) -> list[Edit]:
+    if old[o1:o2] == new[n1:n2]:
+        return []
+    return [
+        Edit(e.start + o1, e.end + o1, e.new) for e in diff_change(old[o1:o2], new[n1:n2]).edits
+    ]
 
 
 def _gap_score(piece: str) -> int:
@@ -228,10 +306,11 @@ def _parse(project: Project, path: Path, encoding: str | None) -> ParsedDocument
     return doc
 
 
-def _refuse_unrelated(name: str, path: Path, share: float) -> None:
-    if share < MIN_WORDS_KEPT:
+def _refuse_unrelated(name: str, path: Path, share: float, least: float = MIN_WORDS_KEPT) -> None:
+    if share < least:
+        about = "about " if least != MIN_WORDS_KEPT else ""
         raise InputError(
-            f"{path.name} keeps only {share:.0%} of the words of {name!r}; it looks like a "
+            f"{path.name} keeps only {about}{share:.0%} of the words of {name!r}; it looks like a "
             "different text, not a correction: import it as a new document instead"
         )
 
@@ -253,8 +332,8 @@ def reimport_document(
     with project.db.read() as conn:
         doc_id = project.documents.id_of(conn, name)
         old_text, old_digest = conn.execute(select(d.text, d.sha256).where(d.id == doc_id)).one()
-    _refuse_unrelated(name, path, _bag_share(old_text, doc.text))
-    change = tidy_change(diff_change(old_text, doc.text))
+    _refuse_unrelated(name, path, _shared_sequences(old_text, doc.text), QUICK_MIN_WORDS_KEPT)
+    change = tidy_change(anchored_diff(old_text, doc.text))
     report.words_kept = words_kept(change)
     _refuse_unrelated(name, path, report.words_kept)
     report.edits = len(change.edits)
@@ -357,10 +436,6 @@ def _describe(
         new_start, new_end = now[cid]
         old_text = change.old_text[start:end]
         new_text = change.new_text[new_start:new_end]
-        if cid not in touched and new_text != old_text:
-            # text inserted right at its edge was taken in: keep the coding on its own words
-            new_start, new_end = _own_words(conn, cid, change, start, end)
-            new_text = change.new_text[new_start:new_end]
         if cid in touched and _WORD.search(old_text) and not _WORD.search(new_text):
             conn.execute(delete(t.coding).where(c.id == cid))
             report.codings_removed.append(RemovedCoding(coder, code, old_text))
@@ -371,27 +446,3 @@ def _describe(
             report.codings_touched.append(TouchedCoding(coder, code, old_text, new_text))
         else:
             report.codings_kept += 1
-
-
-def _own_words(
-    conn: Connection, cid: int, change: TextChange, start: int, end: int
-) -> tuple[int, int]:
-    """An untouched coding's span with any insertion at its edges left outside it."""
-    c = t.coding.c
-    new_start = change.position(start, side="end")
-    new_end = max(change.position(end, side="start"), new_start)
-    row = conn.execute(select(c.document_id, c.code_id, c.coder_id).where(c.id == cid)).one()
-    twin = conn.scalar(
-        select(c.id).where(
-            c.document_id == row.document_id,
-            c.code_id == row.code_id,
-            c.coder_id == row.coder_id,
-            c.start == new_start,
-            c.end == new_end,
-        )
-    )
-    if twin is None:
-        conn.execute(update(t.coding).where(c.id == cid).values(start=new_start, end=new_end))
-        return new_start, new_end
-    span = conn.execute(select(c.start, c.end).where(c.id == cid)).one()
-    return int(span.start), int(span.end)

@@ -454,8 +454,8 @@ class Transcription:
                     document=row.document_name,
                     model=row.model,
                     status=row.status,
-                    duration=row.duration,
-                    done_seconds=float(row.done_seconds or 0.0),
+                    duration=None if row.duration is None else round(row.duration, 1),
+                    done_seconds=round(float(row.done_seconds or 0.0), 1),
                     segments=len(row.segments or []),
                     started_at=row.started_at.isoformat(timespec="seconds"),
                 )

@@ -16,6 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 
+def _words(text: str) -> list[str]:
+    """A word list written as one string (easier to read than a quoted list)."""
+    return text.split()
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One identifier found in a text: code-point span ``[start, end)`` and its type."""
@@ -34,71 +39,105 @@ _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
 # a capitalised word (names, places): Marisol, O'Malley, McAllister, Tri-County, T
 NAME = rf"[{_UP}][{_UP}{_LOW}'’\-]*"
-ORD_WORDS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
-).split()
+ORD_WORDS = _words(
+    """
+    first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+    thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth
+    twentieth
+    """
+)
 ORDINAL = r"(?:\d{1,3}(?:st|nd|rd|th)|" + "|".join(w.capitalize() for w in ORD_WORDS) + r")"
-STREET_SUFFIXES = (
-    "Street St Avenue Ave Av Road Rd Boulevard Blvd Drive Dr Lane Ln Way Place Pl Court Ct "
-    "Highway Hwy Parkway Pkwy Terrace Ter Trail Loop Pike Circle Cir Alley Row Expressway "
-    "Freeway Turnpike"
-).split()
+STREET_SUFFIXES = _words(
+    """
+    Street St Avenue Ave Av Road Rd Boulevard Blvd Drive Dr Lane Ln Way Place Pl Court
+    Ct Highway Hwy Parkway Pkwy Terrace Ter Trail Loop Pike Circle Cir Alley Row
+    Expressway Freeway Turnpike
+    """
+)
 SUFFIX = r"(?:" + "|".join(STREET_SUFFIXES) + r")\b\.?"
-DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)\.?"
+DIRECTION = (
+    r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)\.?"
+)
 ORG_WORDS = frozenset(
-    """Program Programs Programme Project Services Service Outreach Team Coalition Alliance
-    Network Collective Foundation Society Association Partnership Initiative Ministries Ministry
-    Mission Agency Department Dept Union Council Committee Coop Co-op Cooperative Corps
-    Reduction Recovery Connections Connection Exchange Access Works Concern Solutions Action
-    Advocates Advocacy Group Institute Inc LLC Corporation Corp Company Fund Trust Authority
-    Bureau Office Taskforce Force Response Unit Squad Navigation Collaborative Consortium
-    Partners Friends Families Circle Alliance's""".split()
+    _words(
+        """
+    Program Programs Programme Project Services Service Outreach Team Coalition Alliance
+    Network Collective Foundation Society Association Partnership Initiative Ministries
+    Ministry Mission Agency Department Dept Union Council Committee Coop Co-op
+    Cooperative Corps Reduction Recovery Connections Connection Exchange Access Works
+    Concern Solutions Action Advocates Advocacy Group Institute Inc LLC Corporation Corp
+    Company Fund Trust Authority Bureau Office Taskforce Force Response Unit Squad
+    Navigation Collaborative Consortium Partners Friends Families Circle Alliance's
+    """
+    )
 )
 FACILITY_WORDS = frozenset(
-    """Clinic Clinics Center Centre Hospital House Shelter Pharmacy Library Church Chapel
-    Temple Mosque Cathedral Jail Prison Detention Motel Hotel Inn Lodge Hall Home Homes Health
-    Medical Wellness Treatment Detox Rehab Residence Residences Apartments Village Commons
-    Kitchen Pantry Cafe Café Diner Station Terminal Stadium Arena School Academy College
-    University Hub Annex Shack Mall Market Plaza Tower Towers Courthouse Dispensary""".split()
+    _words(
+        """
+    Clinic Clinics Center Centre Hospital House Shelter Pharmacy Library Church Chapel
+    Temple Mosque Cathedral Jail Prison Detention Motel Hotel Inn Lodge Hall Home Homes
+    Health Medical Wellness Treatment Detox Rehab Residence Residences Apartments
+    Village Commons Kitchen Pantry Cafe Café Diner Station Terminal Stadium Arena School
+    Academy College University Hub Annex Shack Mall Market Plaza Tower Towers Courthouse
+    Dispensary
+    """
+    )
 )
 LANDMARK_WORDS = frozenset(
-    """Bridge Park Square Creek River Lake Beach Trail Woods Heights Hill Hills Pier Waterfront
-    Fountain Underpass Overpass Viaduct Tunnel Campground Camp Gardens Garden Green Field Fields
-    Yard Yards Lot Grove Point Falls Valley Canyon Bluff Bay Harbor Harbour Island Ridge""".split()
+    _words(
+        """
+    Bridge Park Square Creek River Lake Beach Trail Woods Heights Hill Hills Pier
+    Waterfront Fountain Underpass Overpass Viaduct Tunnel Campground Camp Gardens Garden
+    Green Field Fields Yard Yards Lot Grove Point Falls Valley Canyon Bluff Bay Harbor
+    Harbour Island Ridge
+    """
+    )
 )
 # "Project Safe Haven", "Casa Esperanza": a first word that makes the run an organisation
-ORG_PREFIXES = frozenset("Project Proyecto Casa Operation Camp Hogar Centro".split())
+ORG_PREFIXES = frozenset(["Project", "Proyecto", "Casa", "Operation", "Camp", "Hogar", "Centro"])
 SAINT = frozenset({"St.", "Saint", "San", "Santa", "St"})
-PLACE_WORDS = frozenset("County Parish City Town Township Borough Valley".split())
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-MONTH_ABBR = "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
-WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+PLACE_WORDS = frozenset(["County", "Parish", "City", "Town", "Township", "Borough", "Valley"])
+MONTHS = _words(
+    """
+    January February March April May June July August September October November
+    December
+    """
+)
+MONTH_ABBR = _words(
+    """
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    """
+)
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # capitalised words that interviews are full of and that identify nobody (acronyms match
 # exactly: "DOC" the department, not "Doc" the nickname)
 _COMMON_WORDS = (
-        """I I'm I'd I'll I've Im Ive OK Okay Ok God Jesus Lord Mom Mum Mom's Dad Dad's Mama Papa
-        Grandma Grandpa Granny Ma Pa Sir Ma'am Bro Dude Yeah Yes No Nope Yep Um Uh Uhm Hmm Mm Oh
-        Ah Well So And But Or Like Right Sure Honestly Actually Basically Literally Really Just
-        Then Now Because Cause Also Anyway Anyways Maybe Probably Definitely Obviously Sometimes
-        Usually Yesterday Today Tomorrow Tonight Everyone Everybody Everything Someone Somebody
-        Something Nobody Nothing Anyone Anybody Anything No-one He She They We You It That This
-        These Those There Here What When Where Why Who Whom Which How Whatever If Once After
-        Before During Since Until While Though Although Even Especially Only Still Again Not
-        Narcan Naloxone Kloxxado Zimhi Suboxone Subutex Buprenorphine Methadone Vivitrol
-        Sublocade Fentanyl Fent Heroin Meth Xylazine Tranq Oxy Oxycontin Percocet Xanax Adderall
-        Medicaid Medicare Obamacare SNAP WIC SSI SSDI HUD Section COVID Covid COVID-19 Corona
-        HIV AIDS PrEP PEP Hep HCV HBV STI STD MAT MOUD OUD SUD OD ODs ER ED ICU EMS EMT CPR
-        AA NA SMART CPS DHS DOC DA PO ID IDs CEO ED TV PTSD ADHD OCD LGBTQ LGBT BIPOC Zoom
-        Facebook Instagram TikTok Twitter Snapchat Google YouTube Uber Lyft Amazon Walmart
-        iPhone Android Christmas Thanksgiving Easter Halloween English Spanish Black White
-        Brown Latino Latina Latinx Hispanic Native Indigenous Asian African American Americans
-        Mexican Christian Catholic Muslim Jewish Republican Democrat Republicans Democrats
-        Interviewer Participant Speaker Moderator Respondent Facilitator Q A Mr Mrs Ms Dr St
-        Officer Nurse Doctor Pastor Deputy Sergeant Judge Cops Cop Police Sheriff Last Next
-        Every Each Our Their His Her My Your Its Some Any All Both Most Many Much More Few""".split()
+    _words(
+        """
+    I I'm I'd I'll I've Im Ive OK Okay Ok God Jesus Lord Mom Mum Mom's Dad Dad's Mama
+    Papa Grandma Grandpa Granny Ma Pa Sir Ma'am Bro Dude Yeah Yes No Nope Yep Um Uh Uhm
+    Hmm Mm Oh Ah Well So And But Or Like Right Sure Honestly Actually Basically
+    Literally Really Just Then Now Because Cause Also Anyway Anyways Maybe Probably
+    Definitely Obviously Sometimes Usually Yesterday Today Tomorrow Tonight Everyone
+    Everybody Everything Someone Somebody Something Nobody Nothing Anyone Anybody
+    Anything No-one He She They We You It That This These Those There Here What When
+    Where Why Who Whom Which How Whatever If Once After Before During Since Until While
+    Though Although Even Especially Only Still Again Not Narcan Naloxone Kloxxado Zimhi
+    Suboxone Subutex Buprenorphine Methadone Vivitrol Sublocade Fentanyl Fent Heroin
+    Meth Xylazine Tranq Oxy Oxycontin Percocet Xanax Adderall Medicaid Medicare
+    Obamacare SNAP WIC SSI SSDI HUD Section COVID Covid COVID-19 Corona HIV AIDS PrEP
+    PEP Hep HCV HBV STI STD MAT MOUD OUD SUD OD ODs ER ED ICU EMS EMT CPR AA NA SMART
+    CPS DHS DOC DA PO ID IDs CEO ED TV PTSD ADHD OCD LGBTQ LGBT BIPOC Zoom Facebook
+    Instagram TikTok Twitter Snapchat Google YouTube Uber Lyft Amazon Walmart iPhone
+    Android Christmas Thanksgiving Easter Halloween English Spanish Black White Brown
+    Latino Latina Latinx Hispanic Native Indigenous Asian African American Americans
+    Mexican Christian Catholic Muslim Jewish Republican Democrat Republicans Democrats
+    Interviewer Participant Speaker Moderator Respondent Facilitator Q A Mr Mrs Ms Dr St
+    Officer Nurse Doctor Pastor Deputy Sergeant Judge Cops Cop Police Sheriff Last Next
+    The A An Folks Folk People Guys Ladies Y'all Every Each Our Their His Her My Your
+    Its Some Any All Both Most Many Much More Few
+    """
+    )
     + MONTHS
     + WEEKDAYS
     + [d + "s" for d in WEEKDAYS]
@@ -106,22 +145,26 @@ _COMMON_WORDS = (
 COMMON = frozenset(w.casefold() for w in _COMMON_WORDS if not (w.isupper() and len(w) > 1))
 ACRONYMS = frozenset(w for w in _COMMON_WORDS if w.isupper() and len(w) > 1)
 DAY_WORDS = frozenset(w.casefold() for w in MONTHS + WEEKDAYS + [d + "s" for d in WEEKDAYS])
-TITLES = (
-    "Dr Doctor Officer Ofc Deputy Sgt Sergeant Detective Det Mr Mrs Ms Miss Mx Nurse Pastor "
-    "Father Fr Sister Judge Coach Captain Capt Lt Lieutenant Chief Professor Prof Rev Reverend "
-    "Aunt Auntie Uncle Grandma Grandpa Trooper Agent Counselor Commissioner Mayor Senator "
-    "Councilman Councilwoman Sheriff Principal Ranger Elder Brother"
-).split()
+TITLES = _words(
+    """
+    Dr Doctor Officer Ofc Deputy Sgt Sergeant Detective Det Mr Mrs Ms Miss Mx Nurse
+    Pastor Father Fr Sister Judge Coach Captain Capt Lt Lieutenant Chief Professor Prof
+    Rev Reverend Aunt Auntie Uncle Grandma Grandpa Trooper Agent Counselor Commissioner
+    Mayor Senator Councilman Councilwoman Sheriff Principal Ranger Elder Brother
+    """
+)
 # nouns after which a capitalised word is a person ("my friend Marisol", "this guy Darnell")
-PERSON_NOUNS = (
-    "friend friends buddy buddies homie coworker co-worker coworkers colleague colleagues "
-    "supervisor boss manager director coordinator partner boyfriend girlfriend husband wife ex "
-    "fiance fiancé son daughter brother sister cousin uncle aunt auntie niece nephew grandson "
-    "granddaughter mom dad mother father neighbor neighbour roommate client clients participant "
-    "patient peer guy dude man woman lady girl boy kid fella gentleman navigator counselor "
-    "counsellor mentor sponsor caseworker worker nurse doctor therapist pastor officer deputy "
-    "trainee intern volunteer teammate lead"
-).split()
+PERSON_NOUNS = _words(
+    """
+    friend friends buddy buddies homie coworker co-worker coworkers colleague colleagues
+    supervisor boss manager director coordinator partner boyfriend girlfriend husband
+    wife ex fiance fiancé son daughter brother sister cousin uncle aunt auntie niece
+    nephew grandson granddaughter mom dad mother father neighbor neighbour roommate
+    client clients participant patient peer guy dude man woman lady girl boy kid fella
+    gentleman navigator counselor counsellor mentor sponsor caseworker worker nurse
+    doctor therapist pastor officer deputy trainee intern volunteer teammate lead
+    """
+)
 PERSON_AFTER = (
     r"(?:said|says|told|tells|asked|asks|texted|texts|called|calls|yelled|came|comes|went|goes"
     r"|passed|died|overdosed|OD'd|OD’d|showed|gave|helped|taught|trained|started|left|quit|got"
@@ -130,7 +173,9 @@ PERSON_AFTER = (
 SPEECH_BEFORE = (
     r"(?:told|tell|asked|ask|texted|text|called|call|thanked|thank|hugged|met|meet|with|"
     r"me\s+and|trained\s+by|talked\s+to|talk\s+to|talking\s+to|spoke\s+to|speak\s+to|"
-    r"ran\s+into|checked\s+on|check\s+on|worked\s+with|working\s+with|lost|and)"
+    r"ran\s+into|checked\s+on|check\s+on|worked\s+with|working\s+with|lost|and|remember|"
+    r"remembered|miss|missed|love|loved|know|knew|saw|see|visited|visit|trust|trusted|hired|"
+    r"fired|replaced|thank|hug)"
 )
 PLACE_BEFORE = (
     r"(?:in|from|near|outside(?:\s+of)?|around|out\s+in|up\s+in|down\s+in|over\s+in|"
@@ -184,7 +229,7 @@ def known_pattern(terms: list[str]) -> re.Pattern[str] | None:
 _CAPWORD = rf"(?:St\.|Mt\.|{NAME}|{ORDINAL})"
 _CONNECT = r"(?:of|de|del|la|los|las|for|&|y)"
 _RUN = re.compile(rf"(?<![\w'’]){_CAPWORD}(?:[ \t]+(?:{_CONNECT}[ \t]+)?{_CAPWORD})*")
-_SENTENCE_END = re.compile(r"(?:^|[.!?:;\"“”—]|\n)\s*$")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;”—]|\n)\s*$")
 
 
 def _is_common(word: str) -> bool:
@@ -195,7 +240,9 @@ def _is_common(word: str) -> bool:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    return _SENTENCE_END.search(text[max(0, start - 4) : start]) is not None
+    """Whether a word opens a sentence (an opening quote before it does not count)."""
+    before = text[max(0, start - 6) : start].rstrip("\"“'‘ \t")
+    return _SENTENCE_END.search(before[-4:] if before else "") is not None
 
 
 def _runs(text: str) -> Iterator[tuple[int, list[tuple[int, int]]]]:
@@ -206,7 +253,8 @@ def _runs(text: str) -> Iterator[tuple[int, list[tuple[int, int]]]]:
             (m.start() + match.start(), m.end() + match.start())
             for m in re.finditer(r"\S+", match.group())
         ]
-        while tokens and _is_common(text[tokens[0][0] : tokens[0][1]]) and len(tokens) > 0:
+        titled = _TITLE_BEFORE.search(text[max(0, match.start() - 30) : match.start()])
+        while tokens and not titled and _is_common(text[tokens[0][0] : tokens[0][1]]):
             word = text[tokens[0][0] : tokens[0][1]]
             if word in SAINT:
                 break
@@ -305,7 +353,7 @@ def proper_nouns(text: str) -> Iterator[Finding]:
         elif _PLACE_BEFORE.search(before):
             yield Finding(start, end, "LOCATION", text[start:end], 0.8, "field-place")
         elif _STREET_BEFORE.search(before) and not initial:
-            yield Finding(start, end, "STREET_ADDRESS", text[start:end], 0.75, "field-street")
+            yield Finding(start, end, "STREET_ADDRESS", text[start:end], 0.8, "field-street")
         elif _PERSON_AFTER.search(after) or _SPEECH_BEFORE.search(before):
             yield Finding(start, end, "PERSON", text[start:end], 0.85, "field-person")
         elif not initial:
@@ -315,6 +363,7 @@ def proper_nouns(text: str) -> Iterator[Finding]:
 
 _NICK = re.compile(
     r"(?i:\b(?:call(?:s|ed|ing)?\s+(?:him|her|them|me)|named|nicknamed|known\s+as|goes\s+by|"
+    r"(?:know|knew|knows)\s+(?:him|her|them)\s+as|"
     r"go\s+by|went\s+by|going\s+by|called|calls\s+herself|calls\s+himself|name\s+is|name's))"
     r"[ \t]+[\"“']?((?:[A-Z][\w'’\-]*)(?:[ \t]+[A-Z][\w'’\-]*)?)[\"”']?"
 )
@@ -341,8 +390,9 @@ def nicknames(text: str) -> Iterator[Finding]:
         if re.search(r"(?i:call|named|nickname|known|goes|went|by)\W*\w*\W*$", before) or re.search(
             rf"{NAME}[ \t]*$", before
         ):
-            yield Finding(match.start(1), match.end(1), "PERSON", match.group(1), 0.85,
-                          "field-nickname")
+            yield Finding(
+                match.start(1), match.end(1), "PERSON", match.group(1), 0.85, "field-nickname"
+            )
 
 
 _CORNER = re.compile(
@@ -362,16 +412,20 @@ def streets(text: str) -> Iterator[Finding]:
     """Street addresses ("1420 SE Division St"), streets ("Alder Street", "82nd Ave") and
     corners ("the corner of 5th and Main", "Fifth and Pine")."""
     for match in _ADDRESS.finditer(text):
-        yield Finding(match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.95,
-                      "field-address")
+        yield Finding(
+            match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.95, "field-address"
+        )
     for match in _DIRECTED_STREET.finditer(text):
         words = match.group().split()
         if _is_common(words[0]) and not re.fullmatch(DIRECTION, words[0]):
             continue
-        if words[-1].rstrip(".") in ("Dr", "St") and re.match(rf"[ \t]+{NAME}", text[match.end() :]):
+        if words[-1].rstrip(".") in ("Dr", "St") and re.match(
+            rf"[ \t]+{NAME}", text[match.end() :]
+        ):
             continue  # "Dr. Patel", "St. Mary's": a title, not a street
-        yield Finding(match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.85,
-                      "field-street")
+        yield Finding(
+            match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.85, "field-street"
+        )
     for match in _CORNER.finditer(text):
         a, b = match.group(1), match.group(2)
         ordinal = bool(re.fullmatch(ORDINAL, a.split()[0]) or re.fullmatch(ORDINAL, b.split()[0]))
@@ -385,8 +439,9 @@ def streets(text: str) -> Iterator[Finding]:
         if _is_common(a.split()[0]) or _is_common(b.split()[0]):
             continue
         if ordinal or suffixed or cue:
-            yield Finding(match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.85,
-                          "field-corner")
+            yield Finding(
+                match.start(), match.end(), "STREET_ADDRESS", match.group(), 0.85, "field-corner"
+            )
 
 
 _PHONE = re.compile(
@@ -408,8 +463,9 @@ def contacts(text: str) -> Iterator[Finding]:
     for match in _SHORT_PHONE.finditer(text):
         yield Finding(match.start(), match.end(), "PHONE_NUMBER", match.group(), 0.6, "field-phone")
     for match in _EMAIL.finditer(text):
-        yield Finding(match.start(), match.end(), "EMAIL_ADDRESS", match.group(), 0.95,
-                      "field-email")
+        yield Finding(
+            match.start(), match.end(), "EMAIL_ADDRESS", match.group(), 0.95, "field-email"
+        )
     for match in _URL.finditer(text):
         url = match.group().rstrip(".,;:!?)]'’")
         if re.fullmatch(r"[\w\-]+\.(?:me|co|us|ly)", url, re.IGNORECASE) and not url.startswith(
@@ -448,8 +504,13 @@ def is_absolute_date(value: str) -> bool:
 
 
 def find_all(text: str) -> list[Finding]:
-    """Every field recogniser's findings (overlapping; the engine resolves them)."""
+    """Every field recogniser's findings (overlapping; the engine resolves them). A full stop
+    ending a street ("Alder Street.", "82nd Ave.") is left outside: it usually ends the
+    sentence, and the placeholder reads the same without it."""
     found: list[Finding] = []
     for recogniser in (proper_nouns, nicknames, streets, contacts, dates):
-        found.extend(recogniser(text))
+        for f in recogniser(text):
+            if f.entity_type == "STREET_ADDRESS" and f.text.endswith(".") and len(f.text) > 1:
+                f = Finding(f.start, f.end - 1, f.entity_type, f.text[:-1], f.score, f.recogniser)
+            found.append(f)
     return found

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, model_validator
 
 from thematica.core.access import Operation
+from thematica.core.errors import ConflictError
 from thematica.services.deid import DetectReport
 from thematica.services.jobs import JobResult
 from thematica.services.project import Project
@@ -32,6 +34,8 @@ DOCUMENTS_MAX = 500
 #: ids past PostgreSQL's INTEGER are bad input, not a database error
 ID_MAX = 2**31 - 1
 OFFSET_MAX = 2**31 - 1
+DETECT_JOB = "deid-detect"
+STALE_AFTER = timedelta(minutes=30)
 Progress = Callable[[int, int, str], None]
 DocName = Annotated[str, Field(min_length=1, max_length=500)]
 ProposalId = Annotated[int, Path(ge=1, le=ID_MAX)]
@@ -186,10 +190,22 @@ def detect_message(report: DetectReport) -> str:
     said = f"{n} identifier{'s' if n != 1 else ''} proposed in {d} document{'s' if d != 1 else ''}"
     if report.by_type:
         kinds = sorted(report.by_type.items(), key=lambda kv: (-kv[1], kv[0]))
-        said += " (" + ", ".join(f"{k} {v}" for k, v in kinds) + ")"
+        said += " (" + ", ".join(f"{k.replace('_', ' ').lower()} {v}" for k, v in kinds) + ")"
     if report.already:
         said += f"; {report.already} found again where a proposal already was"
     return said
+
+
+def running_detection(project: Project) -> int | None:
+    """The detection job running in this project, if any (one started over half an hour ago
+    is taken for a server that stopped mid-run, not a run to wait for)."""
+    now = datetime.now(UTC)
+    for job in project.jobs.list():
+        if job.kind != DETECT_JOB or job.finished:
+            continue
+        if now - datetime.fromisoformat(job.created_at) < STALE_AFTER:
+            return job.id
+    return None
 
 
 @router.post(
@@ -199,13 +215,21 @@ def detect_message(report: DetectReport) -> str:
     summary="Find identifiers in some documents (a job: poll /jobs/{id}); owners only",
 )
 def detect(project: ProjectDep, body: DetectRequest | None = None) -> dict[str, int]:
-    """The documents must exist, and the role allow it: both checked now, before the job."""
+    """The documents must exist, and the role allow it: both checked now, before the job.
+    One detection runs at a time in a project: a second would read the same documents again
+    (and load its own model) only to find the same identifiers."""
     project.access.check(Operation.IMPORT, "detect")
     names = list(dict.fromkeys(body.documents)) if body and body.documents else None
     for name in names or ():
         project.documents.get(name)
+    running = running_detection(project)
+    if running is not None:
+        raise ConflictError(
+            f"finding identifiers is already running (job {running}); wait for it to finish",
+            job=running,
+        )
     work = detect_work(project, names, body.passphrase if body else None)
-    return {"job": project.jobs.start("deid-detect", work)}
+    return {"job": project.jobs.start(DETECT_JOB, work)}
 
 
 @router.post(

@@ -81,11 +81,25 @@ LABELS = {
     "draft.create": "AI drafts written",
     "draft.adopt": "AI draft adopted",
     "draft.discard": "AI draft discarded",
+    "transcribe": "Recording transcribed",
+    "rename_speaker": "Speaker renamed",
+    "document_reimport": "Document re-imported (corrected)",
+    "deid_detect": "Identifiers looked for",
+    "deid_accept": "Redactions accepted",
+    "deid_reject": "Redactions rejected",
+    "deid_edit": "Redaction edited",
+    "deid_add": "Redaction added",
+    "deid_commit": "Document de-identified",
+    "deid_name_add": "Known name added",
+    "deid_name_remove": "Known name removed",
+    "deid_placeholder": "Placeholder changed",
+    "deid_encrypt": "Key encrypted",
 }
 
 #: the filter's groups of kinds (``head*`` matches every kind that starts so), in words
 FAMILIES = {
     "consensus": "Every consensus step",
+    "deid": "Every de-identification step",
     "draft": "Every AI draft step",
     "suggestions": "Every review of AI suggestions",
     "coding": "Every memo or star on a coding",

@@ -51,12 +51,14 @@ def shown(rows: Iterable[Any], text: str) -> list[Any]:
 
 
 def tag_of(row: Any) -> str:
-    """The label drawn after a proposal: its type and what it will read (or reads) as."""
+    """The label drawn after a proposal: its type and what it will read as ("" once
+    committed: the text itself reads as the placeholder then)."""
+    kind = str(row.entity_type).replace("_", " ")
     if row.status == "rejected":
-        return f"{row.entity_type} · kept"
+        return f"{kind} · kept"
     if row.status == "committed":
-        return row.entity_type
-    return f"{row.entity_type} → {row.placeholder}"
+        return ""
+    return f"{kind} → {row.placeholder}"
 
 
 def render_text(text: str, blocks: Sequence[Block], rows: Sequence[Any]) -> Markup:
@@ -94,12 +96,12 @@ def render_text(text: str, blocks: Sequence[Block], rows: Sequence[Any]) -> Mark
                 continue
             top = max(over, key=lambda r: (_RANK.get(r.status, 0), r.id))
             ids = " ".join(str(r.id) for r in over)
-            ending = [tag_of(r) for r in over if r.end == b]
+            ending = [tag for r in over if r.end == b and (tag := tag_of(r))]
             tag = f' data-tag="{escape(" · ".join(ending))}"' if ending else ""
             cls = f"dz st-{top.status}{' end' if ending else ''}{' n2' if len(over) > 1 else ''}"
             write(
                 f'<mark class="{cls}" data-p="{ids}" data-o="{a}"'
-                f'{LBL_ATTR if lbl else ""}{tag}>{piece}</mark>'
+                f"{LBL_ATTR if lbl else ''}{tag}>{piece}</mark>"
             )
         write("</div></div>")
     return Markup("".join(out))
@@ -118,9 +120,7 @@ def deid_page(request: Request, name: str, project: ProjectDep) -> Response:
     try:
         rows = list(project.deid.list(document=record.name))
     except PermissionDenied:
-        return page(
-            request, "deid.html", project=project, nav="documents", doc=record, may=False
-        )
+        return page(request, "deid.html", project=project, nav="documents", doc=record, may=False)
     types = [asdict(p) for p in project.deid.placeholders()]
     blocks = blocks_of(record.text, record.turns)
     html = render_text(record.text, blocks, shown(rows, record.text))

@@ -30,10 +30,13 @@ const open = () => rows.filter((r) => r.status !== "committed").sort(byText);
 const find = (id) => rows.find((r) => r.id === id);
 
 // --- the text: the server's render, redrawn after a change ------------------------------------
+// PHONE_NUMBER reads "PHONE NUMBER"
+const typeWords = (kind) => kind.replaceAll("_", " ");
+
 function tagOf(r) {
-  if (r.status === "rejected") return `${r.entity_type} · kept`;
-  if (r.status === "committed") return r.entity_type;
-  return `${r.entity_type} → ${r.placeholder}`;
+  if (r.status === "rejected") return `${typeWords(r.entity_type)} · kept`;
+  if (r.status === "committed") return ""; // the text reads as the placeholder now
+  return `${typeWords(r.entity_type)} → ${r.placeholder}`;
 }
 
 // open proposals inside the text; a committed one where its span reads as its placeholder
@@ -61,7 +64,7 @@ function renderBlock(b, here) {
       continue;
     }
     const top = over.reduce((m, r) => ((RANK[r.status] ?? 0) > (RANK[m.status] ?? 0) || ((RANK[r.status] ?? 0) === (RANK[m.status] ?? 0) && r.id > m.id) ? r : m));
-    const ending = over.filter((r) => r.end === z).map(tagOf);
+    const ending = over.filter((r) => r.end === z).map(tagOf).filter(Boolean);
     const mark = el("mark", {
       class: `dz st-${top.status}${ending.length ? " end" : ""}${over.length > 1 ? " n2" : ""}${over.some((r) => r.id === focusId) ? " focus" : ""}`,
     }, piece);
@@ -103,9 +106,14 @@ function drawCounts() {
   $("dz-empty").hidden = open().length > 0 || n.committed > 0;
 }
 
+// the words around a redaction, cut at whole words (the service sends ~40 characters a side)
 function context(r) {
   const quote = r.status === "committed" ? r.placeholder : r.text;
-  return el("p", { class: "dz-ctx" }, r.before ? `…${r.before}` : "", el("b", {}, quote), r.after ? `${r.after}…` : "");
+  let before = r.before.replace(/\s+/g, " ");
+  let after = r.after.replace(/\s+/g, " ");
+  if (r.start > r.before.length) before = `…${before.replace(/^\S*\s/, "")}`;
+  if (r.end + r.after.length < data.length) after = `${after.replace(/\s\S*$/, "")}…`;
+  return el("p", { class: "dz-ctx" }, before, el("b", {}, quote), after);
 }
 
 function item(r) {
@@ -113,7 +121,7 @@ function item(r) {
   li.dataset.id = r.id;
   const score = r.recogniser === "reviewer" ? "added by hand" : `${Math.round(r.score * 100)}%`;
   li.append(
-    el("div", { class: "dz-head" }, el("span", { class: "dz-type" }, r.entity_type),
+    el("div", { class: "dz-head" }, el("span", { class: "dz-type" }, typeWords(r.entity_type)),
       el("span", { class: "muted", title: `found by ${r.recogniser}` }, score),
       el("span", { class: "dz-status" }, r.status)),
     r.status === "committed"
@@ -208,14 +216,14 @@ function startEdit(id) {
 }
 
 function editForm(r) {
-  const select = el("select", { name: "entity_type", "aria-label": "Type" },
+  const select = el("select", { name: "entity_type" },
     ...typeNames(r.entity_type).map((t) => el("option", { value: t, selected: t === r.entity_type }, t)));
   const form = el("form", { class: "dz-edit" },
-    select,
-    el("input", { name: "placeholder", value: r.placeholder, maxlength: 200, "aria-label": "Placeholder" }),
+    el("label", {}, "Type", select),
+    el("label", {}, "Placeholder", el("input", { name: "placeholder", value: r.placeholder, maxlength: 200 })),
     el("div", { class: "form-actions" },
-      el("button", { type: "submit", class: "primary small" }, "Save and accept"),
-      el("button", { type: "button", class: "small dz-fit", title: "Use the passage selected in the text", onclick: () => fit(r.id) }, "Fit to selection"),
+      el("button", { type: "submit", class: "primary small", title: "Saving accepts it" }, "Save"),
+      el("button", { type: "button", class: "small dz-fit", title: "Redact the passage selected in the text instead", onclick: () => fit(r.id) }, "Use selection"),
       el("button", { type: "button", class: "small", onclick: stopEdit }, "Cancel")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -277,7 +285,7 @@ function hideAdd() {
 
 function templateHint() {
   const t = data.types.find((x) => x.entity_type === $("dz-add-type").value);
-  $("dz-add-template").textContent = t ? t.template : "";
+  $("dz-add-template").textContent = t ? t.template.replaceAll("{n}", "N") : "";
 }
 
 $("dz-add-type").addEventListener("change", templateHint);
@@ -426,13 +434,13 @@ $("dz-accept-all").addEventListener("click", async () => {
   const answer = await call("POST", `${base}/deid/accept-all?document=${encodeURIComponent(data.document)}`);
   if (!answer) return;
   await reload();
-  toast(`${answer.accepted} accepted`);
+  toast(answer.accepted === 1 ? "1 more redaction accepted" : `${answer.accepted} more redactions accepted`);
 });
 
 const confirmBox = $("dz-confirm");
 $("dz-commit").addEventListener("click", () => {
   const n = rows.filter((r) => r.status === "accepted").length;
-  $("dz-confirm-n").textContent = `commit of ${n} accepted redaction${n === 1 ? "" : "s"}`;
+  $("dz-confirm-n").textContent = `${n} accepted passage${n === 1 ? "" : "s"}`;
   $("dz-confirm-error").hidden = true;
   confirmBox.showModal();
   $("dz-confirm-no").focus();
