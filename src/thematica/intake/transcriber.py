@@ -124,6 +124,8 @@ def transcribe(
         # context, but no runaway repetition loops on long interviews
         condition_on_previous_text=False,
     )
+    onsets = _speech_spans(part)
+    onset_ends = [end for _, end in onsets]
     found: list[Segment] = []
     stopped = False
     try:
@@ -131,8 +133,9 @@ def transcribe(
             text = raw.text.strip()
             if not text:
                 continue
+            begin = _first_speech(float(raw.start), float(raw.end), onsets, onset_ends)
             segment = Segment(
-                start=round(start_at + float(raw.start), 3),
+                start=round(start_at + begin, 3),
                 end=round(start_at + min(float(raw.end), len(part) / SAMPLE_RATE), 3),
                 text=text,
             )
@@ -153,3 +156,27 @@ def transcribe(
         language_probability=float(info.language_probability),
         duration=total,
     )
+
+
+def _speech_spans(samples: npt.NDArray[np.float32]) -> list[tuple[float, float]]:
+    """Where the voice activity detector hears speech, in seconds (a little padding)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(speech_pad_ms=100, min_silence_duration_ms=300)
+    spans = get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
+    return [(int(x["start"]) / SAMPLE_RATE, int(x["end"]) / SAMPLE_RATE) for x in spans]
+
+
+def _first_speech(
+    start: float, end: float, spans: list[tuple[float, float]], ends: list[float]
+) -> float:
+    """A segment's start moved to the first speech inside it: Whisper's segments follow each
+    other without gaps, so a turn would otherwise begin in the pause before it."""
+    from bisect import bisect_right
+
+    i = bisect_right(ends, start)
+    if i < len(spans):
+        onset = spans[i][0]
+        if start < onset < end:
+            return onset
+    return start

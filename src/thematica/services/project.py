@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from thematica.services.coding import Coding
     from thematica.services.consensus import Consensus
     from thematica.services.cooccurrence import Cooccurrence
-    from thematica.services.documents import Documents
     from thematica.services.deid import Deid
+    from thematica.services.documents import Documents
     from thematica.services.drafts import Drafts
     from thematica.services.exports import Exports
     from thematica.services.interop import Refi
