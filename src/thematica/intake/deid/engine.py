@@ -303,6 +303,44 @@ def resolve(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(taken, key=lambda f: f.start)
 
 
+#: words of a found name that say nothing alone ("Dr", "Jr") are not looked for again
+_NAME_FILLERS = frozenset({"dr", "mr", "mrs", "ms", "jr", "sr", "the", "of", "and", "de", "la"})
+
+
+def _repeats(text: str, found: Sequence[Finding], blocked: _Spans) -> list[Finding]:
+    """Every other occurrence of what was found once: a name or place the model recognised in
+    one sentence is as identifying where it missed it ("Karen Whitfield ... Karen covers the
+    clinic"). Whole words, same capitalisation; for people each part of the name too."""
+    import re
+
+    wanted: dict[str, tuple[str, float]] = {}
+    for f in found:
+        if f.entity_type in ("DATE_TIME", "PHONE_NUMBER", "EMAIL_ADDRESS", "URL"):
+            continue
+        if f.score < 0.5:  # a guess (an unexplained capitalised word) is not spread further
+            continue
+        wanted.setdefault(f.text, (f.entity_type, f.score))
+        if f.entity_type == "PERSON":
+            for part in f.text.split():
+                part = part.strip(".,'’")
+                if len(part) >= 3 and part[:1].isupper() and part.lower() not in _NAME_FILLERS:
+                    wanted.setdefault(part, ("PERSON", f.score))
+    if not wanted:
+        return []
+    taken = _Spans((f.start, f.end) for f in found)
+    terms = sorted(wanted, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)")
+    out = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if taken.overlaps(start, end) or blocked.overlaps(start, end):
+            continue
+        kind, score = wanted[match.group()]
+        out.append(Finding(start, end, kind, match.group(), min(score, 0.7), "repeat"))
+        taken.add(start, end)
+    return out
+
+
 class Detector:
     """Finds identifiers in texts, with the project's known names (term, entity type)."""
 
@@ -362,4 +400,6 @@ class Detector:
             others.extend(f for f in _ner(text) if not contacts.overlaps(f.start, f.end))
         kept = known + [f for f in others if not blocked.overlaps(f.start, f.end)]
         kept = [f for f in kept if f.entity_type in self.entities and f.end > f.start]
-        return resolve(kept)
+        first = resolve(kept)
+        repeats = _repeats(text, first, blocked)
+        return resolve(first + repeats) if repeats else first
