@@ -22,7 +22,7 @@ other finding is one). "Exact type" numbers ask for the very same type.
 Speed: seconds per 10,000 words over the whole split with the engine warm, and the cold start
 (building Presidio and loading spaCy) measured in a fresh process.
 
-Prints markdown and writes it to ``/tmp/deid-engine-notes/bench.md`` (``--output``).
+Prints markdown and writes it into BENCHMARKS.md (``--output``, or ``--no-write``).
 """
 
 from __future__ import annotations
@@ -67,8 +67,20 @@ def _overlap(f: Finding, g: Gold) -> bool:
     return f.start < g.end and g.start < f.end
 
 
+def _covered(text: str, g: Gold, hits: list[Finding]) -> bool:
+    """Every letter and digit of the identifier lies inside a compatible finding: what stays
+    in the text after redaction gives nothing of it away ("Maria" found in "Maria Lopez"
+    overlaps, but leaves "Lopez")."""
+    inside = set()
+    for f in hits:
+        if f.entity_type in COMPATIBLE[g.entity_type]:
+            inside.update(range(max(f.start, g.start), min(f.end, g.end)))
+    return all(i in inside for i in range(g.start, g.end) if text[i].isalnum())
+
+
 def score(corpus: list[Transcript], findings: list[list[Finding]]) -> dict[str, object]:
     found: Counter[str] = Counter()
+    whole: Counter[str] = Counter()
     exact: Counter[str] = Counter()
     planted: Counter[str] = Counter()
     kind_found: Counter[str] = Counter()
@@ -82,6 +94,8 @@ def score(corpus: list[Transcript], findings: list[list[Finding]]) -> dict[str, 
             planted[g.entity_type] += 1
             kind_planted[g.kind] += 1
             hits = [f for f in found_here if _overlap(f, g)]
+            if _covered(transcript.text, g, hits):
+                whole[g.entity_type] += 1
             if any(f.entity_type in COMPATIBLE[g.entity_type] for f in hits):
                 found[g.entity_type] += 1
                 kind_found[g.kind] += 1
@@ -103,6 +117,7 @@ def score(corpus: list[Transcript], findings: list[list[Finding]]) -> dict[str, 
                 false.append(f"{f.entity_type} {f.text!r} [{f.recogniser}] in …{context}…")
     return {
         "found": found,
+        "whole": whole,
         "exact": exact,
         "planted": planted,
         "tp": tp,
@@ -119,7 +134,7 @@ def _ratio(a: int, b: int) -> str:
 
 
 def report(split: str, corpus: list[Transcript], s: dict, timing: dict[str, float]) -> str:
-    found, exact, planted = s["found"], s["exact"], s["planted"]
+    found, exact, planted, whole = s["found"], s["exact"], s["planted"], s["whole"]
     tp, fp = s["tp"], s["fp"]
     words = sum(len(t.text.split()) for t in corpus)
     load = os.getloadavg()
@@ -131,24 +146,30 @@ def report(split: str, corpus: list[Transcript], s: dict, timing: dict[str, floa
         f"{os.cpu_count()} CPUs ({platform.processor() or platform.platform()}), load average "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, Python {platform.python_version()}.",
         "",
-        "| planted type | planted | recall (compatible type) | recall (exact type) |",
-        "|---|---:|---:|---:|",
+        "Recall counts a planted identifier as found when a finding of a compatible type "
+        "overlaps it; *fully covered* asks that every letter and digit of it lie inside "
+        "compatible findings (nothing of it left in the text after redaction).",
+        "",
+        "| planted type | planted | recall (compatible type) | fully covered | "
+        "recall (exact type) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for kind in sorted(planted):
         lines.append(
             f"| {kind} | {planted[kind]} | {_ratio(found[kind], planted[kind])} | "
-            f"{_ratio(exact[kind], planted[kind])} |"
+            f"{_ratio(whole[kind], planted[kind])} | {_ratio(exact[kind], planted[kind])} |"
         )
     for group, kinds in GROUPS.items():
         p = sum(planted[k] for k in kinds)
         lines.append(
             f"| **{group}** | {p} | **{_ratio(sum(found[k] for k in kinds), p)}** | "
+            f"**{_ratio(sum(whole[k] for k in kinds), p)}** | "
             f"{_ratio(sum(exact[k] for k in kinds), p)} |"
         )
     total = sum(planted.values())
     lines.append(
         f"| **all (micro)** | {total} | **{_ratio(sum(found.values()), total)}** | "
-        f"{_ratio(sum(exact.values()), total)} |"
+        f"**{_ratio(sum(whole.values()), total)}** | {_ratio(sum(exact.values()), total)} |"
     )
     lines += ["", "| finding type | findings | precision (compatible type) |", "|---|---:|---:|"]
     for kind in sorted(set(tp) | set(fp)):
@@ -186,14 +207,16 @@ def cold_start() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--count", type=int, default=64)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--no-ner", action="store_true", help="field recognisers only")
     parser.add_argument("--show", type=int, default=0, help="print this many misses and FPs")
-    parser.add_argument("--output", default="/tmp/deid-engine-notes/bench.md")
+    parser.add_argument(
+        "--output", default=str(Path(__file__).resolve().parent.parent / "BENCHMARKS.md")
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
@@ -221,9 +244,11 @@ def main(argv: list[str] | None = None) -> None:
         for item in s["false"][: args.show * 3]:
             print("  ", item)
     if not args.no_write:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        from intake_blocks import write_block
+
+        write_block(Path(args.output), f"deid-{args.split}", "deid_quality.py", text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python bench/run.py --backend sqlite
     .venv/bin/python bench/run.py --quick              # smoke size, prints only
     .venv/bin/python bench/run.py --ai                 # AI assistance instead (issue 11)
+    .venv/bin/python bench/run.py --intake             # transcription and de-identification
 
 Everything goes through the public API (``thematica.init_project`` and the project's
 services). The corpus is written to a temporary folder and removed afterwards; PostgreSQL runs
@@ -565,6 +566,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the AI-assistance benchmarks instead (bench/ai_quality.py, then "
         "bench/ai_speed.py, each with its defaults; --no-write / --output apply)",
     )
+    p.add_argument(
+        "--intake",
+        action="store_true",
+        help="run the intake benchmarks instead (bench/speech_speed.py, then "
+        "bench/deid_quality.py on its held-out part; --no-write / --output apply)",
+    )
     args = p.parse_args(argv)
     args.docs = args.docs or (50 if args.quick else 1000)
     args.codings = args.codings or (10_000 if args.quick else 200_000)
@@ -589,10 +596,26 @@ def run_ai(args: argparse.Namespace) -> int:
     return ai_quality.main(extra) or ai_speed.main(extra)
 
 
+def run_intake(args: argparse.Namespace) -> int:
+    """Transcription speed and accuracy, then de-identification recall and precision (issue
+    12), each writing its own block of BENCHMARKS.md."""
+    import deid_quality
+    import speech_speed
+
+    extra = (
+        ["--no-write"]
+        if args.no_write
+        else ["--output", str(args.output or ROOT / "BENCHMARKS.md")]
+    )
+    return speech_speed.main(extra) or deid_quality.main(extra)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.ai:
         return run_ai(args)
+    if args.intake:
+        return run_intake(args)
     started = time.perf_counter()
     env = machine()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]

@@ -10,7 +10,8 @@ Run from the repository root (needs espeak-ng and ``thematica[speech]``)::
 Real-time factor here is audio seconds per wall second (higher is faster: 20 means an hour of
 interview in three minutes). Model loading is timed apart from transcription; base's
 one-time join of its two package halves is done before timing (into a temporary model cache).
-The markdown section is printed and written to ``--out``.
+The markdown section is printed and written into BENCHMARKS.md (``--output``, or
+``--no-write``).
 """
 
 from __future__ import annotations
@@ -227,18 +228,22 @@ def run(models: list[str], repeats: int) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--repeats", type=int, default=1, help="times the script is spoken")
-    parser.add_argument("--out", default="/tmp/speech-notes/bench.md")
-    args = parser.parse_args()
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
     section = run([m.strip() for m in args.models.split(",") if m.strip()], args.repeats)
     print(section)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(section, encoding="utf-8")
+    if not args.no_write:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from intake_blocks import write_block
+
+        write_block(Path(args.output), "speech", "speech_speed.py", section)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
