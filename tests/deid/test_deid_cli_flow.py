@@ -106,11 +106,11 @@ def test_bare_form_reviews_then_commits(cli: Run, db: str) -> None:
     assert "[the clinic] ×1" in err
     assert text_of(db, "a") == (
         "Interviewer: How did you start [organisation 1] work?\n"
-        "Participant 1: [person 1] hired me at [the clinic] in Springfield. [person 2] was "
+        "Participant 1: [person 1] hired me at [the clinic] in Springfield. [person 1] was "
         "[my boss] for two years.\n"
         "Interviewer: And your colleagues?\n"
-        "Participant 1: [person 3] helped me a lot. Springfield is small, everyone knows "
-        "[person 3].\n"
+        "Participant 1: [person 2] helped me a lot. Springfield is small, everyone knows "
+        "[person 2].\n"
     )
 
 
@@ -121,7 +121,7 @@ def test_accept_all_form_and_the_key(cli: Run, db: str, monkeypatch: pytest.Monk
     assert text_of(db, "b") == B_AFTER
     out, _ = ok(cli("deid", "key", "--db", db, "--format", "json"))
     key = {(r["term"], r["placeholder"]) for r in json.loads(out)}
-    assert ("Sam", "[person 4]") in key and ("Jake", "[person 3]") in key
+    assert ("Sam", "[person 3]") in key and ("Jake", "[person 2]") in key
     # encryption: the passphrase only ever from a named environment variable
     one_error(cli("deid", "encrypt", "--db", db), "--passphrase-env")
     one_error(

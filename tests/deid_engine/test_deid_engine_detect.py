@@ -142,8 +142,28 @@ def test_known_name_as_speaker_label_and_placeholders() -> None:
     found = spans(text, detector.find(text))
     assert found == [("Keisha", "PERSON")]
     assert detector.find(text)[0].start == text.index("Keisha:")
-    # without the known name the label is left alone
-    assert Detector().find(text) == []
+    # without the known name a label that is a name is still proposed; role labels
+    # ("Interviewer", "Speaker 1", "P03") never are
+    assert spans(text, Detector().find(text)) == [("Keisha", "PERSON")]
+
+
+def test_speaker_labels_that_are_names_are_proposed(detector: Detector) -> None:
+    text = (
+        "Maria Lopez: I grew up near the river.\n"
+        "Jake: yes\n"
+        "Interviewer 2: And then?\n"
+        "SPEAKER_00: okay\n"
+        "Moderator: go on\n"
+        "Dr. Patel: hello\n"
+        "Mom: dinner\n"
+    )
+    found = spans(text, detector.find(text))
+    people = [value for value, kind in found if kind == "PERSON"]
+    assert people[:3] == ["Maria Lopez", "Jake", "Patel"]
+    labelled = {f.start for f in detector.find(text)}
+    assert {0, text.index("Jake:"), text.index("Patel:")} <= labelled
+    for role in ("Interviewer", "SPEAKER_00", "Moderator", "Mom", "Dr."):
+        assert not any(role in value for value, _ in found), role
 
 
 def test_overlaps_resolved() -> None:

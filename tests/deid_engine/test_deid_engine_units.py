@@ -32,6 +32,29 @@ def test_speaker_labels() -> None:
     assert labels == ["Interviewer", "Speaker 1", "P03", "Participant 11", "Dr. Patel"]
 
 
+def test_generic_and_name_labels() -> None:
+    generic = ["Interviewer", "interviewee", "PARTICIPANT 3", "Participant B", "Speaker 12"]
+    generic += ["SPEAKER_00", "P03", "p3", "Respondent", "Moderator", "Facilitator", "I", "R"]
+    generic += ["Q", "A", "Int", "Resp", "Researcher 2", "FG1"]
+    for label in generic:
+        assert recognisers.is_generic_label(label), label
+        assert not recognisers.label_is_name(label), label
+    for label in ["Maria Lopez", "Jake", "Al", "Dr. Patel", "Keisha B"]:
+        assert not recognisers.is_generic_label(label), label
+        assert recognisers.label_is_name(label), label
+    # roles and everyday words are no names either
+    for label in ["Mom", "Nurse", "Caller", "Dr."]:
+        assert not recognisers.label_is_name(label), label
+    text = "Maria Lopez: hi\nDr. Patel: so\nInterviewer: ok\n[00:01] Jake: yes\n"
+    roles, names = recognisers.speaker_labels(text)
+    assert [text[s:e] for s, e in roles] == ["Interviewer"]
+    assert [(f.text, f.start, f.entity_type) for f in names] == [
+        ("Maria Lopez", 0, "PERSON"),
+        ("Patel", text.index("Patel"), "PERSON"),
+        ("Jake", text.index("Jake"), "PERSON"),
+    ]
+
+
 def test_placeholders() -> None:
     text = "At [organisation 1] in [town] with [person 2] and [omitted]."
     assert [text[s:e] for s, e in recognisers.placeholder_spans(text)] == [

@@ -153,3 +153,39 @@ def test_speech_is_found(spoken: np.ndarray) -> None:
 
 def test_speech_seconds_of_nothing() -> None:
     assert speech_seconds(np.zeros(0, dtype=np.float32)) == 0.0
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac"])
+def test_a_file_damaged_in_the_middle_is_refused(tmp_path: Path, fmt: str) -> None:
+    """20 s of tone with a quarter of the bytes overwritten from a third of the way in: the
+    decoder drops the frames it cannot read (about 5 s for flac, 13 s for mp3 measured), so
+    every later time would be early; refused, naming where decoding stopped."""
+    rng = np.random.default_rng(7)
+    t = np.arange(20 * RATE) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)).astype(
+        np.float32
+    )
+    whole = write_audio(tmp_path / f"whole.{fmt}", tone)
+    assert len(decode(whole)) / RATE == pytest.approx(20.0, abs=0.2)  # intact: accepted
+    raw = bytearray(whole.read_bytes())
+    n = len(raw)
+    raw[n // 3 : n // 3 + n // 4] = rng.integers(0, 256, n // 4, dtype=np.uint8).tobytes()
+    damaged = tmp_path / f"damaged.{fmt}"
+    damaged.write_bytes(bytes(raw))
+    assert probe(damaged).duration == pytest.approx(20.0, abs=0.2)  # the header still says 20 s
+    message = _one_line_error(damaged, decode)
+    assert "could not be decoded after 0:" in message and "of 0:20" in message
+    assert "times would be wrong" in message
+
+
+def test_decoded_length_slack() -> None:
+    """Short by up to 1 s (or 1 % of a long file) passes: encoders pad, headers round."""
+    from thematica.intake.audio import check_decoded
+
+    path = Path("talk.wav")
+    check_decoded(path, 19.05, 20.0)
+    check_decoded(path, 3600 - 35.0, 3600.0)  # 1 % of an hour is 36 s
+    with pytest.raises(InputError, match=r"talk.wav: could not be decoded after 0:18 of 0:20"):
+        check_decoded(path, 18.9, 20.0)
+    with pytest.raises(InputError, match=r"after 59:23 of 1:00:00"):
+        check_decoded(path, 3600 - 37.0, 3600.0)

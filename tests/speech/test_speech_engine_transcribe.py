@@ -247,3 +247,136 @@ def test_device_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_model_is_loaded_once_per_process(model: Any) -> None:
     assert load_model("tiny.en", "cpu") is model
     assert 1 <= transcriber.cpu_threads() <= transcriber.MAX_CPU_THREADS
+
+
+def test_auto_falls_back_to_the_cpu_when_the_gpu_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU that CTranslate2 counts but cannot use (no cuBLAS, no float16): under auto the
+    model is loaded on the CPU with a warning; asked for cuda, it is a one-line error."""
+    import ctranslate2
+
+    real = transcriber._whisper
+    tried: list[tuple[str, str]] = []
+
+    def no_cuda(folder: Any, where: str, compute_type: str) -> Any:
+        tried.append((where, compute_type))
+        if where == "cuda":
+            raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded\nmore")
+        return real(folder, where, compute_type)
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    monkeypatch.setattr(transcriber, "_whisper", no_cuda)
+    ready = transcriber.open_model("tiny.en", "auto")
+    assert tried == [("cuda", "float16"), ("cpu", "int8")]
+    assert (ready.device, ready.compute_type) == ("cpu", "int8")
+    assert ready.warning == (
+        "the GPU could not run the speech model (Library libcublas.so.12 is not found or "
+        "cannot be loaded); transcribed on the CPU instead (slower)"
+    )
+    with pytest.raises(InputError) as caught:
+        transcriber.open_model("tiny.en", "cuda")
+    assert str(caught.value) == (
+        "the speech model tiny.en could not be loaded: Library libcublas.so.12 is not found "
+        "or cannot be loaded"
+    )
+
+
+class _Raw:
+    """What faster-whisper yields for one segment (the fields the engine reads)."""
+
+    def __init__(self, start: float, end: float, text: str) -> None:
+        self.start, self.end, self.text, self.avg_logprob = start, end, text, -0.2
+
+
+class _Says:
+    """A stand-in WhisperModel: yields ``segments()``, detects English."""
+
+    def __init__(self, segments: Any) -> None:
+        self.segments = segments
+
+    def transcribe(self, *_a: Any, **_k: Any) -> Any:
+        return self.segments(), type("Info", (), {"language": "en", "language_probability": 1})
+
+
+def test_the_warning_and_device_reach_the_caller(
+    samples: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = _Says(lambda: iter([_Raw(0.5, 2.0, "Thank you.")]))
+    fell_back = transcriber.Loaded(said, "cpu", "int8", "the GPU could not run it")
+    monkeypatch.setattr(transcriber, "loaded", lambda *_a: fell_back)
+    seen: list[Any] = []
+    segments, info = transcribe(samples[: 3 * 16_000], "tiny.en", on_info=seen.append)
+    assert (info.device, info.compute_type, info.warnings) == (
+        "cpu",
+        "int8",
+        ("the GPU could not run it",),
+    )
+    assert seen == [info]  # heard before the first segment, with the language
+    assert [(s.text, s.avg_logprob) for s in segments] == [("Thank you.", -0.2)]
+
+
+def test_a_model_error_while_decoding_is_one_line(
+    samples: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CUDA failing at the second segment (out of memory, a kernel missing): one line that
+    says where, and the first segment was handed over."""
+
+    def segments() -> Any:
+        yield _Raw(0.5, 2.0, "Thank you.")
+        raise RuntimeError("CUDA failed with error out of memory\ndetails")
+
+    monkeypatch.setattr(
+        transcriber, "loaded", lambda *_a: transcriber.Loaded(_Says(segments), "cuda", "float16")
+    )
+    handed: list[Segment] = []
+    with pytest.raises(InputError) as caught:
+        transcribe(samples, "tiny.en", device="cuda", on_segment=handed.append)
+    assert str(caught.value) == (
+        "the speech model tiny.en failed at 0:02 of the recording (CUDA failed with error out "
+        "of memory); run the same command again to carry on, or use --device cpu"
+    )
+    assert [s.text for s in handed] == ["Thank you."]
+
+
+def test_segments_carry_the_models_confidence(transcript: tuple[list[Segment], Any]) -> None:
+    segments, _ = transcript
+    # English speech: tiny.en measured -0.2; the service warns below -0.8
+    assert all(-0.8 < s.avg_logprob < 0 for s in segments)
+
+
+def test_languages_without_the_private_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A faster-whisper release without ``_LANGUAGE_CODES``: the bundled list is used."""
+    import sys
+    import types
+
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    assert set(speech_models.WHISPER_CODES) == set(_LANGUAGE_CODES)  # in step today
+    monkeypatch.setitem(sys.modules, "faster_whisper.tokenizer", types.ModuleType("stub"))
+    assert speech_models.whisper_languages() == speech_models.WHISPER_CODES
+    check_language("base", "fr")
+    with pytest.raises(InputError, match="does not know the language code 'xx'"):
+        check_language("base", "xx")
+
+
+def test_the_speech_extra_missing_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    speech_models.require_speech()  # installed here
+    for module in ("av", "ctranslate2", "faster_whisper"):
+        with monkeypatch.context() as patch:
+            patch.setitem(sys.modules, module, None)
+            with pytest.raises(InputError) as caught:
+                speech_models.require_speech()
+        assert str(caught.value) == (
+            f"transcription needs the speech extra ({module} is missing): "
+            "pip install 'thematica[speech]'"
+        )
+
+
+def test_the_command_line_default_length_is_the_engines() -> None:
+    from thematica.cli.transcribe_cmd import MAX_HOURS
+    from thematica.intake.audio import MAX_HOURS_DEFAULT
+
+    assert MAX_HOURS == MAX_HOURS_DEFAULT == 4.0

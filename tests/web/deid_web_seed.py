@@ -4,7 +4,9 @@ identifiers, imported into the demo, and proposals on it written straight into t
 recogniser finds.
 
 Every span is found by its words in the stored text, so each expected offset is worked out from
-the text, not from the code under test.
+the text, not from the code under test. An emoji (one code point, two UTF-16 units in a browser)
+comes before every proposal, so a page that counted UTF-16 units would send and draw offsets
+one off.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from thematica.store import schema as t
 
 DOC = "P09-interview"
 TEXT = (
-    "Interviewer: Who do you work with most?\n"
+    "Interviewer: Who do you work with most? \U0001f642\n"  # one code point, two UTF-16 units
     "Participant 9: Mostly Maria Lopez. She runs Harbor House in Millbrook, "
     "and I ring her on 555-0134 before every shift.\n"
     "Interviewer: And your supervisor?\n"

@@ -69,17 +69,17 @@ def test_an_owner_lists_the_proposals_with_what_each_will_become(web: Any, tmp_p
     # text order; the placeholders the default templates give, numbered per type in order
     assert [(x["id"], x["start"], x["end"], x["text"], x["entity_type"], x["placeholder"])
             for x in rows] == [
-        (s["maria"].id, 62, 73, "Maria Lopez", "PERSON", "[person 1]"),
-        (s["harbor"].id, 84, 96, "Harbor House", "ORGANIZATION", "[organisation 1]"),
-        (s["millbrook"].id, 100, 109, "Millbrook", "LOCATION", "[place 1]"),
-        (s["phone"].id, 129, 137, "555-0134", "PHONE_NUMBER", "[phone number]"),
-        (s["okafor"].id, 211, 217, "Okafor", "PERSON", "[person 2]"),
+        (s["maria"].id, 64, 75, "Maria Lopez", "PERSON", "[person 1]"),
+        (s["harbor"].id, 86, 98, "Harbor House", "ORGANIZATION", "[organisation 1]"),
+        (s["millbrook"].id, 102, 111, "Millbrook", "LOCATION", "[place 1]"),
+        (s["phone"].id, 131, 139, "555-0134", "PHONE_NUMBER", "[phone number]"),
+        (s["okafor"].id, 213, 219, "Okafor", "PERSON", "[person 2]"),
     ]  # fmt: skip
-    assert TEXT[62:73] == "Maria Lopez" and TEXT[211:217] == "Okafor"
+    assert TEXT[64:75] == "Maria Lopez" and TEXT[213:219] == "Okafor"  # code points
     first = rows[0]
     assert (first["status"], first["score"], first["recogniser"], first["document"]) == (
         "proposed", 0.85, "test-recogniser", DOC)  # fmt: skip
-    assert first["before"] == "u work with most?\nParticipant 9: Mostly "  # 40 characters
+    assert first["before"] == "work with most? \U0001f642\nParticipant 9: Mostly "  # 40 code points
     assert first["after"] == ". She runs Harbor House in Millbrook, an"
     # filters
     assert len(owner.get(url(web, "/proposals"), params={"status": "proposed"}).json()) == 5
@@ -114,7 +114,7 @@ def test_review_then_commit_rewrites_the_text_and_moves_codings(web: Any, tmp_pa
     assert r.status_code == 200, r.text
     assert (r.json()["placeholder"], r.json()["status"]) == ("[the shelter]", "accepted")
     assert proposal_state(web.project, s["harbor"].id) == (
-        "accepted", OWNER, 84, 96, "Harbor House", "ORGANIZATION", "[the shelter]")  # fmt: skip
+        "accepted", OWNER, 86, 98, "Harbor House", "ORGANIZATION", "[the shelter]")  # fmt: skip
 
     # adding: the reviewer selects "Maria" in the last turn
     maria2 = TEXT.index("Maria says")
@@ -124,7 +124,7 @@ def test_review_then_commit_rewrites_the_text_and_moves_codings(web: Any, tmp_pa
     assert r.status_code == 201, r.text
     (added,) = r.json()
     assert (added["start"], added["end"], added["text"], added["status"]) == (
-        219, 224, "Maria", "accepted")  # fmt: skip
+        221, 226, "Maria", "accepted")  # fmt: skip
     assert (added["recogniser"], added["placeholder"]) == ("reviewer", "[my colleague]")
 
     # the rest (Millbrook, the phone number) in one go
@@ -142,7 +142,7 @@ def test_review_then_commit_rewrites_the_text_and_moves_codings(web: Any, tmp_pa
         "[my colleague]": 1}  # fmt: skip
     assert report["codings_moved"] >= 1 and report["codings_lost"] == 0
     expected = (
-        "Interviewer: Who do you work with most?\n"
+        "Interviewer: Who do you work with most? \U0001f642\n"
         "Participant 9: Mostly [person 1]. She runs [the shelter] in [place 1], "
         "and I ring her on [phone number] before every shift.\n"
         "Interviewer: And your supervisor?\n"
@@ -320,3 +320,68 @@ def test_one_detection_runs_at_a_time(web: Any, tmp_path: Path) -> None:
     while owner.get(f"/api/p/{web.pid}/jobs/{job}").json()["status"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_detect_with_an_encrypted_key_is_refused_before_any_job(web: Any, tmp_path: Path) -> None:
+    """An encrypted key with known names needs its passphrase to search for them: without it
+    (or with a wrong one) the request is a 400 at once, naming the passphrase, and no job is
+    started; the passphrase is never echoed."""
+    owner_project = web.as_user(OWNER)
+    import_document(owner_project, tmp_path)
+    owner_project.deid.add_name("Harbor House", entity_type="ORGANIZATION")
+    owner_project.deid.encrypt_key("correct horse battery")
+    owner = web.client(OWNER)
+    before = footprint(web)
+    r = owner.post(url(web, "/detect"), json={"documents": [DOC]})
+    message = one_line_error(r, 400)
+    assert "the de-identification key is encrypted: give its passphrase" in message
+    assert r.json()["detail"]["hint"] == "passphrase"
+    r = owner.post(url(web, "/detect"), json={"documents": [DOC], "passphrase": "wrong horse 12"})
+    one_line_error(r, 400)
+    assert "wrong horse" not in r.text
+    assert footprint(web) == before  # no job, nothing written
+
+
+def test_a_placeholder_that_would_shift_offsets_is_refused(web: Any, tmp_path: Path) -> None:
+    s = prepared(web, tmp_path)
+    owner = web.client(OWNER)
+    before = footprint(web)
+    for bad, said in [
+        ("[a\x00b]", "NUL"),  # the web refuses a NUL anywhere in a request
+        ("[a\x0cb]", "U+000C"),
+        ("[a\ufffeb]", "U+FFFE"),
+        ("[a\u200bb]", "U+200B"),
+        ("[a\u2028b]", "not in the form document text is stored in"),
+        ("[cafe\u0301]", "not in the form document text is stored in"),
+    ]:
+        r = owner.patch(url(web, f"/proposals/{s['maria'].id}"), json={"placeholder": bad})
+        assert said in one_line_error(r, 400), bad
+        r = owner.post(
+            url(web, "/proposals"),
+            json={"document": DOC, "start": 0, "end": 11, "placeholder": bad},
+        )
+        assert said in one_line_error(r, 400), bad
+    assert footprint(web) == before
+    r = owner.patch(url(web, f"/proposals/{s['maria'].id}"), json={"placeholder": "[café]"})
+    assert r.status_code == 200, r.text  # composed accents are fine
+
+
+def test_placeholder_templates_keep_to_stored_text() -> None:
+    """The check itself, for the command line too: a template that normalisation would change
+    or that holds an invisible, surrogate or unassigned character is refused in one line."""
+    from thematica.core.errors import InputError
+    from thematica.intake.deid.placeholders import validate_template
+
+    for bad, said in [
+        ("[a\x00b {n}]", "U+0000"),
+        ("[a\tb]", "U+0009"),
+        ("[a\ud800]", "U+D800"),
+        ("[a\u0378]", "U+0378"),  # unassigned
+        ("[a\u2029b]", "composed accents, no line or page breaks"),
+        ("[e\u0301 {n}]", "composed accents, no line or page breaks"),
+    ]:
+        with pytest.raises(InputError) as err:
+            validate_template(bad)
+        assert said in str(err.value) and "\n" not in str(err.value), bad
+    assert validate_template(" [caf\u00e9 {n}] ") == "[caf\u00e9 {n}]"
+    assert validate_template("[\U0001f642 {n}]") == "[\U0001f642 {n}]"  # an emoji is visible

@@ -104,6 +104,9 @@ EXAMPLES: dict[Key, Ex] = {
     ("DELETE", A + "/members/{user}"): Ex({"user": "@leaver"}, may="owner"),
     ("GET", A + "/documents"): Ex(),
     ("GET", A + "/documents/{name:path}"): Ex({"name": "@doc"}),
+    # captions of a timed document (issue 12: recordings)
+    ("GET", A + "/documents/{name:path}/captions"): Ex({"name": "@timed_doc"},
+                                                      query={"format": "srt"}),
     ("PUT", A + "/documents/{name:path}/status"): Ex(
         {"name": "@doc"}, json={"status": "done"}, may="coder"),
     ("POST", A + "/documents"): Ex(upload=True, may="owner"),
@@ -278,6 +281,7 @@ def prepare(web: Any) -> dict[str, Any]:
     seed_proposals(owner, "P02-interview", [("career ladder", "PERSON", 0.9)], status="accepted")
     seed_proposals(owner, "P03-interview", [("porches", "LOCATION", 0.9)])
     headlamp = owner.documents.get(D).text.index("a headlamp")
+    timed = _timed_document(owner)
     for name in ("Probe move", "Probe merge", "Probe into", "Probe split", "Probe delete"):
         owner.codebook.add(name)
     owner.codebook.add("Probe parent")
@@ -327,7 +331,20 @@ def prepare(web: Any) -> dict[str, Any]:
         "deid": redact[0].id, "deid2": redact[1].id, "deid3": redact[2].id,
         "deid_doc": "P02-interview", "deid_doc2": "P03-interview",
         "deid_start": headlamp, "deid_end": headlamp + len("a headlamp"),
+        "timed_doc": timed,
     }  # fmt: skip
+
+
+def _timed_document(owner: Any) -> str:
+    """A document whose turns have times (imported from a caption file): its captions."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "P20-captioned.vtt"
+        path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v P20>Hello.\n", "utf-8")
+        owner.documents.import_files([path])
+    return "P20-captioned"
 
 
 def prepare_foreign(web: Any) -> dict[str, Any]:
@@ -358,6 +375,7 @@ def prepare_foreign(web: Any) -> dict[str, Any]:
         rolee=OUTSIDER, leaver=OUTSIDER, leaver2=OUTSIDER, suggestion=hidden[0].id,
         suggestion2=hidden[0].id, deid=redact[0].id, deid2=redact[0].id, deid3=redact[0].id,
         deid_doc="secret-interview", deid_doc2="secret-interview", deid_start=4, deid_end=9,
+        timed_doc="secret-interview",
     )  # fmt: skip
 
 
@@ -547,6 +565,7 @@ MISSING = {
     "leaver2": "nobody-here", "token_id": 987654, "token_id2": 987654,
     "suggestion": 987654, "suggestion2": 987654, "deid": 987654, "deid2": 987654,
     "deid3": 987654, "deid_doc": "no-such-doc", "deid_doc2": "no-such-doc",
+    "timed_doc": "no-such-doc",
 }  # fmt: skip
 #: more ways to name a foreign object, in a body or a query
 IDOR_EXTRA: list[tuple[Key, Ex]] = [

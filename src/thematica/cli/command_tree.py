@@ -37,15 +37,20 @@ def _command_name(info: CommandInfo) -> str:
 
 
 def _chosen(app: typer.Typer, args: list[str]) -> tuple[str | None, list[str]]:
-    """The subcommand named by the first word of ``args``, and the words after it."""
+    """The subcommand named by the first word of ``args``, and the words after it. A group
+    whose class names a ``default_command`` (``deid DOC…`` = ``deid run DOC…``) chooses that
+    one when the first word is not a command."""
     names = {_command_name(c) for c in app.registered_commands}
     names |= {g.name for g in app.registered_groups if isinstance(g.name, str)}
+    default = getattr(app.info.cls, "default_command", None)
     for i, arg in enumerate(args):
         if arg == "--":
             break
         if arg.startswith("-"):
             continue
-        return (arg, args[i + 1 :]) if arg in names else (None, [])
+        if arg in names:
+            return arg, args[i + 1 :]
+        return (default, []) if isinstance(default, str) else (None, [])
     return None, []
 
 

@@ -27,11 +27,15 @@ if TYPE_CHECKING:
 class DeidGroup(TyperGroup):
     """A group whose bare form ``deid DOC… --accept-all`` means ``deid run DOC… --accept-all``."""
 
+    #: what a first word that is not a command means (also read by cli/command_tree.py, so the
+    #: bare form builds only this command)
+    default_command = "run"
+
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         first = next((a for a in args if not a.startswith("-")), None)
         help_only = bool(args) and all(a in ("--help", "-h") for a in args)
         if args and not help_only and (first is None or first not in self.commands):
-            args = ["run", *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 

@@ -303,12 +303,32 @@ def documents_reimport(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Force a text encoding.")
     ] = None,
+    keep_identifiers: Annotated[
+        bool,
+        typer.Option(
+            "--keep-identifiers",
+            help="Store the correction even where it undoes committed de-identification.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show which codings would be touched or removed; change nothing."
+        ),
+    ] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Replace a document's text by a corrected copy, keeping codings and turn times."""
-    with open_project(db, project) as p:
-        report = p.documents.reimport(name, file, encoding=encoding)
+    try:
+        with open_project(db, project) as p:
+            report = p.documents.reimport(
+                name, file, encoding=encoding, keep_identifiers=keep_identifiers, dry_run=dry_run
+            )
+    except InputError as exc:
+        if exc.detail.get("hint") != "keep_identifiers":
+            raise
+        raise InputError(f"{exc} (--keep-identifiers)") from None
     ui = UI(quiet, verbose)
     for touched in report.codings_touched:
         ui.info(
@@ -324,10 +344,14 @@ def documents_reimport(
         times = f"{report.times_from_file} with times from the file"
     else:
         times = f"{report.times_kept} kept their times"
+    for warning in report.warnings:
+        ui.info(f"[yellow]warning:[/yellow] {escape(warning)}")
+    done = "Would re-import" if report.dry_run else "Re-imported"
     ui.info(
-        f"Re-imported {escape(name)} from {escape(report.file)}: {report.edits} edit(s), "
+        f"{done} {escape(name)} from {escape(report.file)}: {report.edits} edit(s), "
         f"{report.words_kept:.0%} of the words unchanged; codings: {report.codings_kept} kept, "
         f"{len(report.codings_touched)} touched, {len(report.codings_removed)} removed"
         + (f", {report.codings_merged} merged" if report.codings_merged else "")
         + f"; {report.turns} turn(s), {times}."
+        + (" Nothing was changed (--dry-run)." if report.dry_run else "")
     )

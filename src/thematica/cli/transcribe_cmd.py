@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,25 +15,18 @@ from thematica.cli.app import app, open_project
 from thematica.cli.documents_cmd import documents_app
 from thematica.cli.options import Db, Fmt, ProjectName, Quiet, Verbose
 from thematica.cli.output import UI, Format, escape
+from thematica.core.errors import ThematicaError
+
+# intake.audio imports nothing heavy at its top (numpy, av and faster-whisper are imported in
+# its functions), so the one default is shared without slowing ``--help``
+from thematica.intake.audio import MAX_HOURS_DEFAULT
 
 if TYPE_CHECKING:
+    from thematica.services.project import Project
     from thematica.services.transcription import Progress, TranscribeReport
 
-#: the default of --max-hours (kept equal to intake.audio.MAX_HOURS_DEFAULT, which is not
-#: imported here: it would load the audio stack for ``--help``)
-MAX_HOURS = 4.0
-
-
-@dataclass(slots=True)
-class SummaryRow:
-    """One transcribed recording as the terminal table shows it."""
-
-    document: str
-    duration: str
-    turns: int
-    speakers: int
-    language: str
-    speed: str
+#: the --max-hours default
+MAX_HOURS = MAX_HOURS_DEFAULT
 
 
 @app.command()
@@ -86,9 +78,21 @@ def transcribe(
         bool,
         typer.Option(
             "--resume/--no-resume",
-            help="Carry on an interrupted run of the same file with the same settings.",
+            help="Carry on an interrupted run of the same file with the same settings, and "
+            "skip files already transcribed (--no-resume: start again from the beginning).",
         ),
     ] = True,
+    case: Annotated[
+        str | None, typer.Option("--case", help="Link every transcript to this case.")
+    ] = None,
+    case_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--case-pattern",
+            help=r"Regex on the file name giving the case, e.g. '(P\d+)' (default: the "
+            "project's case pattern).",
+        ),
+    ] = None,
     db: Db = None,
     project: ProjectName = None,
     fmt: Fmt = Format.table,
@@ -97,7 +101,8 @@ def transcribe(
 ) -> None:
     """Transcribe recordings on this machine into documents, one line per speaker turn
     ("Speaker 1: ...") with its times. Nothing leaves the machine. An interrupted run keeps
-    what it heard: run the same command again to carry on."""
+    what it heard: run the same command again to carry on (files already transcribed are
+    skipped)."""
     ui = UI(quiet, verbose)
     with open_project(db, project) as p:
         try:
@@ -112,19 +117,37 @@ def transcribe(
                     device=device,
                     progress=progress,
                     max_hours=max_hours,
+                    case=case,
+                    case_pattern=case_pattern,
                 )
         except KeyboardInterrupt:
-            latest = p.transcription.runs().rows[:1]
-            kept = (
-                f"{latest[0].segments} segment(s) ({latest[0].done_seconds:.0f} s of audio) kept"
-                if latest
-                else "nothing kept"
-            )
-            ui.err.print(
-                f"interrupted; {kept}: run the same command again to carry on", highlight=False
-            )
+            ui.err.print(escape(_interrupted(p)), highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
+        except ThematicaError:
+            stored = p.transcription.stored
+            if stored:  # the error line follows; these files are done and will be skipped
+                ui.err.print(
+                    f"stored before the error: {escape(', '.join(stored))}", highlight=False
+                )
+            raise
     _print_report(ui, report, fmt)
+    if report.skipped and not report.documents and set(report.skipped) != set(report.already):
+        raise typer.Exit(1)  # nothing transcribed, and not because it was done before
+
+
+def _interrupted(p: Project) -> str:
+    """Which run was interrupted and what it kept, and which documents were stored."""
+    run = p.transcription.last_run
+    found = [r for r in p.transcription.runs().rows if r.id == run] if run is not None else []
+    kept = (
+        f"{found[0].source}: {found[0].segments} segment(s) "
+        f"({_clock(found[0].done_seconds)} of audio) kept"
+        if found
+        else "nothing kept of the file in progress"
+    )
+    stored = p.transcription.stored
+    done = f"; stored before: {', '.join(stored)}" if stored else ""
+    return f"interrupted; {kept}{done}: run the same command again to carry on"
 
 
 def _print_report(ui: UI, report: TranscribeReport, fmt: Format) -> None:
@@ -132,32 +155,65 @@ def _print_report(ui: UI, report: TranscribeReport, fmt: Format) -> None:
     from thematica.services.transcription import TranscribedRow
 
     for source, why in report.skipped.items():
-        ui.info(f"Skipped {escape(source)}: {escape(why)}; no document made.")
+        if source in report.already:
+            ui.info(f"Skipped {escape(source)}: {escape(why)}.")
+        else:  # a warning even with --quiet: the file made no document
+            ui.err.print(
+                f"warning: skipped {escape(source)}: {escape(why)}; no document made",
+                highlight=False,
+                soft_wrap=True,
+            )
+    for r in report.documents:
+        for warning in r.warnings:
+            ui.err.print(
+                f"warning: {escape(r.document)}: {escape(warning)}", highlight=False, soft_wrap=True
+            )
     if fmt is not Format.table:
         ui.table(Table.of(TranscribedRow, report.documents, title="Transcribed"), fmt)
         return
     if not report.documents:
         return
     rows = [
-        SummaryRow(
-            r.document,
-            _clock(r.duration),
-            r.turns,
-            r.speakers,
-            r.language,
-            f"{r.speed:.1f}× real time",
-        )
+        {
+            "document": r.document,
+            "source": r.source,
+            "duration": _clock(r.duration),
+            "turns": r.turns,
+            "speakers": r.speakers,
+            "language": r.language,
+            "processing speed": f"{r.speed:.1f}× as fast as playback",
+        }
         for r in report.documents
     ]
-    ui.table(Table.of(SummaryRow, rows, title="Transcribed"), fmt)
+    columns = tuple(rows[0])
+    ui.table(Table(rows, columns=columns, title="Transcribed"), fmt)
     for r in report.documents:
         if r.resumed_from:
             ui.info(f"{escape(r.document)}: carried on from {_clock(r.resumed_from)}.")
-    first = report.documents[0].document
-    ui.info(
-        "Speakers are numbered in order of appearance; name them with "
-        f"'thematica documents rename-speaker {_quoted(first)} \"Speaker 1\" Interviewer'."
-    )
+        if r.case:
+            ui.info(f"{escape(r.document)}: linked to case {escape(r.case)}.")
+    for line in next_steps(report):
+        ui.info(line)
+
+
+def next_steps(report: TranscribeReport) -> list[str]:
+    """What to do next with the new transcripts, as commands to copy."""
+    first = _quoted(report.documents[0].document)
+    lines = [
+        "Next:",
+        "  name the speakers: thematica documents rename-speaker "
+        f'{first} --map "Speaker 1=Interviewer" --map "Speaker 2=Participant"',
+        f"  de-identify before coding: thematica deid {first} (then 'thematica deid list')",
+        f"  read it with its times: thematica export captions {first}",
+    ]
+    alone = [r.document for r in report.documents if r.speakers == 1 and r.speakers_estimated]
+    if alone:
+        lines.append(
+            f"Only one voice was told apart in {escape(', '.join(alone))}: if two people "
+            "speak, remove the document ('thematica documents remove') and transcribe again "
+            "with --speakers 2 (what was heard is not kept: the model listens again)."
+        )
+    return lines
 
 
 @contextmanager
@@ -207,21 +263,56 @@ def transcripts(
 @documents_app.command("rename-speaker")
 def documents_rename_speaker(
     document: Annotated[str, typer.Argument(help="The document.", show_default=False)],
-    old: Annotated[str, typer.Argument(help="The speaker now, e.g. 'Speaker 1'.")],
-    new: Annotated[str, typer.Argument(help="The new name, e.g. Interviewer.")],
+    old: Annotated[
+        str | None, typer.Argument(help="The speaker now, e.g. 'Speaker 1'.", show_default=False)
+    ] = None,
+    new: Annotated[
+        str | None, typer.Argument(help="The new name, e.g. Interviewer.", show_default=False)
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="OLD=NEW, e.g. 'Speaker 1=Interviewer' (repeatable; instead of OLD NEW).",
+            show_default=False,
+        ),
+    ] = None,
     db: Db = None,
     project: ProjectName = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Rename a speaker of one document: its turns and the label opening each of its lines
-    (codings stay on their words). A name the document already has merges the two."""
+    """Rename speakers of one document: their turns and the label opening each of their
+    lines (codings stay on their words). Give OLD NEW, or --map OLD=NEW once per speaker
+    (all renamed at once, so names can be swapped). A name the document already has merges
+    the two."""
+    mapping = _rename_map(old, new, maps or [])
     with open_project(db, project) as p:
-        n = p.transcription.rename_speaker(document, old, new)
-    UI(quiet, verbose).info(
-        f"Renamed {escape(old)} to {escape(' '.join(new.split()))} in {n} turn(s) of "
-        f"{escape(document)}."
-    )
+        n = p.transcription.rename_speakers(document, mapping)
+    said = ", ".join(f"{escape(k)} to {escape(' '.join(v.split()))}" for k, v in mapping.items())
+    UI(quiet, verbose).info(f"Renamed {said} in {n} turn(s) of {escape(document)}.")
+
+
+def _rename_map(old: str | None, new: str | None, maps: list[str]) -> dict[str, str]:
+    """OLD NEW or the --map pairs (not both) as one mapping."""
+    from thematica.core.errors import InputError
+    from thematica.services.speakers import parse_mapping
+
+    if maps:
+        if old is not None or new is not None:
+            raise InputError("give either OLD NEW or --map OLD=NEW, not both")
+        mapping: dict[str, str] = {}
+        for spec in maps:
+            speaker, renamed = parse_mapping(spec)
+            if renamed is None:
+                raise InputError(f"{spec!r} gives no new name: use 'OLD=NEW'")
+            if speaker in mapping:
+                raise InputError(f"{speaker!r} is given twice in --map")
+            mapping[speaker] = renamed
+        return mapping
+    if old is None or new is None:
+        raise InputError("give OLD and NEW speaker names, or --map OLD=NEW")
+    return {old: new}
 
 
 def _clock(seconds: float) -> str:

@@ -23,9 +23,12 @@ __all__ = [
     "LINE_CHARS",
     "MAX_LINES",
     "MAX_SECONDS",
+    "MIN_SECONDS",
+    "SECONDS_PER_WORD",
     "Cue",
     "format_time",
     "split_cue",
+    "spoken_seconds",
     "to_srt",
     "to_vtt",
     "turn_cues",
@@ -39,6 +42,10 @@ MAX_SECONDS = 7.0
 #: Characters per caption line and lines per cue (common subtitle guidance: 2 x 42).
 LINE_CHARS = 42
 MAX_LINES = 2
+#: Speaking time given to a word of a turn without a usable end (about 150 words a minute).
+SECONDS_PER_WORD = 0.4
+#: The shortest cue made for such a turn.
+MIN_SECONDS = 1.0
 
 
 def format_time(seconds: float, separator: str = ".") -> str:
@@ -104,23 +111,35 @@ def split_cue(
 def turn_cues(text: str, turns: Sequence[Turn]) -> list[Cue]:
     """The timed turns of a document as cues; the ``Speaker:`` label that starts a turn's
     text is left out (the speaker travels in the cue). A turn without an end time ends when
-    the next timed turn starts (or when it starts, if it is the last); untimed turns are left
-    out."""
+    the next timed turn starts; one that would still end where it starts (the last turn, a
+    wrong end) lasts as long as its words take to say (:func:`spoken_seconds`), up to the
+    next turn's start: a zero-length cue is invalid WebVTT and players drop it. Untimed
+    turns are left out."""
     timed = [turn for turn in turns if turn.time_start is not None]
     cues: list[Cue] = []
     for i, turn in enumerate(timed):
         start = float(turn.time_start or 0.0)
-        end = turn.time_end
-        if end is None:
-            end = timed[i + 1].time_start if i + 1 < len(timed) else start
+        following = float(timed[i + 1].time_start or 0.0) if i + 1 < len(timed) else None
+        end = turn.time_end if turn.time_end is not None else following
         words = text[turn.start : turn.end].strip()
         if turn.speaker and words.startswith(turn.speaker):
             rest = words[len(turn.speaker) :].lstrip()
             if rest.startswith(":"):
                 words = rest[1:].strip()
-        if words:
-            cues.append((start, max(float(end or start), start), turn.speaker, words))
+        if not words:
+            continue
+        if end is None or end <= start:
+            end = start + spoken_seconds(words)
+            if following is not None and following > start:
+                end = min(end, following)
+        cues.append((start, float(end), turn.speaker, words))
     return cues
+
+
+def spoken_seconds(words: str) -> float:
+    """About how long ``words`` take to say: ``SECONDS_PER_WORD`` a word, at least
+    ``MIN_SECONDS`` (the length given to a turn whose end is unknown)."""
+    return max(MIN_SECONDS, SECONDS_PER_WORD * len(words.split()))
 
 
 def _split_all(cues: Iterable[Cue]) -> list[Cue]:

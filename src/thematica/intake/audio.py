@@ -25,6 +25,10 @@ AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".we
 MAX_HOURS_DEFAULT = 4.0
 #: Whisper's input rate
 SAMPLE_RATE = 16_000
+#: decoded audio may fall this much short of the probed length (seconds, or share of it,
+#: whichever is more) before the file counts as damaged: encoders pad and headers round
+DECODE_SLACK = 1.0
+DECODE_SLACK_SHARE = 0.01
 #: probe decodes this many frames to tell a real recording from bytes FFmpeg merely tolerates
 _PROBE_FRAMES = 8
 
@@ -154,14 +158,36 @@ def decode(path: str | Path) -> npt.NDArray[np.float32]:
     path = _check_file(path)
     # faster-whisper's decoder skips frames it cannot read, so random bytes would come back as
     # "no samples": probe first for a precise one-line reason
-    probe(path)
+    info = probe(path)
     try:
         samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
     except (av.FFmpegError, UnicodeDecodeError, ValueError, IndexError) as exc:
         raise _corrupt(path, exc) from None
     if samples.size == 0:
         raise InputError(f"{path.name}: the audio stream is empty", path=str(path))
+    check_decoded(path, len(samples) / SAMPLE_RATE, info.duration)
     return np.asarray(samples, dtype=np.float32)
+
+
+def check_decoded(path: Path, decoded: float, duration: float) -> None:
+    """InputError when the decoder dropped part of a damaged or cut-off file: every time after
+    the gap would be early, so turn times and codings against the audio would be wrong."""
+    if decoded < duration - max(DECODE_SLACK, DECODE_SLACK_SHARE * duration):
+        raise InputError(
+            f"{path.name}: could not be decoded after {_clock(decoded)} of {_clock(duration)} "
+            "(damaged or cut off); times would be wrong: repair or re-export the recording",
+            path=str(path),
+            decoded=round(decoded, 3),
+            duration=round(duration, 3),
+        )
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour on)."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def speech_seconds(samples: npt.NDArray[np.float32]) -> float:

@@ -242,10 +242,41 @@ def model_status() -> list[tuple[SpeechModelInfo, bool, str]]:
     return out
 
 
-def whisper_languages() -> tuple[str, ...]:
-    """The language codes Whisper knows (from faster-whisper's tokenizer)."""
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
+#: Whisper's language codes as faster-whisper 1.2 lists them: used when a later release no
+#: longer has the private list (the codes come from Whisper's vocabulary and do not change)
+_CODES = (
+    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha "
+    "haw he hi hr ht hu hy id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr "
+    "ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta te tg th "
+    "tk tl tr tt uk ur uz vi yi yo zh yue"
+)
+WHISPER_CODES: tuple[str, ...] = tuple(_CODES.split())
 
+#: the modules ``thematica[speech]`` brings; each is imported only when speech is used
+SPEECH_MODULES = ("av", "ctranslate2", "faster_whisper")
+
+
+def require_speech() -> None:
+    """InputError naming the install command when the speech extra is missing (instead of an
+    internal ModuleNotFoundError deep inside the first call that needs it)."""
+    import importlib
+
+    for module in SPEECH_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise InputError(
+                f"transcription needs the speech extra ({module} is missing): {INSTALL_SPEECH}",
+                module=module,
+            ) from exc
+
+
+def whisper_languages() -> tuple[str, ...]:
+    """The language codes Whisper knows (faster-whisper's own list when it has one)."""
+    try:
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+    except ImportError:
+        return WHISPER_CODES
     return tuple(_LANGUAGE_CODES)
 
 

@@ -34,7 +34,8 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 
 
 def _pi(data: dict[str, Any]) -> Any:
-    body = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("?>", "?\\u003e")
+    """ASCII-only JSON: any text in it (a speaker label with U+FFFE, say) stays XML-safe."""
+    body = json.dumps(data, ensure_ascii=True, sort_keys=True).replace("?>", "?\\u003e")
     return etree.ProcessingInstruction(PI_TARGET, body)
 
 

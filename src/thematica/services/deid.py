@@ -13,6 +13,10 @@ one that would overlap another accepted one is refused (naming both); accepting 
 proposal at once (``all_open``) keeps, of overlapping ones, the one that starts first (the
 longer on a tie) and leaves the others open.
 
+One person, one placeholder: a name written for the first time shares the placeholder of the
+one person it is part of ("Maria" after "Maria Lopez", "Maria Lopez" after "Lopez"); see
+:mod:`thematica.services.deid_key` for the rule and what counts as ambiguous.
+
 Placeholders: an occurrence's own placeholder (set with ``edit``/``add``) is written for that
 occurrence; it also becomes the term's placeholder everywhere when the term has never been
 written before (no number, no placeholder of its own), otherwise it stays a one-off. A term's
@@ -33,7 +37,7 @@ from thematica.core.access import Operation
 from thematica.core.errors import ConflictError, InputError, NotFoundError
 from thematica.core.tables import Table
 from thematica.services.access import requires
-from thematica.services.deid_commit import Scrubber, commit_document, commit_warnings
+from thematica.services.deid_commit import commit_documents
 from thematica.services.deid_key import (
     ENTITY_TYPES,
     KEY_SETTING,
@@ -184,7 +188,7 @@ class Deid(ReviewBase):
         if progress is not None:
             progress(len(docs), len(docs), "")
         report = DetectReport(documents=len(docs), proposed=0)
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             for doc_id, _name in docs:
                 self._store_findings(conn, doc_id, found[doc_id], shapes, report)
             self.project.audit(
@@ -272,7 +276,7 @@ class Deid(ReviewBase):
         such ones open instead (the earlier, then longer, wins)."""
         if not ids and not all_open:
             raise InputError("give the ids of the proposals to accept, or accept all open ones")
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             if ids:
                 rows = self._proposals(conn, ids)
                 refuse_committed(rows, "accept")
@@ -291,7 +295,7 @@ class Deid(ReviewBase):
         """Reject proposals: their text stays as it is (and a later detection skips them)."""
         if not ids:
             raise InputError("give the ids of the proposals to reject")
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             rows = self._proposals(conn, ids)
             refuse_committed(rows, "reject")
             chosen = [int(r.id) for r in rows if r.status != "rejected"]
@@ -313,7 +317,7 @@ class Deid(ReviewBase):
         it becomes accepted."""
         new_type = check_type(entity_type) if entity_type is not None else None
         own = check_term_placeholder(placeholder) if placeholder else None
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             (row,) = self._proposals(conn, [proposal_id])
             refuse_committed([row], "edit")
             text = texts(conn, {row.document_id})[row.document_id]
@@ -358,7 +362,7 @@ class Deid(ReviewBase):
         own = check_term_placeholder(placeholder) if placeholder else None
         if (text is None) == (start is None and end is None):
             raise InputError("give either a span (start and end) or the text to redact")
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             doc_id = self.project.documents.id_of(conn, document)
             body = texts(conn, {doc_id})[doc_id]
             if text is not None:
@@ -386,13 +390,16 @@ class Deid(ReviewBase):
         self, documents: Sequence[str] | None = None, *, passphrase: str | None = None
     ) -> CommitReport:
         """Apply accepted proposals to the text, one document per transaction; codings and
-        turns move with it. Every machine-made copy of a committed identifier (decisions,
-        transcription segments, audit log, AI drafts, matrix summaries) gets the placeholder
-        too; memos are counted in ``warnings``, not edited. An encrypted key needs its
-        ``passphrase``."""
+        turns move with it, open proposals that overlapped a redaction are dropped. Every
+        machine-made copy of a committed identifier (decisions, speaker labels, transcription
+        runs, audit log, AI drafts, evidence and runs, job messages) gets the placeholder too
+        and downloads made before are discarded; text the researchers wrote (memos, matrix
+        summaries, case names, ...) is counted in ``warnings``, not edited. An encrypted key
+        needs its ``passphrase``."""
         pid = self.project.id
+        started = now()
         with self.project.db.read() as conn:
-            lock = key_lock(conn, pid, passphrase, required=True)
+            key_lock(conn, pid, passphrase, required=True)  # refuse a wrong one up front
             p = t.deid_proposal.c
             pending = set(
                 conn.scalars(
@@ -400,46 +407,7 @@ class Deid(ReviewBase):
                 )
             )
             docs = [d for d in self._documents(conn, documents) if d[0] in pending]
-        report = CommitReport(documents=0, replaced=0)
-        identifiers: dict[str, str] = {}
-        for doc_id, name in docs:
-            with self.project.db.write() as conn:
-                self.project.db.serialize(conn, "deid", pid)
-                resolver = Resolver(
-                    lock,
-                    load_terms(conn, pid),
-                    templates(stored_settings(conn, pid)),
-                    conn=conn,
-                    project_id=pid,
-                    actor=self.project.access.name,
-                )
-                done = commit_document(self.project, conn, doc_id, resolver)
-                if not done.replaced:
-                    continue
-                rr = done.rewrite
-                self.project.audit(
-                    conn,
-                    "deid_commit",
-                    document=Scrubber(done.identifiers)(name),
-                    replaced=done.replaced,
-                    by_type=dict(sorted(done.by_type.items())),
-                    codings_moved=rr.codings_moved,
-                    codings_touched=len(rr.codings_touched),
-                    codings_lost=len(rr.codings_lost),
-                    codings_merged=rr.codings_merged,
-                )
-            report.documents += 1
-            report.replaced += done.replaced
-            report.codings_moved += rr.codings_moved
-            report.codings_touched += len(rr.codings_touched)
-            report.codings_lost += len(rr.codings_lost) + rr.codings_merged
-            for ph, n in done.placeholders.items():
-                report.placeholders[ph] = report.placeholders.get(ph, 0) + n
-            for word, ph in done.identifiers.items():
-                identifiers.setdefault(word, ph)
-        with self.project.db.read() as conn:
-            report.warnings = commit_warnings(conn, self.project.id, identifiers, report)
-        return report
+        return commit_documents(self.project, self._write, docs, passphrase, started)
 
     @requires(Operation.IMPORT)
     def run(
@@ -458,7 +426,7 @@ class Deid(ReviewBase):
         detected = self.detect(documents, progress=progress, passphrase=passphrase)
         if not accept_all:
             return detected, None
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             ids = [d for d, _ in self._documents(conn, documents)]
             chosen, skipped = self._open_without_overlaps(conn, None, only=set(ids))
             self._decide(conn, chosen, "accepted")
@@ -492,7 +460,7 @@ class Deid(ReviewBase):
             raise InputError(f"the name {term!r} is empty once punctuation is removed")
         own = check_term_placeholder(placeholder) if placeholder else None
         pid = self.project.id
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             self.project.db.serialize(conn, "deid", pid)
             lock = key_lock(conn, pid, passphrase, required=True)
             resolver = Resolver(lock, load_terms(conn, pid), {}, conn=conn, project_id=pid)
@@ -522,7 +490,7 @@ class Deid(ReviewBase):
         written stays in the key, so its placeholder keeps meaning the same person."""
         word = " ".join(term.split())
         pid = self.project.id
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             self.project.db.serialize(conn, "deid", pid)
             lock = key_lock(conn, pid, passphrase, required=True)
             term_hash = lock.hash(word)
@@ -562,7 +530,7 @@ class Deid(ReviewBase):
 
         kind = check_type(entity_type)
         value = validate_template(template) if template is not None else None
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             own = dict(stored_settings(conn, self.project.id).get(TEMPLATES_SETTING) or {})
             if value is None or value == DEFAULT_TEMPLATES.get(kind):
                 own.pop(kind, None)
@@ -591,7 +559,7 @@ class Deid(ReviewBase):
         if len(passphrase or "") < MIN_PASSPHRASE:
             raise InputError(f"the passphrase must be at least {MIN_PASSPHRASE} characters long")
         pid = self.project.id
-        with self.project.db.write() as conn:
+        with self._write() as conn:
             self.project.db.serialize(conn, "deid", pid)
             if key_lock(conn, pid, None).encrypted:
                 raise ConflictError("the de-identification key is already encrypted")

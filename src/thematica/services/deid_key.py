@@ -12,6 +12,15 @@ placeholder is written for it (one more than the highest N of its type in the pr
 keeps it. A term whose number is still 0 and which has no placeholder of its own has never been
 written: only then may a reviewer's placeholder for one occurrence become the term's own.
 
+One person, one placeholder: a PERSON term written for the first time shares the placeholder
+(number or own placeholder) of the one person it is part of. A single word ("Maria") shares
+that of the full names it is a word of ("Maria Lopez"), when they all stand for one person; a
+full name shares that of the single-word term its first or last word is ("Lopez"), unless that
+term already stands for another full name. Titles and particles ("Dr", "de") are not words
+here. Where a word points at more than one person ("Maria" after "Maria Lopez" and "Maria
+Garcia") the term gets a number of its own and ``Resolver.ambiguous`` counts it, for the
+report to ask a reviewer to check the key.
+
 No permission checks here: the calling service checks and audits.
 """
 
@@ -235,6 +244,10 @@ class Resolver:
                 self.next_number.get(term.entity_type, 1), term.number + 1
             )
         self._fake_id = -1
+        #: PERSON terms whose placeholder could not be shared because a word of theirs
+        #: points at more than one person
+        self.ambiguous = 0
+        self._words: dict[int, tuple[str, ...]] = {}
 
     def term_placeholder(self, term: Term) -> str | None:
         """What the key writes for ``term`` now (None: it has no number yet)."""
@@ -261,13 +274,80 @@ class Resolver:
                 term.placeholder = own
                 self._store(term, placeholder=own)
             return own, term
+        if not term.placeholder and term.number == 0 and entity_type == "PERSON":
+            other = self._same_person(term, text)
+            if other is not None:
+                self._share(term, other)
         if term.placeholder:
             return term.placeholder, term
         if term.number == 0:
-            term.number = self.next_number.get(entity_type, 1)
-            self.next_number[entity_type] = term.number + 1
-            self._store(term, number=term.number)
+            self._number(term)
         return render(self.templates[entity_type], term.number), term
+
+    def _number(self, term: Term) -> None:
+        term.number = self.next_number.get(term.entity_type, 1)
+        self.next_number[term.entity_type] = term.number + 1
+        self._store(term, number=term.number)
+
+    def _term_words(self, term: Term) -> tuple[str, ...]:
+        if term.id not in self._words:
+            plain = self.lock.open(term.stored, term.encrypted) if self.lock.readable else ""
+            self._words[term.id] = name_words(plain)
+        return self._words[term.id]
+
+    @staticmethod
+    def _group(term: Term) -> tuple[str, Any]:
+        """What ``term`` is written as (terms with the same group are one person)."""
+        if term.placeholder:
+            return ("own", term.placeholder)
+        if term.number:
+            return ("number", term.number)
+        return ("term", term.id)  # never written: a person of its own so far
+
+    def _same_person(self, term: Term, text: str) -> Term | None:
+        """The PERSON term ``term`` is the same person as, by the rule in the module
+        docstring; None when there is none or more than one (counted in ``ambiguous``)."""
+        words = name_words(text)
+        if not words:
+            return None
+        people = [x for x in self.terms.values() if x.entity_type == "PERSON" and x.id != term.id]
+        if len(words) == 1:
+            candidates = [
+                x
+                for x in people
+                if len(self._term_words(x)) >= 2 and words[0] in self._term_words(x)
+            ]
+        else:
+            ends = {words[0], words[-1]}
+            candidates = [
+                x
+                for x in people
+                if len(self._term_words(x)) == 1 and self._term_words(x)[0] in ends
+            ]
+            for x in candidates:  # "Maria" already stands for "Maria Lopez": not "Maria Garcia"
+                group = self._group(x)
+                if any(
+                    len(self._term_words(y)) >= 2
+                    and self._term_words(y) != words
+                    and self._group(y) == group
+                    for y in people
+                ):
+                    self.ambiguous += 1
+                    return None
+        groups = {self._group(x) for x in candidates}
+        if len(groups) > 1:
+            self.ambiguous += 1
+        return candidates[0] if len(groups) == 1 else None
+
+    def _share(self, term: Term, other: Term) -> None:
+        if other.placeholder:
+            term.placeholder = other.placeholder
+            self._store(term, placeholder=other.placeholder)
+            return
+        if other.number == 0:
+            self._number(other)
+        term.number = other.number
+        self._store(term, number=term.number)
 
     def _new_term(self, entity_type: str, text: str) -> Term:
         from thematica.services.project import now
@@ -276,6 +356,7 @@ class Resolver:
         if self.conn is None:
             term = Term(self._fake_id, entity_type, term_hash, "", False, None, 0, False)
             self._fake_id -= 1
+            self._words[term.id] = name_words(text)
         else:
             stored = self.lock.seal(text.strip())
             new_id = self.conn.execute(
@@ -295,6 +376,7 @@ class Resolver:
             term = Term(
                 int(new_id), entity_type, term_hash, stored, self.lock.encrypted, None, 0, False
             )
+            self._words[term.id] = name_words(text)
         self.terms[(entity_type, term_hash)] = term
         return term
 
@@ -303,6 +385,21 @@ class Resolver:
             self.conn.execute(
                 update(t.deid_term).where(t.deid_term.c.id == term.id).values(**values)
             )
+
+
+#: words that do not tell people apart: titles, particles
+_NOT_NAMES = frozenset(
+    {"dr", "mr", "mrs", "ms", "miss", "mx", "jr", "sr", "the", "of", "and", "st"}
+    | {"de", "da", "di", "du", "la", "le", "del", "van", "von", "der"}
+)
+
+
+def name_words(term: str) -> tuple[str, ...]:
+    """The words of a person's name that tell people apart (normalised, no titles)."""
+    from thematica.intake.deid.placeholders import normalise_term
+
+    words = (w.strip(".,'’") for w in normalise_term(term).split())
+    return tuple(w for w in words if len(w) >= 2 and w not in _NOT_NAMES)
 
 
 def known_names(lock: KeyLock, terms: Iterable[Term]) -> list[tuple[str, str]]:

@@ -7,7 +7,8 @@ No permission checks here: :class:`thematica.services.deid.Deid` checks and audi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,15 @@ class ReviewBase:
     """The private half of :class:`thematica.services.deid.Deid`."""
 
     project: Project
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction that zeroes what it deletes (SQLite's ``secure_delete``):
+        proposals and the key hold identifiers."""
+        from thematica.services.deid_scrub import secure_delete
+
+        with self.project.db.write() as conn, secure_delete(conn):
+            yield conn
 
     def _documents(self, conn: Connection, names: Sequence[str] | None) -> list[tuple[int, str]]:
         """(id, name) of the documents named (all of them, by name, when None)."""

@@ -9,9 +9,11 @@ keeps exactly its words; one that does is stretched or shrunk over what replaced
 reported as *touched*; one whose every word was deleted is removed and reported with its old
 text, so nothing disappears unsaid.
 
-Turn times: a caption file brings its own; a plain or word-processor file has none, so each new
-turn takes the times of the old turn it overlaps most once the old turns are carried through the
-change (a corrected transcript keeps its timestamps).
+Turn times: a caption file brings its own; a plain or word-processor file has none, so its
+turns take the old turns' times (a corrected transcript keeps its timestamps), and an edit that
+would undo committed de-identification is refused unless asked for
+(:mod:`thematica.services.document_reimport_keep`). ``dry_run`` computes the whole report in a
+transaction that is then rolled back.
 
 A file that keeps fewer than half of the old words is refused as probably the wrong file.
 """
@@ -30,6 +32,13 @@ from sqlalchemy import Connection, delete, select, update
 from thematica.core.errors import ConflictError, InputError
 from thematica.core.models import ParsedDocument, Turn
 from thematica.core.text_edits import Edit, TextChange, diff_change
+from thematica.services.document_reimport_keep import (
+    carry_times,
+    choose_turns,
+    file_turns,
+    move_settled_proposals,
+    undone_redactions,
+)
 from thematica.store import schema as t
 
 if TYPE_CHECKING:
@@ -92,6 +101,13 @@ class ReimportReport:
     times_kept: int = 0
     #: turns whose times came from the file itself (vtt/srt)
     times_from_file: int = 0
+    #: a dry run: computed, nothing stored
+    dry_run: bool = False
+    #: edits over committed placeholders or bringing back key identifiers, stored only
+    #: because the caller asked to keep identifiers
+    identifiers_kept: int = 0
+    #: what the user should check (one line each): turns carried, identifiers kept
+    warnings: list[str] = field(default_factory=list)
 
 
 def words_kept(change: TextChange) -> float:
@@ -249,40 +265,6 @@ def _slide(old: str, edit: Edit, step: int) -> Edit | None:
     return None
 
 
-def carry_times(
-    old_turns: Sequence[Turn], change: TextChange, new_turns: Sequence[Turn]
-) -> list[Turn]:
-    """``new_turns`` with the times of the old timed turn each overlaps most after the old
-    turns are carried through ``change``; a new turn overlapping none keeps no time."""
-    mapped = sorted(
-        (
-            change.position(turn.start, side="start"),
-            max(change.position(turn.end, side="end"), change.position(turn.start)),
-            turn.time_start,
-            turn.time_end,
-        )
-        for turn in old_turns
-        if turn.time_start is not None
-    )
-    out: list[Turn] = []
-    j = 0
-    for turn in new_turns:
-        while j < len(mapped) and mapped[j][1] <= turn.start:
-            j += 1
-        best, best_overlap = None, 0
-        k = j
-        while k < len(mapped) and mapped[k][0] < turn.end:
-            overlap = min(turn.end, mapped[k][1]) - max(turn.start, mapped[k][0])
-            if overlap > best_overlap:
-                best, best_overlap = mapped[k], overlap
-            k += 1
-        if best is None:
-            out.append(Turn(turn.start, turn.end, turn.speaker))
-        else:
-            out.append(Turn(turn.start, turn.end, turn.speaker, best[2], best[3]))
-    return out
-
-
 def _parse(project: Project, path: Path, encoding: str | None) -> ParsedDocument:
     from thematica.importers import ImportOptions, parse_file
 
@@ -315,88 +297,153 @@ def _refuse_unrelated(name: str, path: Path, share: float, least: float = MIN_WO
         )
 
 
+class _DryRun(Exception):
+    """Raised inside the write transaction of a dry run, so nothing it did is kept."""
+
+
 def reimport_document(
-    project: Project, name: str, path: str | Path, *, encoding: str | None = None
+    project: Project,
+    name: str,
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    keep_identifiers: bool = False,
+    dry_run: bool = False,
 ) -> ReimportReport:
     """Replace document ``name``'s text by the corrected file at ``path`` (see the module
-    docstring); one transaction, audited as ``document_reimport``. The caller checks access."""
-    from thematica.services.project import now
-    from thematica.services.text_rewrite import rewrite_document
-
+    docstring); one transaction, audited as ``document_reimport``. ``keep_identifiers``:
+    store edits that undo committed redactions; ``dry_run``: compute the report (the same
+    refusals included) and change nothing. The caller checks access."""
     path = Path(path)
     doc = _parse(project, path, encoding)
     file_digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    report = ReimportReport(name, path.name)
+    report = ReimportReport(name, path.name, dry_run=dry_run)
     d = t.document.c
     # the diff runs outside the write transaction (it can take a while on a long transcript)
     with project.db.read() as conn:
         doc_id = project.documents.id_of(conn, name)
         old_text, old_digest = conn.execute(select(d.text, d.sha256).where(d.id == doc_id)).one()
+        names = conn.scalars(
+            select(t.turn.c.speaker)
+            .where(t.turn.c.document_id == doc_id, t.turn.c.speaker.is_not(None))
+            .distinct()
+        ).all()
+    pattern = project.settings.get("speaker_pattern")
+    new_turns = file_turns(pattern, doc, [n for n in names if n])
     _refuse_unrelated(name, path, _shared_sequences(old_text, doc.text), QUICK_MIN_WORDS_KEPT)
     change = tidy_change(anchored_diff(old_text, doc.text))
     report.words_kept = words_kept(change)
     _refuse_unrelated(name, path, report.words_kept)
     report.edits = len(change.edits)
-    with project.db.write() as conn:
-        old = conn.execute(select(d.sha256, d.meta).where(d.id == doc_id)).one_or_none()
-        if old is None or old.sha256 != old_digest:
-            raise ConflictError(f"{name!r} changed while {path.name} was compared; try again")
-        old_turns = [
-            Turn(r.start, r.end, r.speaker, r.time_start, r.time_end)
-            for r in conn.execute(
-                select(t.turn).where(t.turn.c.document_id == doc_id).order_by(t.turn.c.position)
-            )
-        ]
-        turns = list(doc.turns)
-        if any(turn.time_start is not None for turn in turns):
-            report.times_from_file = sum(turn.time_start is not None for turn in turns)
-        else:
-            turns = carry_times(old_turns, change, turns)
-            report.times_kept = sum(turn.time_start is not None for turn in turns)
-        before = _codings(conn, project, doc_id)
-        rewritten = rewrite_document(conn, doc_id, change, turns=turns)
-        report.codings_removed = [
-            RemovedCoding(before[lost.id][0], before[lost.id][1], lost.text)
-            for lost in rewritten.codings_lost
-        ]
-        _describe(conn, doc_id, change, before, rewritten.codings_touched, report)
-        report.codings_merged = rewritten.codings_merged
-        report.turns = rewritten.turns
-        meta = dict(old.meta or {})
-        meta.update(doc.metadata)
-        history = list(meta.get("reimports") or [])
-        history.append(
-            {"path": str(path), "sha256": file_digest, "at": now().isoformat(timespec="seconds")}
-        )
-        meta["reimports"] = history
-        conn.execute(
-            update(t.document)
-            .where(t.document.c.id == doc_id)
-            .values(
-                source_path=str(path),
-                source_format=doc.source_format,
-                encoding=doc.encoding,
-                meta=meta,
-            )
-        )
-        project.audit(
-            conn,
-            "document_reimport",
-            document=name,
-            file=path.name,
-            format=doc.source_format,
-            edits=report.edits,
-            words_kept=round(report.words_kept, 4),
-            codings_kept=report.codings_kept,
-            codings_moved=report.codings_moved,
-            codings_touched=len(report.codings_touched),
-            codings_removed=len(report.codings_removed),
-            codings_merged=report.codings_merged,
-            turns=report.turns,
-            times_kept=report.times_kept,
-            times_from_file=report.times_from_file,
-        )
+    try:
+        with project.db.write() as conn:
+            _store(project, conn, doc_id, old_digest, change, new_turns, report, keep_identifiers)
+            if dry_run:
+                raise _DryRun
+            _record(project, conn, doc_id, path, file_digest, doc, report)
+    except _DryRun:
+        pass
     return report
+
+
+def _store(
+    project: Project,
+    conn: Connection,
+    doc_id: int,
+    old_digest: str,
+    change: TextChange,
+    new_turns: list[Turn],
+    report: ReimportReport,
+    keep_identifiers: bool,
+) -> None:
+    """Store the change and fill ``report`` (inside the caller's write transaction)."""
+    from thematica.services.text_rewrite import rewrite_document
+
+    name, file = report.document, report.file
+    stored = conn.scalar(select(t.document.c.sha256).where(t.document.c.id == doc_id))
+    if stored is None or stored != old_digest:
+        raise ConflictError(f"{name!r} changed while {file} was compared; try again")
+    count, problems = undone_redactions(conn, project.id, doc_id, change)
+    if count and not keep_identifiers:
+        raise InputError(
+            f"{file} would undo the de-identification of {name!r}: {problems}; correct the "
+            "file from the de-identified text, or keep the identifiers on purpose",
+            hint="keep_identifiers",
+        )
+    if count:
+        report.identifiers_kept = count
+        report.warnings.append(f"kept on request although it undoes de-identification: {problems}")
+    old_turns = [
+        Turn(r.start, r.end, r.speaker, r.time_start, r.time_end)
+        for r in conn.execute(
+            select(t.turn).where(t.turn.c.document_id == doc_id).order_by(t.turn.c.position)
+        )
+    ]
+    turns, report.times_from_file, report.times_kept, warning = choose_turns(
+        old_turns, change, new_turns, file
+    )
+    if warning:
+        report.warnings.append(warning)
+    before = _codings(conn, project, doc_id)
+    rewritten = rewrite_document(conn, doc_id, change, turns=turns)
+    move_settled_proposals(conn, doc_id, change)
+    report.codings_removed = [
+        RemovedCoding(before[lost.id][0], before[lost.id][1], lost.text)
+        for lost in rewritten.codings_lost
+    ]
+    _describe(conn, doc_id, change, before, rewritten.codings_touched, report)
+    report.codings_merged = rewritten.codings_merged
+    report.turns = rewritten.turns
+
+
+def _record(
+    project: Project,
+    conn: Connection,
+    doc_id: int,
+    path: Path,
+    file_digest: str,
+    doc: ParsedDocument,
+    report: ReimportReport,
+) -> None:
+    """The document row's source and re-import history, and the audit entry."""
+    from thematica.services.project import now
+
+    meta = dict(conn.scalar(select(t.document.c.meta).where(t.document.c.id == doc_id)) or {})
+    meta.update(doc.metadata)
+    history = list(meta.get("reimports") or [])
+    history.append(
+        {"path": str(path), "sha256": file_digest, "at": now().isoformat(timespec="seconds")}
+    )
+    meta["reimports"] = history
+    conn.execute(
+        update(t.document)
+        .where(t.document.c.id == doc_id)
+        .values(
+            source_path=str(path),
+            source_format=doc.source_format,
+            encoding=doc.encoding,
+            meta=meta,
+        )
+    )
+    project.audit(
+        conn,
+        "document_reimport",
+        document=report.document,
+        file=path.name,
+        format=doc.source_format,
+        edits=report.edits,
+        words_kept=round(report.words_kept, 4),
+        codings_kept=report.codings_kept,
+        codings_moved=report.codings_moved,
+        codings_touched=len(report.codings_touched),
+        codings_removed=len(report.codings_removed),
+        codings_merged=report.codings_merged,
+        turns=report.turns,
+        times_kept=report.times_kept,
+        times_from_file=report.times_from_file,
+        turns_carried=any("old turns" in w for w in report.warnings),
+        identifiers_kept=report.identifiers_kept,
+    )
 
 
 def _codings(

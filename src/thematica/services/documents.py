@@ -478,13 +478,28 @@ class Documents:
 
     @requires(Operation.IMPORT)
     def reimport(
-        self, name: str, path: str | Path, *, encoding: str | None = None
+        self,
+        name: str,
+        path: str | Path,
+        *,
+        encoding: str | None = None,
+        keep_identifiers: bool = False,
+        dry_run: bool = False,
     ) -> ReimportReport:
         """Replace a document's text by a corrected copy of it, keeping its codings and turn
-        times (:mod:`thematica.services.document_reimport`)."""
+        times (:mod:`thematica.services.document_reimport`). ``keep_identifiers``: store edits
+        that undo committed de-identification (refused otherwise); ``dry_run``: only report
+        what would change."""
         from thematica.services.document_reimport import reimport_document
 
-        return reimport_document(self.project, name, path, encoding=encoding)
+        return reimport_document(
+            self.project,
+            name,
+            path,
+            encoding=encoding,
+            keep_identifiers=keep_identifiers,
+            dry_run=dry_run,
+        )
 
     @requires(Operation.DELETE)
     def remove(self, name: str) -> int:

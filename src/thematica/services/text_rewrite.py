@@ -6,9 +6,10 @@ transcript's speaker labels. All go through :func:`rewrite_document`, inside the
 transaction, so the rules are one: codings, turns, consensus decisions, code proposals and open
 de-identification proposals move with the text (:mod:`thematica.core.text_edits`); a coding
 whose every character was removed is deleted and returned with its old text so the caller can
-report it (nothing disappears unsaid); two codings of one layer and code that land on the same
-span are merged into one. The full-text index follows the ``document`` row (triggers on SQLite,
-an expression index on PostgreSQL).
+report it (nothing disappears unsaid), and an open de-identification proposal whose words the
+change touched is deleted (detection finds what is left again); two codings of one layer and
+code that land on the same span are merged into one. The full-text index follows the
+``document`` row (triggers on SQLite, an expression index on PostgreSQL).
 
 No permission check here: the calling service checks and audits.
 """
@@ -219,7 +220,9 @@ def _move_proposals(conn: Connection, doc_id: int, change: TextChange) -> None:
             .where(pc.id == row.id)
             .values(start=mapped.start, end=mapped.end)
         )
-    # de-identification proposals not yet committed follow the text too
+    # de-identification proposals not yet committed follow the text too; one whose words
+    # the change touched no longer stands for what was found (it overlapped a redaction just
+    # written, or a re-import changed its words): it is dropped, and detection runs again
     dc = t.deid_proposal.c
     for row in conn.execute(
         select(dc.id, dc.start, dc.end).where(
@@ -227,7 +230,7 @@ def _move_proposals(conn: Connection, doc_id: int, change: TextChange) -> None:
         )
     ).all():
         mapped = change.span(row.start, row.end)
-        if mapped.lost:
+        if mapped.lost or mapped.touched:
             conn.execute(delete(t.deid_proposal).where(dc.id == row.id))
             continue
         conn.execute(

@@ -1,19 +1,21 @@
 """Local transcription (``thematica transcribe``): recordings in, speaker-turn documents out.
 
-Every file is checked (readable audio, length, model and language) before any model loads, so
-a bad file in a list changes nothing. Each recording then gets a ``transcript_run`` row that
-collects segments as the model hears them (``services/transcription_runs.py``): an interrupted
-run keeps them, and the next call on the same file with the same settings carries on from where
-it stopped. The finished transcript is stored the way a caption import is — one line
-``Speaker 1: words`` per turn, each turn with its times — together with the run's status and
-the audit entry, in one transaction.
+Everything that can be refused (the speech extra, device, model, language, case pattern, each
+file's audio and length) is checked before any run row or model, so a bad file or setup in a
+list changes nothing. A file already transcribed is skipped, so an interrupted batch is simply
+run again. Each recording then gets a ``transcript_run`` row that collects segments as the
+model hears them (``services/transcription_runs.py``): an interrupted or failed run keeps them,
+and the next call on the same file with the same settings carries on from where it stopped.
+The finished transcript is stored the way a caption import is — one line ``Speaker 1: words``
+per turn, each turn with its times — together with the run's status and the audit entry, in
+one transaction; the other runs of that recording lose their words then.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +32,9 @@ from thematica.store import schema as t
 if TYPE_CHECKING:
     import numpy as np
 
-    from thematica.intake.audio import AudioInfo
-    from thematica.intake.transcriber import Segment
+    from thematica.intake.transcriber import Segment, TranscriptionInfo
     from thematica.services.project import Project
-    from thematica.services.transcription_runs import RunLog
+    from thematica.services.transcription_runs import Job, RunLog, Settings
 
 __all__ = [
     "MIN_SPEECH_SECONDS",
@@ -52,7 +53,11 @@ Progress = Callable[[float, float, str], None]
 MIN_SPEECH_SECONDS = 1.0
 #: a pause this long (seconds) within one speaker's speech starts a new turn
 TURN_PAUSE = 1.5
-_NAME_LIMIT = 500
+#: a multilingual model less sure of the language than this gets a warning
+MIN_LANGUAGE_PROBABILITY = 0.5
+#: an English-only model hearing words less surely than this (mean log-probability) gets a
+#: warning: measured -0.2 on English speech, -1.1 on Spanish, -2.1 on German (tiny.en)
+MIN_ENGLISH_LOGPROB = -0.8
 
 
 @dataclass(slots=True)
@@ -72,13 +77,19 @@ class TranscribedRow:
     #: where the model ran (cpu, cuda) and how (int8, float16)
     device: str = ""
     run: int = 0
+    #: the case the document was linked to (``case=`` or the project's case pattern)
+    case: str | None = None
+    #: True when the number of speakers was estimated, not given
+    speakers_estimated: bool = True
 
 
 @dataclass(slots=True)
 class TranscribeReport:
     documents: list[TranscribedRow] = field(default_factory=list)
-    #: file name -> why nothing was stored (silence, ...)
+    #: file name -> why nothing was stored (silence, already transcribed, ...)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: file name -> the document an earlier call made of it (also listed in ``skipped``)
+    already: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -94,21 +105,15 @@ class TranscriptRunRow:
     started_at: str
 
 
-@dataclass(slots=True)
-class _Job:
-    """One checked recording, ready to transcribe."""
-
-    path: Path
-    name: str
-    sha256: str
-    info: AudioInfo
-
-
 class Transcription:
     """Recordings in, timestamped speaker-turn documents out, on this machine."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        #: the run the latest call was working on (an interrupted call names it)
+        self.last_run: int | None = None
+        #: documents the latest call stored (an error in a later file names them)
+        self.stored: list[str] = []
 
     @requires(Operation.IMPORT)
     def transcribe(
@@ -123,144 +128,80 @@ class Transcription:
         device: str = "auto",
         progress: Progress | None = None,
         max_hours: float | None = None,
+        case: str | None = None,
+        case_pattern: str | None = None,
     ) -> TranscribeReport:
         """Transcribe each recording into a document named after the file (or ``names[i]``).
 
         ``speakers``: how many voices to tell apart (None: the diarizer decides);
         ``max_hours``: refuse longer recordings (default ``intake.audio.MAX_HOURS_DEFAULT``);
-        ``resume``: carry on an unfinished run of the same file with the same settings.
-        Each document lands in a transaction of its own, with its audit entry.
+        ``resume``: carry on an unfinished run of the same file with the same settings, and
+        skip a file already transcribed (same model and language) whose document is still
+        here, so a batch is simply run again after an interruption; ``case`` links every
+        document to that case, else ``case_pattern`` (default: the project's setting) finds
+        the case in the file name, as ``documents.import_files`` does.
+        Each document lands in a transaction of its own, with its audit entry; an error in a
+        later file carries the stored documents' names in its ``detail["stored"]``.
         """
-        jobs = self._check(paths, names, model, language, speakers, device, max_hours)
+        self.last_run, self.stored = None, []
+        from thematica.services.transcription_runs import check_recordings
+
+        settings, jobs = check_recordings(
+            self.project,
+            paths,
+            names,
+            model=model,
+            language=language,
+            speakers=speakers,
+            device=device,
+            max_hours=max_hours,
+            resume=resume,
+            case=case,
+            case_pattern=case_pattern,
+        )
         report = TranscribeReport()
-        total = sum(job.info.duration for job in jobs)
-        before = 0.0
         for job in jobs:
-            self._one(
-                job, model, language, speakers, device, resume, report, progress, before, total
-            )
-            before += job.info.duration
+            if job.already is not None:
+                report.skipped[job.path.name] = f"already transcribed as {job.already!r}"
+                report.already[job.path.name] = job.already
+        todo = [job for job in jobs if job.already is None]
+        total = sum(job.info.duration for job in todo)
+        before = 0.0
+        try:
+            for job in todo:
+                self._one(job, settings, report, progress, before, total)
+                before += job.info.duration
+        except ThematicaError as exc:
+            if self.stored:
+                exc.detail.setdefault("stored", list(self.stored))
+            raise
         if progress is not None:
             progress(total, total, "")
         return report
 
-    # -- checking ----------------------------------------------------------------------
-    def _check(
-        self,
-        paths: Sequence[str | Path],
-        names: Sequence[str] | None,
-        model: str,
-        language: str | None,
-        speakers: int | None,
-        device: str,
-        max_hours: float | None,
-    ) -> list[_Job]:
-        from thematica.intake import audio, speech_models
-
-        if not paths:
-            raise InputError("no audio files given")
-        names = list(names or [])
-        if len(names) > len(paths):
-            raise InputError(
-                f"{len(names)} names for {len(paths)} file(s): give at most one name per file",
-                hint="name",
-            )
-        if speakers is not None and not 1 <= speakers <= 20:
-            raise InputError(f"speakers must be between 1 and 20, not {speakers}")
-        if device not in ("auto", "cpu", "cuda"):
-            raise InputError(f"unknown device {device!r}; choose auto, cpu or cuda")
-        limit = audio.MAX_HOURS_DEFAULT if max_hours is None else max_hours
-        if not limit > 0:
-            raise InputError(f"the length limit must be more than 0 hours, not {limit:g}")
-        speech_models.check_language(model, language)
-        jobs: list[_Job] = []
-        taken: dict[str, Path] = {}
-        for i, given in enumerate(paths):
-            path = Path(given)
-            if not path.exists():
-                raise InputError(f"{path}: no such file")
-            if not path.is_file():
-                raise InputError(f"{path}: not a file; give audio files")
-            suffix = path.suffix.lower()
-            if suffix not in audio.AUDIO_SUFFIXES:
-                known = ", ".join(sorted(s.lstrip(".") for s in audio.AUDIO_SUFFIXES))
-                raise InputError(
-                    f"{path.name}: {suffix or 'no suffix'} is not an audio format thematica "
-                    f"transcribes ({known})"
-                )
-            info = audio.probe(path)
-            if info.duration > limit * 3600:
-                raise InputError(
-                    f"{path.name} is {_length(info.duration)} long; the limit is {limit:g} hours",
-                    hint="max_hours",
-                    duration=info.duration,
-                    limit=limit,
-                )
-            name = " ".join((names[i] if i < len(names) else path.stem).split())
-            if not name:
-                raise InputError(f"{path.name}: the document name is blank", hint="name")
-            if len(name) > _NAME_LIMIT:
-                raise InputError(
-                    f"{path.name}: the document name is over {_NAME_LIMIT} characters", hint="name"
-                )
-            if name in taken:
-                raise InputError(
-                    f"{taken[name].name} and {path.name} would both become document {name!r}; "
-                    "give each its own name",
-                    hint="name",
-                )
-            taken[name] = path
-            jobs.append(_Job(path, name, _sha256(path), info))
-        d = t.document.c
-        with self.project.db.read() as conn:
-            existing = set(
-                conn.scalars(
-                    select(d.name).where(d.project_id == self.project.id, d.name.in_(list(taken)))
-                )
-            )
-        for job in jobs:
-            if job.name in existing:
-                raise ConflictError(
-                    f"{job.path.name}: a document named {job.name!r} is already in the project; "
-                    "choose another name or remove the old document",
-                    hint="name",
-                    document=job.name,
-                )
-        return jobs
-
     # -- one recording -----------------------------------------------------------------
     def _one(
         self,
-        job: _Job,
-        model: str,
-        language: str | None,
-        speakers: int | None,
-        device: str,
-        resume: bool,
+        job: Job,
+        settings: Settings,
         report: TranscribeReport,
         progress: Progress | None,
         before: float,
         total: float,
     ) -> None:
-        from thematica.intake import audio
-        from thematica.services.transcription_runs import (
-            RunLog,
-            find_unfinished,
-            supersede,
-        )
+        from thematica.intake import audio, speech_models
+        from thematica.services.transcription_runs import RunLog, find_unfinished, supersede
 
         began = time.perf_counter()
         samples = audio.decode(job.path)
         duration = len(samples) / 16_000 or job.info.duration
-        parameters: dict[str, Any] = {
-            "model": model,
-            "language": language,
-            "speakers": speakers,
-            "device": device,
-        }
+        if audio.speech_seconds(samples) < MIN_SPEECH_SECONDS:  # no run row for silence
+            report.skipped[job.path.name] = "no speech found (silence)"
+            return
+        parameters = settings.parameters
         found = None
         with self.project.db.write() as conn:
-            if resume:
+            if settings.resume:
                 found = find_unfinished(conn, self.project.id, job.sha256, parameters)
             else:
                 supersede(conn, self.project.id, job.sha256, parameters)
@@ -270,46 +211,58 @@ class Transcription:
             source_path=str(job.path),
             sha256=job.sha256,
             document=job.name,
-            model=model,
-            language=language,
+            model=settings.model,
+            language=settings.language,
             parameters=parameters,
             duration=duration,
             resume=found,
         )
-        if audio.speech_seconds(samples) < MIN_SPEECH_SECONDS:
-            self._skip(log, job, report, "no speech found (silence)")
-            return
+        self.last_run = log.id
         resumed_from = log.done_seconds if found is not None else 0.0
-        info = self._listen(log, samples, job, model, language, device, progress, before, total)
+        # a resumed run keeps the language the model first detected: the part after the
+        # resume point alone might be heard as another
+        language = settings.language
+        if language is None and speech_models.model_info(settings.model).languages is None:
+            language = log.noted.get("language") or None
+        heard: Heard = Heard(None, [])
+        if found is None or not found.complete:
+            heard = self._listen(log, samples, job, settings, language, progress, before, total)
         if not log.segments:
-            self._skip(log, job, report, "the model heard no words")
+            log.close("done", {"warning": "the model heard no words"})
+            report.skipped[job.path.name] = "the model heard no words"
             return
-        self._store(
-            log, job, samples, info, model, speakers, device, resumed_from, began, duration, report
-        )
+        self._store(log, job, samples, heard, settings, resumed_from, began, duration, report)
 
     def _listen(
         self,
         log: RunLog,
         samples: np.ndarray,
-        job: _Job,
-        model: str,
+        job: Job,
+        settings: Settings,
         language: str | None,
-        device: str,
         progress: Progress | None,
         before: float,
         total: float,
-    ) -> Any:
+    ) -> Heard:
         """Run the model from where the run stopped; every segment goes to the run row."""
         from thematica.intake import transcriber
 
-        start_at = log.done_seconds
+        confidence: list[float] = []
 
         def heard(segment: Segment) -> bool:
             text = " ".join(segment.text.split())
-            if text and segment.end > start_at:  # a resumed run never repeats what it kept
+            if text:
                 log.add(float(segment.start), float(segment.end), text)
+                confidence.append(float(segment.avg_logprob))
             return True
+
+        def detected(info: TranscriptionInfo) -> None:
+            if "language" not in log.noted:  # the first detection (a resumed run keeps it)
+                log.note(
+                    language=info.language,
+                    language_probability=round(info.language_probability, 3),
+                )
+                log.flush()
 
         def moved(done: float, _total: float) -> None:
             if progress is not None:
@@ -318,54 +271,63 @@ class Transcription:
         try:
             _segments, info = transcriber.transcribe(
                 samples,
-                model,
+                settings.model,
                 language=language,
-                start_at=start_at,
-                device=device,
+                start_at=log.done_seconds,
+                device=settings.device,
                 on_segment=heard,
                 progress=moved,
+                on_info=detected,
             )
-        except BaseException as exc:
-            log.flush()  # what was heard stays: the next call carries on from there
-            if isinstance(exc, ThematicaError):
-                log.close("failed", {"error": str(exc)})
+        except ThematicaError as exc:
+            # a setup or model error: what was heard stays, and the run stays resumable
+            log.flush()
+            log.keep_error(str(exc))
             raise
-        log.flush()
-        return info
-
-    def _skip(self, log: RunLog, job: _Job, report: TranscribeReport, why: str) -> None:
-        log.close("done", {"warning": why})
-        report.skipped[job.path.name] = why
+        except BaseException:
+            log.flush()  # what was heard stays: the next call carries on from there
+            raise
+        log.heard_all(len(samples) / 16_000)
+        return Heard(info, confidence)
 
     def _store(
         self,
         log: RunLog,
-        job: _Job,
+        job: Job,
         samples: np.ndarray,
-        info: Any,
-        model: str,
-        speakers: int | None,
-        device: str,
+        heard: Heard,
+        settings: Settings,
         resumed_from: float,
         began: float,
         duration: float,
         report: TranscribeReport,
     ) -> None:
         from thematica.intake import diarize, transcriber
-        from thematica.services.documents import _insert_document, _insert_turns
+        from thematica.services.cases import CaseWriter
+        from thematica.services.documents import _insert_document, _insert_turns, case_from_pattern
         from thematica.services.project import now
+        from thematica.services.transcription_runs import blank_others
 
         segments = [transcriber.Segment(float(s[0]), float(s[1]), str(s[2])) for s in log.segments]
-        labels = diarize.label_speakers(samples, segments, speakers)
+        labels = diarize.label_speakers(samples, segments, settings.speakers)
         drafts = diarize.build_turns(segments, labels, pause=TURN_PAUSE)
         text, turns = transcript_text(drafts)
-        used, compute = transcriber.choose_device(device)
-        lang = str(getattr(info, "language", None) or "")
-        probability = getattr(info, "language_probability", None)
+        info = heard.info
+        if info is not None and info.device:
+            used, compute = info.device, info.compute_type
+        else:
+            used, compute = transcriber.choose_device(settings.device)
+        lang = str(log.noted.get("language") or getattr(info, "language", "") or "")
+        probability = log.noted.get(
+            "language_probability", getattr(info, "language_probability", None)
+        )
+        warnings = _warnings(settings, info, lang, probability, heard.confidence)
         wall = time.perf_counter() - began
-        heard = max(duration - resumed_from, 0.0)
-        speed = round(heard / wall, 2) if wall > 0 else 0.0
+        speed = round(max(duration - resumed_from, 0.0) / wall, 2) if wall > 0 else 0.0
         voices = sorted({turn.speaker for turn in turns if turn.speaker})
+        case = settings.case or (
+            case_from_pattern(settings.pattern, job.path.name) if settings.pattern else None
+        )
         doc = ParsedDocument(
             name=job.name,
             text=text,
@@ -377,10 +339,11 @@ class Transcription:
                     "file": job.path.name,
                     "sha256": job.sha256,
                     "duration": round(duration, 3),
-                    "model": model,
+                    "model": settings.model,
                     "language": lang,
                     "language_probability": probability,
                     "device": used,
+                    "speakers_asked": settings.speakers,
                 }
             },
         )
@@ -393,7 +356,9 @@ class Transcription:
             "compute_type": compute,
             "turns": len(turns),
             "speakers": len(voices),
+            "speakers_asked": settings.speakers,
             "resumed_from": resumed_from,
+            "warnings": warnings,
         }
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self.project.db.write() as conn:
@@ -409,21 +374,31 @@ class Transcription:
                     hint="name",
                     document=job.name,
                 )
-            doc_id = _insert_document(conn, self.project.id, doc, digest, None, now())
+            case_id = CaseWriter(self.project, conn).ensure(case, []) if case else None
+            doc_id = _insert_document(conn, self.project.id, doc, digest, case_id, now())
             _insert_turns(conn, doc_id, turns)
             log.finish(conn, "done", result, document_id=doc_id, speakers=labels)
+            blank_others(
+                conn,
+                self.project.id,
+                job.sha256,
+                log.id,
+                f"superseded: the recording was stored as {job.name!r}",
+            )
             self.project.audit(
                 conn,
                 "transcribe",
                 document=job.name,
                 source=job.path.name,
-                model=model,
+                model=settings.model,
                 language=lang,
                 duration=round(duration, 1),
                 segments=len(segments),
                 speakers=len(voices),
                 resumed_from=round(resumed_from, 1),
+                case=case,
             )
+        self.stored.append(job.name)
         report.documents.append(
             TranscribedRow(
                 document=job.name,
@@ -433,11 +408,14 @@ class Transcription:
                 turns=len(turns),
                 speakers=len(voices),
                 language=lang,
-                model=model,
+                model=settings.model,
                 speed=speed,
                 resumed_from=round(resumed_from, 1),
+                warnings=warnings,
                 device=f"{used} {compute}".strip(),
                 run=log.id,
+                case=case,
+                speakers_estimated=settings.speakers is None,
             )
         )
 
@@ -456,7 +434,7 @@ class Transcription:
                     status=row.status,
                     duration=None if row.duration is None else round(row.duration, 1),
                     done_seconds=round(float(row.done_seconds or 0.0), 1),
-                    segments=len(row.segments or []),
+                    segments=len(row.segments or []) or int((row.result or {}).get("segments", 0)),
                     started_at=row.started_at.isoformat(timespec="seconds"),
                 )
                 for row in conn.execute(
@@ -470,20 +448,28 @@ class Transcription:
     # -- speakers ----------------------------------------------------------------------
     @requires(Operation.IMPORT)
     def rename_speaker(self, document: str, old: str, new: str) -> int:
-        """Rename one speaker of a document ("Speaker 1" -> "Interviewer"): the turns' speaker
-        and the ``Speaker 1:`` label opening each of their lines, with codings carried along
-        the text. Renaming into a name the document already has merges the two speakers.
-        Returns how many turns changed."""
+        """Rename one speaker of a document ("Speaker 1" -> "Interviewer"); see
+        :meth:`rename_speakers`. Returns how many turns changed."""
+        return self._rename(document, {old: new})
+
+    @requires(Operation.IMPORT)
+    def rename_speakers(self, document: str, mapping: Mapping[str, str]) -> int:
+        """Rename several speakers of a document at once (``{"Speaker 1": "Interviewer",
+        "Speaker 2": "Participant 11"}``) in one rewrite and one transaction: the turns'
+        speaker and the ``Speaker 1:`` label opening each of their lines, with codings carried
+        along the text, a speaker's case mapping, and the labels in the document's run rows.
+        Names are swapped correctly (1 -> 2 and 2 -> 1); renaming into a name the document
+        already has merges the two speakers. Returns how many turns changed."""
+        return self._rename(document, mapping)
+
+    def _rename(self, document: str, mapping: Mapping[str, str]) -> int:
         from thematica.core.text_edits import Edit, apply_edits
         from thematica.services.text_rewrite import rewrite_document
+        from thematica.services.transcription_runs import relabel_runs
 
-        label = " ".join(new.split())
-        if not label:
-            raise InputError("the new speaker name is blank")
-        if ":" in new or "\n" in new or "\r" in new:
-            raise InputError(f"a speaker name may not contain ':' or a line break: {new!r}")
-        if len(label) > 200:
-            raise InputError("the new speaker name is over 200 characters")
+        if not mapping:
+            raise InputError("no speakers to rename: give OLD=NEW pairs")
+        wanted = {old: _speaker_label(new) for old, new in mapping.items()}
         d, tr = t.document.c, t.turn.c
         with self.project.db.write() as conn:
             row = conn.execute(
@@ -495,39 +481,40 @@ class Transcription:
                 )
             doc_id, text = int(row.id), str(row.text)
             turns = conn.execute(
-                select(tr.speaker, tr.start).where(tr.document_id == doc_id).order_by(tr.position)
+                select(tr.id, tr.speaker, tr.start).where(tr.document_id == doc_id)
             ).all()
-            mine = [turn for turn in turns if turn.speaker == old]
-            if not mine:
-                have = sorted({str(turn.speaker) for turn in turns if turn.speaker})
+            have = {str(turn.speaker) for turn in turns if turn.speaker}
+            missing = [old for old in wanted if old not in have]
+            if missing:
                 raise InputError(
-                    f"{old!r} is not a speaker of {document!r} (its speakers: "
-                    f"{', '.join(have) or 'none'})"
+                    f"{missing[0]!r} is not a speaker of {document!r} (its speakers: "
+                    f"{', '.join(sorted(have)) or 'none'})"
                 )
-            if label == old:
+            changes = {old: new for old, new in wanted.items() if new != old}
+            if not changes:
                 return 0
-            prefix = f"{old}:"
+            mine = [turn for turn in turns if turn.speaker in changes]
             edits = [
-                Edit(turn.start, turn.start + len(old), label)
+                Edit(turn.start, turn.start + len(turn.speaker), changes[turn.speaker])
                 for turn in mine
-                if text.startswith(prefix, turn.start)
+                if text.startswith(f"{turn.speaker}:", turn.start)
             ]
             report = rewrite_document(conn, doc_id, apply_edits(text, edits))
-            conn.execute(
-                update(t.turn)
-                .where(tr.document_id == doc_id, tr.speaker == old)
-                .values(speaker=label)
-            )
-            _carry_speaker_case(conn, doc_id, old, label)
-            self.project.audit(
-                conn,
-                "rename_speaker",
-                document=document,
-                old=old,
-                new=label,
-                turns=len(mine),
-                codings_moved=report.codings_moved,
-            )
+            for old, new in changes.items():
+                ids = [turn.id for turn in mine if turn.speaker == old]
+                conn.execute(update(t.turn).where(tr.id.in_(ids)).values(speaker=new))
+            _carry_speaker_cases(conn, doc_id, changes)
+            relabel_runs(conn, doc_id, changes)
+            for old, new in changes.items():
+                self.project.audit(
+                    conn,
+                    "rename_speaker",
+                    document=document,
+                    old=old,
+                    new=new,
+                    turns=sum(1 for turn in mine if turn.speaker == old),
+                    codings_moved=report.codings_moved,
+                )
         return len(mine)
 
 
@@ -553,38 +540,73 @@ def transcript_text(drafts: Sequence[Any]) -> tuple[str, list[Turn]]:
     return "\n".join(lines), turns
 
 
-def _carry_speaker_case(conn: Any, doc_id: int, old: str, new: str) -> None:
-    """A case mapped to the old label goes with the new one (unless the new one has its own)."""
+def _speaker_label(new: str) -> str:
+    """A new speaker name as stored; InputError for one a label line cannot carry."""
+    label = " ".join(new.split())
+    if not label:
+        raise InputError("the new speaker name is blank")
+    if ":" in new or "\n" in new or "\r" in new:
+        raise InputError(f"a speaker name may not contain ':' or a line break: {new!r}")
+    if len(label) > 200:
+        raise InputError("the new speaker name is over 200 characters")
+    return label
+
+
+def _carry_speaker_cases(conn: Any, doc_id: int, changes: Mapping[str, str]) -> None:
+    """A case mapped to an old label goes with the new one (unless the new name keeps a case
+    of its own); computed on the whole map at once so that swapped names swap cases."""
     m = t.speaker_case.c
-    mapped = dict(
-        conn.execute(
-            select(m.speaker, m.case_id).where(m.document_id == doc_id, m.speaker.in_([old, new]))
-        ).all()
-    )
-    if old not in mapped:
+    mapped = dict(conn.execute(select(m.speaker, m.case_id).where(m.document_id == doc_id)).all())
+    if not any(old in mapped for old in changes):
         return
-    if new in mapped:
-        conn.execute(t.speaker_case.delete().where(m.document_id == doc_id, m.speaker == old))
-    else:
-        conn.execute(
-            update(t.speaker_case)
-            .where(m.document_id == doc_id, m.speaker == old)
-            .values(speaker=new)
+    after = {speaker: case for speaker, case in mapped.items() if speaker not in changes}
+    for speaker, case in mapped.items():
+        if speaker in changes:
+            after.setdefault(changes[speaker], case)
+    conn.execute(t.speaker_case.delete().where(m.document_id == doc_id))
+    conn.execute(
+        t.speaker_case.insert(),
+        [{"document_id": doc_id, "speaker": k, "case_id": v} for k, v in after.items()],
+    )
+
+
+@dataclass(slots=True)
+class Heard:
+    """What one listening pass learnt: the model's info (None when a resumed run had already
+    heard the whole file) and the confidence of each new segment."""
+
+    info: TranscriptionInfo | None
+    confidence: list[float]
+
+
+def _warnings(
+    settings: Settings,
+    info: TranscriptionInfo | None,
+    language: str,
+    probability: float | None,
+    confidence: Sequence[float],
+) -> list[str]:
+    """One-line notes for the person: a GPU that fell back to the CPU, a language the model
+    was unsure of, English-only words heard with little confidence (another language?)."""
+    from thematica.intake.speech_models import model_info
+
+    out = list(info.warnings) if info is not None else []
+    multilingual = model_info(settings.model).languages is None
+    if (
+        multilingual
+        and settings.language is None
+        and probability is not None
+        and probability < MIN_LANGUAGE_PROBABILITY
+    ):
+        out.append(
+            f"the model was unsure of the language (heard {language or '?'} with probability "
+            f"{probability:.2f}); if it is wrong, transcribe again with --language CODE"
         )
-
-
-def _length(seconds: float) -> str:
-    """A recording's length in the unit a person would say it in."""
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} hours"
-    if seconds >= 60:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.0f} seconds"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    if not multilingual and confidence:
+        mean = sum(confidence) / len(confidence)
+        if mean < MIN_ENGLISH_LOGPROB:
+            out.append(
+                f"{settings.model} heard the words with little confidence (mean log-probability "
+                f"{mean:.2f}); if the recording is not in English, use --model base"
+            )
+    return out

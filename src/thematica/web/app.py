@@ -92,11 +92,6 @@ def create_app(
 
     app.include_router(api_router)
     app.include_router(pages_router)
-    from thematica.web.api import deid as deid_api
-    from thematica.web.pages import deid as deid_page
-
-    app.include_router(deid_api.router)  # issue 12: de-identification review
-    app.include_router(deid_page.router, include_in_schema=False)
     static = resources.files("thematica.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

@@ -383,14 +383,17 @@ class Detector:
 
     def find(self, text: str) -> list[Finding]:
         """Identifiers in ``text``: non-overlapping, sorted by start, with code-point offsets;
-        never inside a bracketed placeholder or a speaker label (unless a known name)."""
+        never inside a bracketed placeholder or a role label ("Interviewer:", "P03:",
+        unless a known name); a label that is a name ("Maria Lopez:") is a PERSON."""
         placeholders = rec.placeholder_spans(text)
         in_placeholder = _Spans(placeholders)
-        blocked = _Spans(placeholders + rec.speaker_label_spans(text))
+        roles, labels = rec.speaker_labels(text)
+        blocked = _Spans(placeholders + roles)
         known = [
             f for f in self._known_findings(text) if not in_placeholder.overlaps(f.start, f.end)
         ]
         others = rec.find_all(text)
+        others.extend(f for f in labels if not in_placeholder.overlaps(f.start, f.end))
         if self.ner:
             contacts = _Spans(
                 (f.start, f.end)

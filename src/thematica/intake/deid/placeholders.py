@@ -13,6 +13,7 @@ import string
 import unicodedata
 
 from thematica.core.errors import InputError
+from thematica.core.text import normalise
 
 DEFAULT_TEMPLATES: dict[str, str] = {
     "PERSON": "[person {n}]",
@@ -29,6 +30,8 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 MAX_TEMPLATE_CHARS = 100
 
 _FIELDS = frozenset({"n"})
+#: control, format, surrogate, unassigned (Unicode general categories)
+_ODD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn"})
 _SPACE = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 # surrounding punctuation: quotes, brackets, commas, full stops, dashes ... (not inner ones)
@@ -53,6 +56,7 @@ def validate_template(template: str) -> str:
         )
     if "\n" in text or "\r" in text:
         raise InputError("the placeholder template must be one line")
+    _refuse_odd_characters(text)
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
@@ -71,6 +75,24 @@ def validate_template(template: str) -> str:
     except (ValueError, IndexError, KeyError, AttributeError) as exc:
         raise InputError(f"the placeholder template {text!r} cannot be filled in: {exc}") from None
     return text
+
+
+def _refuse_odd_characters(text: str) -> None:
+    """A placeholder goes into the document text as written: a character that the text's
+    normalisation would change or drop (NUL, a page break, U+2028, NFD accents) or that a
+    browser or XML cannot carry (format, surrogate, unassigned: U+FFFE) would shift every
+    offset after it between the server, the pages and a later re-import or qdpx export."""
+    for ch in text:
+        if unicodedata.category(ch) in _ODD_CATEGORIES:
+            raise InputError(
+                f"the placeholder template {text!r} holds the invisible or unassigned "
+                f"character U+{ord(ch):04X}; use visible characters only"
+            )
+    if normalise(text) != text:
+        raise InputError(
+            f"the placeholder template {text!r} is not in the form document text is stored in "
+            "(composed accents, no line or page breaks); retype it"
+        )
 
 
 def normalise_term(term: str) -> str:

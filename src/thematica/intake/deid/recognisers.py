@@ -209,6 +209,67 @@ def speaker_label_spans(text: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _LABEL.finditer(text)]
 
 
+#: speaker labels that name a role, not a person; with a number ("Speaker 2", "P03",
+#: "SPEAKER_00") or a separate letter ("Participant B") too; case ignored
+GENERIC_LABELS = _words(
+    """
+    interviewer interviewers interviewee participant participants respondent respondents
+    moderator facilitator co-facilitator researcher speaker speakers int intv iv ie resp
+    part mod fac res i r q a p s question answer unknown unidentified inaudible audience
+    group all both everyone several multiple crosstalk voice voices host guest caller
+    transcriber translator interpreter narrator observer note notes staff team
+    """
+)
+_GENERIC_LABEL = re.compile(
+    rf"(?:{_words_re(GENERIC_LABELS)})(?:[ _\-#]?\d{{1,3}}|[ _\-][A-Z])?"
+    r"|[A-Z]{1,3}[ _\-]?\d{1,3}",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = frozenset(w.casefold() for w in TITLES + PERSON_NOUNS + GENERIC_LABELS)
+
+
+def is_generic_label(label: str) -> bool:
+    """A label that names a role ("Interviewer", "Speaker 2", "P03", "Moderator"), never a
+    person: left alone by detection."""
+    return _GENERIC_LABEL.fullmatch(" ".join(label.split())) is not None
+
+
+def _label_name_start(label: str) -> int | None:
+    """Where the name in a label starts, after any titles ("Dr. Patel" -> "Patel"); None
+    when the label is generic or all role and everyday words ("Mom", "Nurse", "Caller")."""
+    if is_generic_label(label):
+        return None
+    words = [(m.start(), m.group()) for m in re.finditer(r"\S+", label)]
+    if all(_is_common(w) or w.rstrip(".").casefold() in _ROLE_WORDS for _, w in words):
+        return None
+    for at, word in words:
+        if word.rstrip(".") not in TITLES:
+            return at
+    return None
+
+
+def label_is_name(label: str) -> bool:
+    """Whether a speaker label may name a person ("Maria Lopez", "Dr. Patel", "Jake")."""
+    return _label_name_start(label) is not None
+
+
+def speaker_labels(text: str) -> tuple[list[tuple[int, int]], list[Finding]]:
+    """(spans of role labels, to leave alone; a PERSON finding for each label that is a
+    name, "Maria Lopez:", without its titles)."""
+    roles: list[tuple[int, int]] = []
+    names: list[Finding] = []
+    for m in _LABEL.finditer(text):
+        start, end = m.span(1)
+        at = _label_name_start(m.group(1))
+        if at is None:
+            roles.append((start, end))
+        else:
+            names.append(
+                Finding(start + at, end, "PERSON", text[start + at : end], 0.7, "speaker-label")
+            )
+    return roles, names
+
+
 # --- known names -------------------------------------------------------------------------
 
 

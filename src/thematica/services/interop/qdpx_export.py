@@ -268,6 +268,12 @@ class Refi:
                 n = conn.scalar(select(func.count()).select_from(tab).where(*where)) if ids else 0
                 if n:
                     lost.append(f"{n} {label}")
+            timed_here = sum(d.id in timed for d in docs)
+            if timed_here:  # REFI gives times only to AudioSource/VideoSource transcripts
+                lost.append(
+                    f"timestamps of {timed_here} timed document(s) for other tools (NVivo, "
+                    "ATLAS.ti get the text only; the times travel to Thematica alone)"
+                )
             for s in conn.execute(
                 select(t.doc_set.c.name).where(
                     t.doc_set.c.project_id == pid, t.doc_set.c.member_type == "cases"

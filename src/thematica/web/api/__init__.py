@@ -12,6 +12,7 @@ from thematica.web.api import (
     codebook,
     coding,
     consensus,
+    deid,
     documents,
     jobs,
     projects,
@@ -45,5 +46,6 @@ router = APIRouter(prefix="/api", responses=_ERRORS)
 for module in (auth, projects, documents, coding, codebook, consensus, analysis, audit, jobs):
     router.include_router(module.router)
 router.include_router(suggestions.router)  # issue 11: AI suggestions
+router.include_router(deid.router)  # issue 12: de-identification review
 
 __all__ = ["router"]

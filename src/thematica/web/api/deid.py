@@ -23,11 +23,10 @@ from thematica.core.errors import ConflictError
 from thematica.services.deid import DetectReport
 from thematica.services.jobs import JobResult
 from thematica.services.project import Project
-from thematica.web.api import _ERRORS
 from thematica.web.deps import ProjectDep
 from thematica.web.schemas import Body
 
-router = APIRouter(prefix="/api", tags=["de-identification"], responses=_ERRORS)
+router = APIRouter(tags=["de-identification"])
 
 #: the most documents one request names (the command line has no limit)
 DOCUMENTS_MAX = 500
@@ -196,6 +195,16 @@ def detect_message(report: DetectReport) -> str:
     return said
 
 
+def check_key(project: Project, passphrase: str | None) -> None:
+    """Refuse now, with the ``passphrase`` hint, what the job would fail on later: a wrong
+    passphrase, or none where the key is encrypted and holds known names to search for."""
+    from thematica.services.deid_key import key_lock, known_names, load_terms
+
+    with project.db.read() as conn:
+        lock = key_lock(conn, project.id, passphrase)
+        known_names(lock, load_terms(conn, project.id).values())
+
+
 def running_detection(project: Project) -> int | None:
     """The detection job running in this project, if any (one started over half an hour ago
     is taken for a server that stopped mid-run, not a run to wait for)."""
@@ -222,13 +231,15 @@ def detect(project: ProjectDep, body: DetectRequest | None = None) -> dict[str, 
     names = list(dict.fromkeys(body.documents)) if body and body.documents else None
     for name in names or ():
         project.documents.get(name)
+    passphrase = body.passphrase if body else None
+    check_key(project, passphrase)
     running = running_detection(project)
     if running is not None:
         raise ConflictError(
             f"finding identifiers is already running (job {running}); wait for it to finish",
             job=running,
         )
-    work = detect_work(project, names, body.passphrase if body else None)
+    work = detect_work(project, names, passphrase)
     return {"job": project.jobs.start(DETECT_JOB, work)}
 
 

@@ -1,11 +1,14 @@
 """API: the documents of a project with each coder's progress, one document's text and turns,
-a coder's "done" mark, and importing files uploaded from the browser (owners).
+a coder's "done" mark, its captions (timed documents), and importing files uploaded from the
+browser (owners): transcripts are imported, recordings transcribed on this machine.
 
 An upload is streamed to a private temporary folder, never held in memory: the size limit
 (``app.state.max_upload_bytes``, the whole request) is checked against ``Content-Length``
 before a byte is read and again while reading, so a client that sends more than it declared
 is cut off too. The import itself runs as a job (``project.jobs``): the answer is ``202`` with
 the job's id, which the page polls for progress; the folder is removed when the job ends.
+Recordings in an upload are checked (model, language, speakers, each file readable) before the
+job starts, so a bad one is a 4xx with nothing stored; the job then reports audio seconds.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
-from pydantic import Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -28,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 
 from thematica.core.access import Operation
 from thematica.core.errors import InputError, ThematicaError
+from thematica.intake.audio import AUDIO_SUFFIXES
 from thematica.services.documents import ImportReport, compile_case_pattern
 from thematica.services.jobs import JobResult
 from thematica.web.deps import ProjectDep
@@ -38,7 +43,12 @@ router = APIRouter(tags=["documents"])
 
 #: the form fields an upload may carry (``files`` may repeat)
 FILE_FIELDS = frozenset({"files", "files[]"})
-TEXT_FIELDS = frozenset({"case_pattern", "skip_bad", "csrf"})
+TEXT_FIELDS = frozenset({"case_pattern", "skip_bad", "csrf", "model", "language", "speakers"})
+#: what a caption download is sent as
+CAPTION_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
+#: formats whose documents may carry turn times (a transcript re-imported after correction
+#: keeps its times and is found through its transcription run)
+TIMED_FORMATS = frozenset({"audio", "vtt", "srt"})
 MAX_FILES = 500
 MAX_FIELD = 10_000
 #: longest file name kept (the document is named after it)
@@ -51,9 +61,60 @@ class StatusChange(Body):
     coder: str | None = Field(default=None, max_length=200)
 
 
+class UploadOut(BaseModel):
+    """The job an upload started and the files it received (under their safe names)."""
+
+    job: int
+    files: list[str]
+    #: the recordings among them, transcribed by the job (after the transcripts are imported)
+    recordings: list[str] = []
+
+
 @router.get("/p/{pid}/documents", summary="Documents with their cases and each coder's progress")
 def overview(project: ProjectDep) -> dict[str, Any]:
-    return asdict(project.progress.overview())
+    return overview_data(project)
+
+
+def overview_data(project: Any) -> dict[str, Any]:
+    """The overview with ``timed`` on each document: whether its turns have times (captions)."""
+    data = asdict(project.progress.overview())
+    timed = timed_documents(project, [(d["document"], d["format"]) for d in data["documents"]])
+    for row in data["documents"]:
+        row["timed"] = row["document"] in timed
+    return data
+
+
+def timed_documents(project: Any, documents: list[tuple[str, str]]) -> set[str]:
+    """The documents among ``(name, format)`` whose turns carry times. Only likely ones are
+    opened: caption imports, transcripts, and documents a transcription run made."""
+    made = {run.document for run in project.transcription.runs().rows}
+    out = set()
+    for name, fmt in documents:
+        if fmt in TIMED_FORMATS or name in made:
+            turns = project.documents.get(name).turns
+            if any(turn.time_start is not None for turn in turns):
+                out.add(name)
+    return out
+
+
+@router.get(
+    "/p/{pid}/documents/{name:path}/captions",
+    summary="A timed document's turns as captions (WebVTT or SubRip), to download",
+    responses={200: {"content": {"text/vtt": {}, "application/x-subrip": {}}}},
+    response_class=Response,
+)
+def captions(
+    name: str,
+    project: ProjectDep,
+    format: Literal["vtt", "srt"] = Query("vtt", description="vtt (WebVTT) or srt (SubRip)"),
+) -> Response:
+    text = project.exports.captions(name, fmt=format)
+    file_name = f"{name.replace('/', '-')}.{format}"
+    return Response(
+        text.encode("utf-8"),
+        media_type=CAPTION_TYPES[format],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}"},
+    )
 
 
 @router.get(
@@ -183,7 +244,7 @@ class _Receiver:
             if self._name not in TEXT_FIELDS:
                 raise InputError(
                     f"unknown form field {self._name[:40]!r}; an upload sends files, "
-                    "case_pattern and skip_bad"
+                    "case_pattern, skip_bad and (recordings) model, language, speakers"
                 )
             return
         if self._name not in FILE_FIELDS:
@@ -288,8 +349,10 @@ def _decode(raw: bytes) -> str:
 @router.post(
     "/p/{pid}/documents",
     status_code=202,
-    summary="Upload files to import (owners): multipart files, case_pattern, skip_bad; "
-    "answers with the import job's id",
+    response_model=UploadOut,
+    summary="Upload files (owners): transcripts to import and recordings to transcribe; "
+    "multipart files, case_pattern, skip_bad, model, language, speakers; answers with the "
+    "job's id",
 )
 async def upload(request: Request, project: ProjectDep) -> Response:
     # Async so the body can be streamed to disk; refused (403) before a byte is read.
@@ -312,23 +375,44 @@ async def upload(request: Request, project: ProjectDep) -> Response:
             await receiver.read(request, limit)
         if not receiver.files:
             raise InputError("choose at least one file to import")
-        pattern = receiver.fields.get("case_pattern", "").strip() or None
+        fields = receiver.fields
+        pattern = fields.get("case_pattern", "").strip() or None
         compile_case_pattern(pattern)  # a bad pattern is refused now, not in the job
-        skip_bad = receiver.fields.get("skip_bad", "").strip().lower() in {"1", "true", "on", "yes"}
-        work = _import_work(project, folder, receiver.files, pattern, skip_bad)
-        job = await run_in_threadpool(project.jobs.start, "import", work)
+        skip_bad = fields.get("skip_bad", "").strip().lower() in {"1", "true", "on", "yes"}
+        recordings = [p for p in receiver.files if p.suffix.lower() in AUDIO_SUFFIXES]
+        texts = [p for p in receiver.files if p not in recordings]
+        work = _import_work(project, folder, texts, pattern, skip_bad, cleanup=not recordings)
+        if recordings:
+            options = await run_in_threadpool(_check_recordings, recordings, fields)
+            work = _transcribe_work(project, folder, texts, recordings, options, work)
+        kind = "transcribe" if recordings else "import"
+        job = await run_in_threadpool(project.jobs.start, kind, work)
     except _TooLarge as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return _too_large(request, exc.size, limit)
+    except ThematicaError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _without_folder(exc, folder) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return JSONResponse({"job": job, "files": [p.name for p in receiver.files]}, status_code=202)
+    out = UploadOut(
+        job=job, files=[p.name for p in receiver.files], recordings=[p.name for p in recordings]
+    )
+    return JSONResponse(out.model_dump(), status_code=202)
 
 
 def _import_work(
-    project: Any, folder: Path, files: list[Path], pattern: str | None, skip_bad: bool
+    project: Any,
+    folder: Path,
+    files: list[Path],
+    pattern: str | None,
+    skip_bad: bool,
+    *,
+    cleanup: bool = True,
 ) -> Callable[[Callable[[int, int, str], None]], JobResult]:
+    """The import job (``cleanup``: remove the upload folder when it ends)."""
+
     def work(progress: Callable[[int, int, str], None]) -> JobResult:
         try:
             report = project.documents.import_files(
@@ -341,10 +425,129 @@ def _import_work(
         except ThematicaError as exc:
             raise _without_folder(exc, folder) from None
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if cleanup:
+                shutil.rmtree(folder, ignore_errors=True)
         return JobResult(message=import_summary(report, folder))
 
     return work
+
+
+#: the speech models an upload may choose (``intake.speech_models.MODELS``)
+SPEECH_MODELS = ("tiny.en", "base")
+
+
+def _check_recordings(recordings: list[Path], fields: dict[str, str]) -> dict[str, Any]:
+    """The transcription settings from the form, after refusing what the job would refuse:
+    an unknown model, a language it lacks, a speaker count out of range, a file that is not
+    readable audio or is too long. Opens each file's header only (PyAV), loads no model."""
+    from thematica.intake import audio, speech_models
+
+    model = fields.get("model", "").strip() or speech_models.DEFAULT_MODEL
+    if model not in SPEECH_MODELS:
+        raise InputError(
+            f"unknown speech model {model[:40]!r}; choose {' or '.join(SPEECH_MODELS)}"
+        )
+    language = fields.get("language", "").strip().lower() or None
+    speech_models.require_speech()
+    speech_models.check_language(model, language)
+    raw = fields.get("speakers", "").strip()
+    speakers = None
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= 20:
+            raise InputError(
+                f"the number of speakers is a whole number from 1 to 20, not {raw[:20]!r}"
+            )
+        speakers = int(raw)
+    for path in recordings:
+        info = audio.probe(path)
+        if info.duration > audio.MAX_HOURS_DEFAULT * 3600:
+            raise InputError(
+                f"{path.name} is {_clock(info.duration)} long; recordings up to "
+                f"{audio.MAX_HOURS_DEFAULT:g} hours are transcribed"
+            )
+    return {"model": model, "language": language, "speakers": speakers}
+
+
+def _transcribe_work(
+    project: Any,
+    folder: Path,
+    texts: list[Path],
+    recordings: list[Path],
+    options: dict[str, Any],
+    import_texts: Callable[[Callable[[int, int, str], None]], JobResult],
+) -> Callable[[Callable[[int, int, str], None]], JobResult]:
+    """Import the transcripts of the upload (if any), then transcribe its recordings; the
+    progress is in seconds of audio, the message lists the new documents."""
+
+    def work(progress: Callable[[int, int, str], None]) -> JobResult:
+        def heard(done: float, total: float, name: str) -> None:
+            said = f"{name}: " if name else ""
+            progress(
+                int(done),
+                max(1, round(total)),
+                f"{said}{_clock(done)} of {_clock(total)} transcribed",
+            )
+
+        imported = ""
+        try:
+            if texts:
+                imported = import_texts(progress).message
+            report = project.transcription.transcribe(
+                recordings,
+                model=options["model"],
+                language=options["language"],
+                speakers=options["speakers"],
+                progress=heard,
+            )
+        except ThematicaError as exc:
+            clean = _without_folder(exc, folder)
+            stored = list(exc.detail.get("stored") or [])
+            kept = f" (transcribed before it: {_list(stored)})" if stored else ""
+            if imported or kept:
+                raise InputError(
+                    f"{imported} Transcription stopped: {clean}{kept}".strip()
+                ) from None
+            raise clean from None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        said = transcribe_summary(report)
+        if not report.documents and set(report.skipped) != set(report.already):
+            raise InputError(" ".join(filter(None, [imported, said])))
+        return JobResult(message=" ".join(filter(None, [imported, said])))
+
+    return work
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def transcribe_summary(report: Any) -> str:
+    """One line on what a transcription did: each new document with its length, speakers and
+    turns, then what was skipped and why, then the model's warnings."""
+    n = len(report.documents)
+    made = [
+        f"{r.document} ({_clock(r.duration)}, {_plural(r.speakers, 'speaker')}, "
+        f"{_plural(r.turns, 'turn')})"
+        for r in report.documents
+    ]
+    parts = [
+        f"Transcribed {n} recording{'' if n == 1 else 's'}" + (f": {_list(made)}" if n else "")
+    ]
+    if report.skipped:
+        parts.append(
+            "skipped " + "; ".join(f"{k}: {v}" for k, v in list(report.skipped.items())[:5])
+        )
+    warned = [f"{r.document}: {w}" for r in report.documents for w in r.warnings]
+    if warned:
+        parts.append("warning: " + "; ".join(warned[:3]))
+    return "; ".join(parts) + "."
 
 
 def _strip(text: str, folder: Path) -> str:

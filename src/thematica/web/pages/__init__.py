@@ -9,13 +9,14 @@ from thematica.web.pages import (
     auth,
     codebook,
     compare,
+    deid,
     documents,
     projects,
     read,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, projects, documents, read, compare, codebook, analysis, audit):
+for module in (auth, projects, documents, read, compare, codebook, analysis, audit, deid):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -107,6 +107,14 @@ def render_text(text: str, blocks: Sequence[Block], rows: Sequence[Any]) -> Mark
     return Markup("".join(out))
 
 
+def key_encrypted(project: Any) -> bool:
+    """Whether the key is encrypted (its salt is in the settings): the page then shows the
+    passphrase field that finding known names and committing need."""
+    from thematica.services.deid_key import KEY_SETTING
+
+    return bool((project.settings.get(KEY_SETTING) or {}).get("salt"))
+
+
 def counts(rows: Iterable[Any]) -> dict[str, int]:
     out = dict.fromkeys(STATUSES, 0)
     for r in rows:
@@ -137,6 +145,7 @@ def deid_page(request: Request, name: str, project: ProjectDep) -> Response:
         nav="documents",
         doc=record,
         may=True,
+        encrypted=key_encrypted(project),
         text_html=html,
         counts=counts(rows),
         types=types,

@@ -1,14 +1,15 @@
 """Pages: the documents of a project — its landing page — with each document's case and
-attributes, its size, and how far each coder is with it; owners import files from here."""
+attributes, its size, and how far each coder is with it; owners import transcripts and
+transcribe recordings from here."""
 
 from __future__ import annotations
-
-from dataclasses import asdict
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from thematica.importers import SUPPORTED_SUFFIXES
+from thematica.intake.audio import AUDIO_SUFFIXES
+from thematica.web.api.documents import SPEECH_MODELS, overview_data
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
 
@@ -17,16 +18,18 @@ router = APIRouter()
 
 @router.get("/p/{pid}/documents")
 def documents_page(request: Request, project: ProjectDep) -> Response:
-    overview = project.progress.overview()
+    overview = overview_data(project)
     limit = int(request.app.state.max_upload_bytes)
     return page(
         request,
         "documents.html",
         project=project,
         nav="documents",
-        overview=asdict(overview),
-        documents=overview.documents,
+        overview=overview,
+        documents=overview["documents"],
         suffixes=sorted(SUPPORTED_SUFFIXES),
+        audio_suffixes=list(AUDIO_SUFFIXES),
+        speech_models=SPEECH_MODELS,
         max_upload=limit,
         max_upload_mb=f"{limit / 2**20:,.0f}",
     )

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from thematica.core.access import Role
+from thematica.core.access import Operation, Role, allowed
 from thematica.web.api.suggestions import reader_suggestions
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
@@ -299,6 +299,8 @@ def read_page(
         layers=readable,
         shown=set(wanted),
         can_code=can_code,
+        # the de-identification page's link: whoever the deid service lets in (owners)
+        may_deid=allowed(role, Operation.IMPORT),
         coded=len(shown),
         focus_note=focus_note,
     )

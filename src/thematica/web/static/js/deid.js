@@ -1,11 +1,14 @@
 // Reviewing a document's de-identification: the proposed redactions drawn on the text and
 // listed beside it; accept (A), reject (R) or edit (E) each, redact a selected passage
 // yourself, then commit, which rewrites the text for everyone. Offsets are code points, mapped
-// to the DOM by reader-text.js's TextView (the reader's own mapping). Everything a person
-// typed or a document holds is set as text, never as HTML.
+// to the DOM by reader-text.js's TextView (the reader's own mapping); a length compared with
+// an offset is counted in code points too (cpLen: "😀".length is 2). Everything a person
+// typed or a document holds is set as text, never as HTML. An encrypted key's passphrase is
+// typed once into one field (#dz-passphrase), sent with "Find identifiers" and with the
+// commit, and never shown or stored.
 
 import { api, el, toast } from "/static/js/common.js";
-import { Caret, TextView } from "/static/js/reader-text.js";
+import { Caret, TextView, cpLen } from "/static/js/reader-text.js";
 
 const $ = (id) => document.getElementById(id);
 const data = JSON.parse($("deid-data").textContent);
@@ -111,8 +114,8 @@ function context(r) {
   const quote = r.status === "committed" ? r.placeholder : r.text;
   let before = r.before.replace(/\s+/g, " ");
   let after = r.after.replace(/\s+/g, " ");
-  if (r.start > r.before.length) before = `…${before.replace(/^\S*\s/, "")}`;
-  if (r.end + r.after.length < data.length) after = `${after.replace(/\s\S*$/, "")}…`;
+  if (r.start > cpLen(r.before)) before = `…${before.replace(/^\S*\s/, "")}`;
+  if (r.end + cpLen(r.after) < data.length) after = `${after.replace(/\s\S*$/, "")}…`;
   return el("p", { class: "dz-ctx" }, before, el("b", {}, quote), after);
 }
 
@@ -250,7 +253,7 @@ async function save(id, body) {
   if (!row) return;
   rows = rows.map((r) => (r.id === id ? row : r));
   editingId = null;
-  redraw();
+  await reload(); // other proposals' predicted numbers may have changed too
   setFocus(id);
   listEl.focus();
 }
@@ -309,9 +312,10 @@ addForm.addEventListener("submit", async (event) => {
   $("dz-add-placeholder").value = "";
   $("dz-add-every").checked = false;
   window.getSelection().removeAllRanges();
-  redraw();
+  await reload(); // the placeholders as the key numbers them now, for every proposal
   if (made.length) setFocus(made[0].id);
-  toast(made.length === 1 ? `Redacted: becomes ${made[0].placeholder}` : `${made.length} passages redacted`);
+  const one = made.length === 1 ? find(made[0].id) : null;
+  toast(one && one.placeholder ? `Redacted: becomes ${one.placeholder}` : `${made.length} passage${made.length === 1 ? "" : "s"} redacted`);
 });
 
 function afterSelecting() {
@@ -392,10 +396,27 @@ listEl.addEventListener("click", (event) => {
   if (r && r.status !== "committed") setFocus(r.id, { scrollText: true, scrollList: false });
 });
 
+// --- the key's passphrase: one field, in the bar, moved into the commit dialog while it is open
+const passField = $("dz-passphrase");
+const passBox = $("dz-pass");
+const passHome = passBox.parentNode;
+const passNext = passBox.nextSibling;
+const wantsPassphrase = (error) => Boolean(error && error.body && error.body.detail && error.body.detail.hint === "passphrase");
+
+function askPassphrase() {
+  passBox.hidden = false;
+  passField.focus();
+}
+
 // --- finding identifiers, accepting all, committing -------------------------------------------
 async function reload() {
-  const fresh = await call("GET", `${base}/deid/proposals?document=${encodeURIComponent(data.document)}`);
-  if (!fresh) return;
+  let fresh = null;
+  try {
+    fresh = await api("GET", `${base}/deid/proposals?document=${encodeURIComponent(data.document)}`);
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  if (!fresh) { redraw(); return; }
   rows = fresh;
   if (focusId !== null && !find(focusId)) focusId = null;
   redraw();
@@ -410,7 +431,10 @@ $("dz-detect").addEventListener("click", async () => {
   line.textContent = "Starting…";
   bar.removeAttribute("value");
   try {
-    const { job } = await api("POST", `${base}/deid/detect`, { documents: [data.document] });
+    const body = { documents: [data.document] };
+    const pass = passField.value;
+    if (pass) body.passphrase = pass;
+    const { job } = await api("POST", `${base}/deid/detect`, body);
     for (;;) {
       const state = await api("GET", `${base}/jobs/${job}`);
       if (state.total) { bar.max = state.total; bar.value = state.done; }
@@ -424,6 +448,7 @@ $("dz-detect").addEventListener("click", async () => {
     if (focusId === null) move(1);
   } catch (error) {
     toast(error.message, "error");
+    if (wantsPassphrase(error)) askPassphrase();
   } finally {
     button.disabled = false;
     $("dz-job").hidden = true;
@@ -442,15 +467,17 @@ $("dz-commit").addEventListener("click", () => {
   const n = rows.filter((r) => r.status === "accepted").length;
   $("dz-confirm-n").textContent = `${n} accepted passage${n === 1 ? "" : "s"}`;
   $("dz-confirm-error").hidden = true;
+  if (!passBox.hidden) $("dz-pass-slot").append(passBox);
   confirmBox.showModal();
   $("dz-confirm-no").focus();
 });
+confirmBox.addEventListener("close", () => passHome.insertBefore(passBox, passNext));
 
 $("dz-confirm-form").addEventListener("submit", async (event) => {
   if (event.submitter && event.submitter.value !== "commit") return;
   event.preventDefault();
   const body = { documents: [data.document] };
-  const pass = $("dz-passphrase").value;
+  const pass = passField.value;
   if (pass) body.passphrase = pass;
   const yes = $("dz-confirm-yes");
   yes.disabled = true;
@@ -463,6 +490,10 @@ $("dz-confirm-form").addEventListener("submit", async (event) => {
     box.textContent = error.message;
     box.hidden = false;
     yes.disabled = false;
+    if (wantsPassphrase(error)) {
+      $("dz-pass-slot").append(passBox);
+      askPassphrase();
+    }
   }
 });
 

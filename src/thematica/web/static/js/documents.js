@@ -1,6 +1,7 @@
 // The documents page: the table of documents with their cases, attributes, size and each
 // coder's progress (sortable, filterable by case attribute), the signed-in coder's
-// "Mark done" control, and (owners) importing files with a progress bar that polls the job.
+// "Mark done" control, caption downloads for timed documents, and (owners) importing
+// transcripts or transcribing recordings with a progress bar that polls the job.
 import { api, ApiError, csrf, el, projectId, toast } from "/static/js/common.js";
 import { when } from "/static/js/dates.js";
 
@@ -42,6 +43,8 @@ function saveState() {
 const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString());
 const plural = (n, word) => `${num(n)} ${word}${n === 1 ? "" : "s"}`;
 const readerUrl = (name) => `/p/${pid}/read/${encodeURIComponent(name)}`;
+const captionsUrl = (name, format) =>
+  `/api/p/${pid}/documents/${encodeURIComponent(name)}/captions?format=${format}`;
 const human = (name) => {
   const words = name.replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -218,9 +221,11 @@ function markButton(row, p) {
 function renderRow(row) {
   const { readable, hidden } = coderGroups();
   const tr = el("tr", { dataset: { document: row.document } });
+  const doc = el("th", { scope: "row", class: "doc", title: `${row.format} file, imported ${when(row.imported_at)}` },
+    el("a", { href: readerUrl(row.document) }, row.document));
+  if (row.timed) doc.append(captionLinks(row.document));
   tr.append(
-    el("th", { scope: "row", class: "doc", title: `${row.format} file, imported ${when(row.imported_at)}` },
-      el("a", { href: readerUrl(row.document) }, row.document)),
+    doc,
     el("td", { class: row.case ? "case" : "case muted" }, row.case || "no case"),
   );
   for (const c of readable) {
@@ -249,6 +254,16 @@ function renderRow(row) {
     tr.append(el("td", { class: v ? "attr" : "attr muted", title: v || "" }, v || "—"));
   }
   return tr;
+}
+
+// A timed document (transcribed, or imported from captions) downloads as captions again.
+function captionLinks(name) {
+  const link = (format, label, what) => el("a", {
+    href: captionsUrl(name, format), download: "", class: "caption-link",
+    title: `${what} with each turn's times`, "aria-label": `Captions of ${name} as ${label}`,
+  }, label);
+  return el("span", { class: "captions muted" }, " · Captions ",
+    link("vtt", "VTT", "WebVTT captions"), " ", link("srt", "SRT", "SubRip captions"));
 }
 
 function renderCards() {
@@ -419,6 +434,23 @@ if (panel) {
   const bar = document.getElementById("import-bar");
   const message = document.getElementById("import-message");
   const submit = document.getElementById("import-submit");
+  const picker = document.getElementById("import-files");
+  const options = document.getElementById("transcribe-options");
+  const AUDIO = /\.(wav|mp3|m4a|ogg|flac|webm)$/i;
+  const recordingsOf = (files) => [...files].filter((f) => AUDIO.test(f.name));
+
+  // Recordings among the chosen files: show the transcription settings and say what happens.
+  const chosen = () => {
+    const files = picker.files;
+    const audio = recordingsOf(files).length;
+    const texts = files.length - audio;
+    options.hidden = audio === 0;
+    document.getElementById("transcribe-count").textContent =
+      audio === 1 ? "1 recording" : `${plural(audio, "recording")}`;
+    submit.textContent = audio === 0 ? "Upload and import"
+      : texts === 0 ? "Upload and transcribe" : "Upload, import and transcribe";
+  };
+  picker.addEventListener("change", chosen);
 
   const open = (show) => {
     panel.hidden = !show;
@@ -460,13 +492,15 @@ if (panel) {
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-  async function follow(jobId) {
+  async function follow(jobId, label) {
     let wait = 300;
     for (;;) {
       const job = await api("GET", `/api/p/${pid}/jobs/${jobId}`);
       if (job.status === "done" || job.status === "failed") return job;
       const fraction = job.total ? job.done / job.total : null;
-      show("Importing…", fraction, job.message ? job.message.charAt(0).toUpperCase() + job.message.slice(1) : "");
+      // no word from the job yet (a model loading): keep what the line says
+      const text = job.message ? job.message.charAt(0).toUpperCase() + job.message.slice(1) : message.textContent;
+      show(label, fraction, text);
       await sleep(wait);
       wait = Math.min(1500, wait + 150);
     }
@@ -474,28 +508,35 @@ if (panel) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const files = document.getElementById("import-files").files;
+    const files = picker.files;
     if (!files.length) return;
     const formData = new FormData(form);
     formData.delete("csrf");
+    const audio = recordingsOf(files).length;
+    if (!audio) for (const name of ["model", "language", "speakers"]) formData.delete(name);
+    const work = audio === 0 ? "Import" : audio === files.length ? "Transcription" : "Import and transcription";
+    const doing = audio === 0 ? "Importing…" : audio === files.length ? "Transcribing…" : "Importing and transcribing…";
     submit.disabled = true;
     show("Uploading…", 0, `${plural(files.length, "file")}`);
     try {
       const { job } = await upload(formData);
-      show("Importing…", null);
-      const result = await follow(job);
+      show(doing, null, audio ? "Loading the speech model…" : "");
+      const result = await follow(job, doing);
       if (result.status === "done") {
-        show("Import finished", 1, result.message, "ok");
-        toast("Import finished", "ok");
+        show(`${work} finished`, 1, result.message, "ok");
+        toast(`${work} finished`, "ok");
         form.reset();
+        chosen();
         await refresh();
       } else {
-        show("Import failed — nothing was imported", 1, result.message, "failed");
-        toast("Import failed", "error");
+        const stored = audio ? "" : " — nothing was imported"; // the message says what was kept
+        show(`${work} failed${stored}`, 1, result.message, "failed");
+        toast(`${work} failed`, "error");
+        await refresh();
       }
     } catch (error) {
       const text = error instanceof ApiError ? error.message : String(error.message || error);
-      show("Upload refused — nothing was imported", 1, text, "failed");
+      show("Upload refused — nothing was stored", 1, text, "failed");
       toast(text, "error");
     } finally {
       submit.disabled = false;
