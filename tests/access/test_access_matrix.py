@@ -223,6 +223,7 @@ EXPECTED: dict[str, Operation] = {
     "transcription.transcribe": IM,
     "transcription.runs": R,
     "transcription.rename_speaker": IM,
+    "transcription.rename_speakers": IM,
     "documents.reimport": IM,
     "exports.captions": R,
     "deid.detect": IM,

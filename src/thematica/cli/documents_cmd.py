@@ -320,15 +320,10 @@ def documents_reimport(
     verbose: Verbose = False,
 ) -> None:
     """Replace a document's text by a corrected copy, keeping codings and turn times."""
-    try:
-        with open_project(db, project) as p:
-            report = p.documents.reimport(
-                name, file, encoding=encoding, keep_identifiers=keep_identifiers, dry_run=dry_run
-            )
-    except InputError as exc:
-        if exc.detail.get("hint") != "keep_identifiers":
-            raise
-        raise InputError(f"{exc} (--keep-identifiers)") from None
+    with open_project(db, project) as p:
+        report = p.documents.reimport(
+            name, file, encoding=encoding, keep_identifiers=keep_identifiers, dry_run=dry_run
+        )
     ui = UI(quiet, verbose)
     for touched in report.codings_touched:
         ui.info(

@@ -28,6 +28,7 @@ HINTS: dict[str, str] = {
     "encoding": " (--encoding)",
     "force": " (--force)",
     "init": "; create one with 'thematica init{db}'",
+    "keep_identifiers": " (--keep-identifiers)",
     "level": " (--level)",
     "limit": " (--limit)",
     "max_columns": " (--max-columns)",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, select, update
 
 from thematica.core.errors import InputError
-from thematica.core.text_edits import Edit, TextChange, apply_edits
+from thematica.core.text_edits import Edit, apply_edits
 from thematica.services.deid_key import Resolver, key_lock, load_terms, stored_settings, templates
 from thematica.services.deid_review import placeholder_pattern
 from thematica.services.deid_scrub import (
@@ -202,62 +202,22 @@ def commit_document(
         return out
     change = apply_edits(text, edits)
     # the written proposals become committed first, so the rewrite (which drops the open
-    # proposals the change touched) leaves them alone
+    # proposals the change touched) carries them onto their placeholders instead: an edit's
+    # old span maps exactly onto its replacement
     at = now()
     for pid, edit in written:
-        start = _new_start(change, edit)
         conn.execute(
             update(t.deid_proposal)
             .where(p.id == pid)
-            .values(
-                status="committed",
-                text="",
-                placeholder=edit.new,
-                start=start,
-                end=start + len(edit.new),
-                decided_at=at,
-            )
+            .values(status="committed", text="", placeholder=edit.new, decided_at=at)
         )
     scrub = document_scrub(out.found)
     out.rewrite = rewrite_document(conn, doc_id, change, scrub=scrub)
     out.replaced = len(edits)
-    _move_settled(conn, doc_id, change, {pid for pid, _ in written})
     _scrub_speakers(conn, doc_id, scrub)
     _scrub_transcripts(conn, project.id, doc_id, scrub)
     out.jobs_dropped = scrub_project(conn, project.id, project_scrub(out.found), since)
     return out
-
-
-def _new_start(change: TextChange, edit: Edit) -> int:
-    """Where ``edit``'s replacement starts in the new text (summed from the edits before it;
-    an edit's own start is a boundary, where mapping a position is ambiguous)."""
-    shift = 0
-    for e in change.edits:
-        if e.start >= edit.start:
-            break
-        shift += len(e.new) - (e.end - e.start)
-    return edit.start + shift
-
-
-def _move_settled(conn: Connection, doc_id: int, change: TextChange, done: set[int]) -> None:
-    """Rejected proposals and earlier commits' placeholders point into the text too
-    (``rewrite_document`` moves only open ones): carry them, so a later detection knows what
-    was already decided."""
-    p = t.deid_proposal.c
-    for row in conn.execute(
-        select(p.id, p.start, p.end).where(
-            p.document_id == doc_id, p.status.in_(("rejected", "committed"))
-        )
-    ).all():
-        if row.id in done:
-            continue
-        mapped = change.span(row.start, row.end)
-        if (mapped.start, mapped.end) != (row.start, row.end):
-            conn.execute(
-                update(t.deid_proposal)
-                .where(p.id == row.id)
-                .values(start=mapped.start, end=mapped.end)
-            )
 
 
 def _scrub_speakers(conn: Connection, doc_id: int, scrub: Scrubber) -> None:

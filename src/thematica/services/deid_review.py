@@ -301,7 +301,7 @@ class ReviewBase:
                 .join(t.document, d.id == p.document_id)
                 .where(p.id == proposal_id)
             ).one()
-        return ProposalRow(
+        row = ProposalRow(
             id=int(r.id),
             document=r.document,
             start=int(r.start),
@@ -315,6 +315,16 @@ class ReviewBase:
             before=r.body[max(0, r.start - CONTEXT) : r.start],
             after=r.body[r.end : r.end + CONTEXT],
         )
+        if row.status != "committed":
+            # the placeholder commit would write, predicted as the list predicts it (a row
+            # fresh from add or edit must not show an empty one)
+            listing = getattr(self, "list", None)
+            if listing is not None:
+                for other in listing(document=row.document).rows:
+                    if other.id == row.id:
+                        row.placeholder = other.placeholder
+                        break
+        return row
 
     def _uses(self, conn: Connection) -> dict[int, int]:
         """Occurrences written per key term: committed proposals carry the placeholder they

@@ -36,7 +36,6 @@ from thematica.services.document_reimport_keep import (
     carry_times,
     choose_turns,
     file_turns,
-    move_settled_proposals,
     undone_redactions,
 )
 from thematica.store import schema as t
@@ -386,7 +385,6 @@ def _store(
         report.warnings.append(warning)
     before = _codings(conn, project, doc_id)
     rewritten = rewrite_document(conn, doc_id, change, turns=turns)
-    move_settled_proposals(conn, doc_id, change)
     report.codings_removed = [
         RemovedCoding(before[lost.id][0], before[lost.id][1], lost.text)
         for lost in rewritten.codings_lost

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from thematica.core.models import ParsedDocument, Turn
 from thematica.core.text_edits import TextChange
@@ -30,7 +30,6 @@ __all__ = [
     "choose_turns",
     "file_turns",
     "label_turns",
-    "move_settled_proposals",
     "undone_redactions",
 ]
 
@@ -222,22 +221,3 @@ def _identifiers_brought_back(
             if m.start() < end and m.end() > start:
                 found[m.span()] = kind.get(" ".join(m.group().split()).casefold(), "identifier")
     return [(s, e, k) for (s, e), k in sorted(found.items())]
-
-
-def move_settled_proposals(conn: Connection, doc_id: int, change: TextChange) -> None:
-    """Committed and rejected proposals point into the text too (``rewrite_document`` moves
-    only open ones): carry them, so the placeholders stay known to a later re-import or
-    detection."""
-    p = t.deid_proposal.c
-    for row in conn.execute(
-        select(p.id, p.start, p.end).where(
-            p.document_id == doc_id, p.status.in_(("rejected", "committed"))
-        )
-    ).all():
-        mapped = change.span(row.start, row.end)
-        if (mapped.start, mapped.end) != (row.start, row.end):
-            conn.execute(
-                update(t.deid_proposal)
-                .where(p.id == row.id)
-                .values(start=mapped.start, end=mapped.end)
-            )

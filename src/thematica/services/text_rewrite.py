@@ -222,20 +222,28 @@ def _move_proposals(conn: Connection, doc_id: int, change: TextChange) -> None:
         )
     # de-identification proposals not yet committed follow the text too; one whose words
     # the change touched no longer stands for what was found (it overlapped a redaction just
-    # written, or a re-import changed its words): it is dropped, and detection runs again
+    # written, or a re-import changed its words): it is dropped, and detection runs again.
+    # Settled ones (rejected, committed placeholders) are carried so that a later detection
+    # or re-import still knows what was decided where.
     dc = t.deid_proposal.c
-    for row in conn.execute(
-        select(dc.id, dc.start, dc.end).where(
-            dc.document_id == doc_id, dc.status.in_(("proposed", "accepted"))
-        )
+    for proposal in conn.execute(
+        select(dc.id, dc.start, dc.end, dc.status).where(dc.document_id == doc_id)
     ).all():
-        mapped = change.span(row.start, row.end)
+        mapped = change.span(proposal.start, proposal.end)
+        if proposal.status in ("rejected", "committed"):
+            if (mapped.start, mapped.end) != (proposal.start, proposal.end):
+                conn.execute(
+                    update(t.deid_proposal)
+                    .where(dc.id == proposal.id)
+                    .values(start=mapped.start, end=mapped.end)
+                )
+            continue
         if mapped.lost or mapped.touched:
-            conn.execute(delete(t.deid_proposal).where(dc.id == row.id))
+            conn.execute(delete(t.deid_proposal).where(dc.id == proposal.id))
             continue
         conn.execute(
             update(t.deid_proposal)
-            .where(dc.id == row.id)
+            .where(dc.id == proposal.id)
             .values(
                 start=mapped.start,
                 end=mapped.end,
