@@ -135,11 +135,25 @@ def _plural(count: Any, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+#: entity types in a researcher's words
+_KINDS = {
+    "ORGANIZATION": "organisation",
+    "DATE_TIME": "date",
+    "EMAIL_ADDRESS": "e-mail address",
+    "URL": "web address",
+}
+
+
+def _kind(entity_type: Any) -> str:
+    text = str(entity_type or "")
+    return _KINDS.get(text, text.lower().replace("_", " "))
+
+
 def _types(d: Detail, key: str = "by_type") -> str:
     counts = d.get(key) or {}
     if not isinstance(counts, dict) or not counts:
         return ""
-    return " (" + ", ".join(f"{n} {t.lower().replace('_', ' ')}" for t, n in counts.items()) + ")"
+    return " (" + ", ".join(f"{n} {_kind(t)}" for t, n in counts.items()) + ")"
 
 
 def _transcribe(d: Detail) -> str:
@@ -193,18 +207,17 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "deid_edit": lambda d: f"edited proposed redaction {d.get('proposal')}",
     "deid_add": lambda d: (
         f"marked {_plural(d.get('added'), 'passage')} in {d.get('document')} for redaction "
-        f"as {str(d.get('entity_type') or '').lower().replace('_', ' ')}"
+        f"as {_kind(d.get('entity_type'))}"
     ),
     "deid_commit": _deid_commit,
     "deid_name_add": lambda d: (
-        f"added a known {str(d.get('entity_type') or '').lower().replace('_', ' ')} name "
-        "to the de-identification list"
+        f"added a known {_kind(d.get('entity_type'))} name to the de-identification list"
     ),
     "deid_name_remove": lambda d: (
         f"removed {_plural(d.get('removed'), 'name')} from the de-identification list"
     ),
     "deid_placeholder": lambda d: (
-        f"set the placeholder for {str(d.get('entity_type') or '').lower().replace('_', ' ')} "
+        f"set the placeholder for {_kind(d.get('entity_type'))} "
         f"to {d.get('template') or 'the default'}"
     ),
     "deid_encrypt": lambda d: (
