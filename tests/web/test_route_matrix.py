@@ -213,9 +213,10 @@ EXAMPLES: dict[Key, Ex] = {
     ("PATCH", A + "/deid/proposals/{proposal_id}"): Ex(
         {"proposal_id": "@deid3"}, json={"placeholder": "[probe]"}, may="owner"),
     ("POST", A + "/deid/accept-all"): Ex(query={"document": "@deid_doc2"}, may="owner"),
-    ("POST", A + "/deid/commit"): Ex(json={"documents": ["@deid_doc"]}, may="owner"),
     ("GET", A + "/jobs/{job_id}"): Ex({"job_id": "@job"}),
     ("GET", A + "/jobs/{job_id}/download"): Ex({"job_id": "@job"}),
+    # after the job rows: a commit clears files made before it (they may quote identifiers)
+    ("POST", A + "/deid/commit"): Ex(json={"documents": ["@deid_doc"]}, may="owner"),
     ("GET", P): Ex(),
     ("GET", P + "/members"): Ex(),
     ("POST", P + "/members"): Ex(form={"user": "newcomer2", "role": "viewer"}, may="owner"),
