@@ -186,7 +186,7 @@ def run(models: list[str], repeats: int) -> str:
     load_after = _load()
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        "## Local transcription speed (issue 12)",
+        "### Local transcription speed (issue 12)",
         "",
         f"Measured {date} by `bench/speech_speed.py` on {platform.machine()} "
         f"with {os.cpu_count()} cores ({platform.processor() or platform.platform()}), "
