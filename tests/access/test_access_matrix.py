@@ -224,6 +224,7 @@ EXPECTED: dict[str, Operation] = {
     "transcription.runs": R,
     "transcription.rename_speaker": IM,
     "transcription.rename_speakers": IM,
+    "transcription.check": IM,
     "documents.reimport": IM,
     "exports.captions": R,
     "deid.detect": IM,

@@ -188,7 +188,7 @@ def test_an_unsure_language_is_warned_about_and_kept_on_resume(
     assert row.language == "es"
     assert row.warnings == [
         "the model was unsure of the language (heard es with probability 0.31); if it is "
-        "wrong, transcribe again with --language CODE"
+        "wrong, transcribe again with the language given"
     ]
     [run] = _runs(p)
     assert run.result["warnings"] == row.warnings
@@ -204,7 +204,7 @@ def test_english_heard_with_little_confidence_suggests_base(
     [row] = p.transcription.transcribe([a.path], speakers=1).documents
     assert row.warnings == [
         "tiny.en heard the words with little confidence (mean log-probability -1.10); if the "
-        "recording is not in English, use --model base"
+        "recording is not in English, use the multilingual base model"
     ]
     sure = [Segment(s.start, s.end, s.text, avg_logprob=-0.3) for s in SAID]
     _use(monkeypatch, engine([], segments=sure))

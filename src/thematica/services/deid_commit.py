@@ -124,7 +124,7 @@ def commit_documents(
     if ambiguous:
         warnings.append(
             f"{ambiguous} name(s) share a word with more than one person in the key and got "
-            "a placeholder of their own: check the key (thematica deid key)"
+            "a placeholder of their own: check the key"
         )
     if dropped:
         warnings.append(
@@ -139,7 +139,7 @@ def commit_documents(
     if labels:
         warnings.append(
             f"{labels} speaker label(s) of the committed documents look like names and were "
-            "not redacted: add them (thematica deid add DOC --text LABEL) and commit"
+            "not redacted: mark them for redaction and commit again"
         )
     warnings += purge_old_text(project.db, write)
     return report

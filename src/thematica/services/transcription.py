@@ -420,6 +420,38 @@ class Transcription:
         )
 
     # -- reading runs ------------------------------------------------------------------
+    @requires(Operation.IMPORT)
+    def check(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        model: str = "tiny.en",
+        language: str | None = None,
+        speakers: int | None = None,
+        names: Sequence[str] | None = None,
+        device: str = "auto",
+        max_hours: float | None = None,
+    ) -> None:
+        """Refuse now what :meth:`transcribe` would refuse before it starts (the speech
+        extra, device, model, language, speaker count, names, unreadable or too long files),
+        so a face that runs transcription in the background can answer at once. Writes
+        nothing and loads no model."""
+        from thematica.services.transcription_runs import check_recordings
+
+        check_recordings(
+            self.project,
+            paths,
+            names,
+            model=model,
+            language=language,
+            speakers=speakers,
+            device=device,
+            max_hours=max_hours,
+            resume=True,
+            case=None,
+            case_pattern=None,
+        )
+
     @requires(Operation.READ)
     def runs(self) -> Table[TranscriptRunRow]:
         """Every transcription run of the project, newest first."""
@@ -600,13 +632,13 @@ def _warnings(
     ):
         out.append(
             f"the model was unsure of the language (heard {language or '?'} with probability "
-            f"{probability:.2f}); if it is wrong, transcribe again with --language CODE"
+            f"{probability:.2f}); if it is wrong, transcribe again with the language given"
         )
     if not multilingual and confidence:
         mean = sum(confidence) / len(confidence)
         if mean < MIN_ENGLISH_LOGPROB:
             out.append(
                 f"{settings.model} heard the words with little confidence (mean log-probability "
-                f"{mean:.2f}); if the recording is not in English, use --model base"
+                f"{mean:.2f}); if the recording is not in English, use the multilingual base model"
             )
     return out

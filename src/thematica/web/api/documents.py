@@ -383,7 +383,7 @@ async def upload(request: Request, project: ProjectDep) -> Response:
         texts = [p for p in receiver.files if p not in recordings]
         work = _import_work(project, folder, texts, pattern, skip_bad, cleanup=not recordings)
         if recordings:
-            options = await run_in_threadpool(_check_recordings, recordings, fields)
+            options = await run_in_threadpool(_check_recordings, project, recordings, fields)
             work = _transcribe_work(project, folder, texts, recordings, options, work)
         kind = "transcribe" if recordings else "import"
         job = await run_in_threadpool(project.jobs.start, kind, work)
@@ -433,38 +433,27 @@ def _import_work(
 
 
 #: the speech models an upload may choose (``intake.speech_models.MODELS``)
-SPEECH_MODELS = ("tiny.en", "base")
 
 
-def _check_recordings(recordings: list[Path], fields: dict[str, str]) -> dict[str, Any]:
-    """The transcription settings from the form, after refusing what the job would refuse:
-    an unknown model, a language it lacks, a speaker count out of range, a file that is not
-    readable audio or is too long. Opens each file's header only (PyAV), loads no model."""
-    from thematica.intake import audio, speech_models
+def _check_recordings(
+    project: Any, recordings: list[Path], fields: dict[str, str]
+) -> dict[str, Any]:
+    """The transcription settings from the form, after the service has refused what the job
+    would refuse (an unknown model, a language it lacks, a file that is not readable audio
+    or is too long). Opens each file's header only, loads no model."""
+    from thematica.intake.speech_models import DEFAULT_MODEL
 
-    model = fields.get("model", "").strip() or speech_models.DEFAULT_MODEL
-    if model not in SPEECH_MODELS:
-        raise InputError(
-            f"unknown speech model {model[:40]!r}; choose {' or '.join(SPEECH_MODELS)}"
-        )
-    language = fields.get("language", "").strip().lower() or None
-    speech_models.require_speech()
-    speech_models.check_language(model, language)
+    model = fields.get("model", "").strip()[:40] or DEFAULT_MODEL
+    language = fields.get("language", "").strip().lower()[:20] or None
     raw = fields.get("speakers", "").strip()
     speakers = None
     if raw:
-        if not raw.isdigit() or not 1 <= int(raw) <= 20:
+        if not raw.isdigit():
             raise InputError(
                 f"the number of speakers is a whole number from 1 to 20, not {raw[:20]!r}"
             )
         speakers = int(raw)
-    for path in recordings:
-        info = audio.probe(path)
-        if info.duration > audio.MAX_HOURS_DEFAULT * 3600:
-            raise InputError(
-                f"{path.name} is {_clock(info.duration)} long; recordings up to "
-                f"{audio.MAX_HOURS_DEFAULT:g} hours are transcribed"
-            )
+    project.transcription.check(recordings, model=model, language=language, speakers=speakers)
     return {"model": model, "language": language, "speakers": speakers}
 
 

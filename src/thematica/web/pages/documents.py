@@ -9,7 +9,8 @@ from starlette.responses import Response
 
 from thematica.importers import SUPPORTED_SUFFIXES
 from thematica.intake.audio import AUDIO_SUFFIXES
-from thematica.web.api.documents import SPEECH_MODELS, overview_data
+from thematica.intake.speech_models import MODELS as SPEECH_MODELS
+from thematica.web.api.documents import overview_data
 from thematica.web.deps import ProjectDep
 from thematica.web.render import page
 
