@@ -175,3 +175,33 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         _skip_or_fail(f"shared test data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+#: tests that take far longer than the rest (measured: 15-75 s each on this 2-core machine);
+#: handed to the workers first, so none of them is left running alone at the end of the suite
+_LONG_FIRST = (
+    "tests/test_readme.py::test_every_console_example_runs_as_documented",
+    "tests/web/test_api_fuzz.py",
+    "tests/web/test_route_matrix.py",
+    "tests/access/test_access_matrix.py",
+    "tests/intake/test_intake_limits.py::test_a_large_transcript_imports_in_linear_time",
+    "tests/deid_engine/test_deid_engine_detect.py::test_no_network_is_used",
+    "tests/web/test_deid_web_api.py::test_finding_identifiers_runs_as_a_job",
+    "tests/web/test_audio_web_browser.py",
+    "tests/ai_suggest/test_ai_suggest_minilm.py",
+    "tests/concurrency/test_concurrent_coding.py",
+    "tests/core/test_query.py",
+    "tests/startup/test_start_command_tree.py",
+    "tests/cli/test_cli_server.py",
+    "tests/ai_server/test_ai_server_llama.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for i, prefix in enumerate(_LONG_FIRST):
+            if item.nodeid.startswith(prefix):
+                return i
+        return len(_LONG_FIRST)
+
+    items.sort(key=rank)  # stable: everything else keeps its order

@@ -221,3 +221,26 @@ def screenshot(tab: Any, name: str) -> Path:
     path = out / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: web tests that exercise the HTTP contract of every route (status codes, schemas, roles),
+#: not detection quality: their de-identification runs use the field recognisers alone, so
+#: each worker does not load spaCy and run it over the whole demo several times
+_CONTRACT_MODULES = ("test_api_fuzz", "test_route_matrix")
+
+
+@pytest.fixture(autouse=True)
+def _field_recognisers_only_for_contract_walks(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if request.module.__name__.rsplit(".", 1)[-1] not in _CONTRACT_MODULES:
+        return
+    from thematica.intake.deid import engine
+
+    original = engine.Detector.__init__
+
+    def light(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs["ner"] = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine.Detector, "__init__", light)

@@ -235,6 +235,7 @@ def test_suggest_codes_from_the_reader_with_progress(page: Any, web_sqlite: Any)
     dialog.wait_for(state="hidden", timeout=120_000)
     rows = web_sqlite.as_user(OWNER).suggestions.for_document(DOC)
     assert rows and {r.layer for r in rows} == {"ai:tfidf"}
-    assert f"Suggestions {len(rows)}" in page.locator("#sg-toggle").inner_text()
+    # the page redraws after the job's last poll: wait for it (a loaded machine is slow)
+    page.locator("#sg-toggle").filter(has_text=f"Suggestions {len(rows)}").wait_for(timeout=30_000)
     assert page.locator("#sg-layer .sg-box.focus").count() >= 1
     screenshot(page, "ai-reader-after-run")

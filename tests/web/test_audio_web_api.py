@@ -170,7 +170,7 @@ def test_a_silent_recording_ends_the_job_with_the_reason_and_no_document(
         ("@clip", None, {"model": "large-v3"}, "unknown speech model 'large-v3'"),
         ("@clip", None, {"language": "de"}, "knows only English"),
         ("@clip", None, {"model": "base", "language": "xx"}, "xx"),
-        ("@clip", None, {"speakers": "0"}, "from 1 to 20, not '0'"),
+        ("@clip", None, {"speakers": "0"}, "between 1 and 20, not 0"),
         ("@clip", None, {"speakers": "two"}, "from 1 to 20, not 'two'"),
     ],
 )
@@ -200,7 +200,7 @@ def test_a_recording_over_the_length_limit_is_refused(
     assert r.status_code == 400
     # the clip: 8.0 s of turns and 1.2 s of pause after them
     assert r.json()["error"] == (
-        "P10-outreach.wav is 0:09 long; recordings up to 0.000277778 hours are transcribed"
+        "P10-outreach.wav is 9 seconds long; the limit is 0.000277778 hours"
     )
     assert list(uploads.iterdir()) == [] and _jobs(owner, web.pid) == []
 
