@@ -286,12 +286,24 @@ def test_finding_identifiers_runs_as_a_job(web: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_one_detection_runs_at_a_time(web: Any, tmp_path: Path) -> None:
+def test_one_detection_runs_at_a_time(
+    web: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While a detection job runs, starting another is a conflict naming it (and starts
-    nothing); once it has finished, a new one starts."""
+    nothing); once it has finished, a new one starts. (The jobs, not detection, are under
+    test: the field recognisers alone, without loading spaCy.)"""
     import threading
 
+    from thematica.intake.deid import engine
     from thematica.services.jobs import JobResult
+
+    original = engine.Detector.__init__
+
+    def light(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs["ner"] = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine.Detector, "__init__", light)
 
     owner_project = web.as_user(OWNER)
     import_document(owner_project, tmp_path)
