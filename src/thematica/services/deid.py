@@ -158,6 +158,18 @@ class Deid(ReviewBase):
 
     # -- detection ------------------------------------------------------------------------
     @requires(Operation.IMPORT)
+    def check(
+        self, documents: Sequence[str] | None = None, *, passphrase: str | None = None
+    ) -> None:
+        """Refuse now what :meth:`detect` would refuse (an unknown document, a wrong
+        passphrase, none where an encrypted key holds known names to look for), so a face
+        that detects in the background can answer at once. Reads only."""
+        with self.project.db.read() as conn:
+            self._documents(conn, documents)
+            lock = key_lock(conn, self.project.id, passphrase)
+            known_names(lock, load_terms(conn, self.project.id).values())
+
+    @requires(Operation.IMPORT)
     def detect(
         self,
         documents: Sequence[str] | None = None,

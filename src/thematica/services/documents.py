@@ -366,6 +366,21 @@ class Documents:
         }
 
     @requires(Operation.READ)
+    def timed(self) -> set[str]:
+        """Names of the documents whose turns carry times (transcribed or caption imports):
+        the ones that can be exported as captions. One query."""
+        d, tu = t.document.c, t.turn.c
+        with self.project.db.read() as conn:
+            rows = conn.execute(
+                select(d.name)
+                .where(d.project_id == self.project.id)
+                .where(
+                    select(tu.id).where(tu.document_id == d.id, tu.time_start.is_not(None)).exists()
+                )
+            )
+            return {str(r.name) for r in rows}
+
+    @requires(Operation.READ)
     def get(self, name: str) -> DocumentRecord:
         with self.project.db.read() as conn:
             doc_id = self.id_of(conn, name)

@@ -18,7 +18,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, model_validator
 
-from thematica.core.access import Operation
 from thematica.core.errors import ConflictError
 from thematica.services.deid import DetectReport
 from thematica.services.jobs import JobResult
@@ -195,16 +194,6 @@ def detect_message(report: DetectReport) -> str:
     return said
 
 
-def check_key(project: Project, passphrase: str | None) -> None:
-    """Refuse now, with the ``passphrase`` hint, what the job would fail on later: a wrong
-    passphrase, or none where the key is encrypted and holds known names to search for."""
-    from thematica.services.deid_key import key_lock, known_names, load_terms
-
-    with project.db.read() as conn:
-        lock = key_lock(conn, project.id, passphrase)
-        known_names(lock, load_terms(conn, project.id).values())
-
-
 def running_detection(project: Project) -> int | None:
     """The detection job running in this project, if any (one started over half an hour ago
     is taken for a server that stopped mid-run, not a run to wait for)."""
@@ -227,12 +216,9 @@ def detect(project: ProjectDep, body: DetectRequest | None = None) -> dict[str, 
     """The documents must exist, and the role allow it: both checked now, before the job.
     One detection runs at a time in a project: a second would read the same documents again
     (and load its own model) only to find the same identifiers."""
-    project.access.check(Operation.IMPORT, "detect")
     names = list(dict.fromkeys(body.documents)) if body and body.documents else None
-    for name in names or ():
-        project.documents.get(name)
     passphrase = body.passphrase if body else None
-    check_key(project, passphrase)
+    project.deid.check(names, passphrase=passphrase)
     running = running_detection(project)
     if running is not None:
         raise ConflictError(

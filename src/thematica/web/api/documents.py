@@ -46,9 +46,6 @@ FILE_FIELDS = frozenset({"files", "files[]"})
 TEXT_FIELDS = frozenset({"case_pattern", "skip_bad", "csrf", "model", "language", "speakers"})
 #: what a caption download is sent as
 CAPTION_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
-#: formats whose documents may carry turn times (a transcript re-imported after correction
-#: keeps its times and is found through its transcription run)
-TIMED_FORMATS = frozenset({"audio", "vtt", "srt"})
 MAX_FILES = 500
 MAX_FIELD = 10_000
 #: longest file name kept (the document is named after it)
@@ -78,23 +75,10 @@ def overview(project: ProjectDep) -> dict[str, Any]:
 def overview_data(project: Any) -> dict[str, Any]:
     """The overview with ``timed`` on each document: whether its turns have times (captions)."""
     data = asdict(project.progress.overview())
-    timed = timed_documents(project, [(d["document"], d["format"]) for d in data["documents"]])
+    timed = project.documents.timed()
     for row in data["documents"]:
         row["timed"] = row["document"] in timed
     return data
-
-
-def timed_documents(project: Any, documents: list[tuple[str, str]]) -> set[str]:
-    """The documents among ``(name, format)`` whose turns carry times. Only likely ones are
-    opened: caption imports, transcripts, and documents a transcription run made."""
-    made = {run.document for run in project.transcription.runs().rows}
-    out = set()
-    for name, fmt in documents:
-        if fmt in TIMED_FORMATS or name in made:
-            turns = project.documents.get(name).turns
-            if any(turn.time_start is not None for turn in turns):
-                out.add(name)
-    return out
 
 
 @router.get(
